@@ -25,13 +25,21 @@ class RowError:
     """One bad value in an input file: where it is, what it was, what was expected."""
 
     file: str
-    row: int  # 1-based line number of the row in the file (the header is line 1 in CSV)
+    row: int  # line number (the CSV header is line 1), or record number in a JSON array; 0: file
     column: str
     value: str
     message: str
+    row_kind: str = "line"  # "line" or "record"
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.row}: {self.column}: {self.message} (got {self.value!r})"
+        where = self.file
+        if self.row and self.row_kind == "line":
+            where += f":{self.row}"
+        elif self.row:
+            where += f": record {self.row}"
+        what = f"{self.column}: {self.message}" if self.column else self.message
+        got = f" (got {self.value!r})" if self.value else ""
+        return f"{where}: {what}{got}"
 
 
 class InvalidDataError(ProvenanceError):

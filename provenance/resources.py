@@ -17,7 +17,9 @@ def _locate(packaged: str, top_level: str) -> Path:
     checkout = Path(__file__).resolve().parent.parent / top_level
     if checkout.is_dir():
         return checkout
-    raise FileNotFoundError(f"cannot find the shipped {top_level}/ folder (looked in {inside} and {checkout})")
+    raise FileNotFoundError(
+        f"cannot find the shipped {top_level}/ folder (looked in {inside} and {checkout})"
+    )
 
 
 def migrations_path() -> Path:

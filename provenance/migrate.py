@@ -1,0 +1,102 @@
+"""Creating and migrating a database with the shipped Alembic tree, and checking its version."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, inspect
+
+from provenance.db import masked, write_transaction
+from provenance.errors import DatabaseNotReadyError
+from provenance.models import Base
+from provenance.resources import migrations_path
+
+
+def alembic_config(conn: Connection | None = None) -> Config:
+    """An Alembic configuration for the shipped migrations, bound to ``conn`` when given."""
+    config = Config()
+    config.set_main_option("script_location", str(migrations_path()))
+    if conn is not None:
+        config.attributes["connection"] = conn
+    return config
+
+
+def head_revision() -> str:
+    """The newest revision the code knows."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if head is None:  # pragma: no cover - the package always ships a migration
+        raise DatabaseNotReadyError("the shipped migrations have no head revision")
+    return head
+
+
+def known_revisions() -> set[str]:
+    return {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at, or None for a database without our schema."""
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def _run(engine: Engine, action: str, revision: str) -> None:
+    with engine.connect() as conn:
+        conn = conn.execution_options(provenance_write=True)
+        config = alembic_config(conn)
+        if action == "upgrade":
+            command.upgrade(config, revision)
+        else:
+            command.downgrade(config, revision)
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Create the schema, or bring it up to ``revision``; the reference data is kept in step."""
+    _run(engine, "upgrade", revision)
+    # Imported here: the reference module needs the country resolver, migrations do not.
+    from provenance.reference import sync_countries
+
+    if revision == "head" or revision == head_revision():
+        with write_transaction(engine) as conn:
+            sync_countries(conn)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    _run(engine, "downgrade", revision)
+
+
+def ensure_current(engine: Engine) -> None:
+    """Refuse to work on a database without the schema, or at another version than the code."""
+    current = current_revision(engine)
+    head = head_revision()
+    if current == head:
+        return
+    where = masked(engine.url.render_as_string(hide_password=False))
+    if current is None:
+        raise DatabaseNotReadyError(
+            f"{where} has no provenance schema: run `provenance init` (or `provenance db upgrade`)"
+        )
+    if current in known_revisions():
+        raise DatabaseNotReadyError(
+            f"{where} is at schema revision {current}, older than this version of provenance "
+            f"({head}): run `provenance db upgrade`"
+        )
+    raise DatabaseNotReadyError(
+        f"{where} is at schema revision {current}, which this version of provenance does not know "
+        "(the database was migrated by a newer version): upgrade provenance"
+    )
+
+
+def schema_drift(engine: Engine) -> list[Any]:
+    """The differences between the models and the migrated database (empty when they agree)."""
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        return list(compare_metadata(context, Base.metadata))
+
+
+def table_names(engine: Engine) -> list[str]:
+    return sorted(inspect(engine).get_table_names())

@@ -1,0 +1,266 @@
+"""The schema: weapon systems, recovered specimens, their components, manufacturers, countries,
+sources and the load batches that brought every row.
+
+One declarative base with a constraint naming convention, so that constraint names are the same on
+SQLite and PostgreSQL and later migrations can drop them by name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s__%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s__%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s__%(constraint_name)s",
+    "fk": "fk_%(table_name)s__%(column_0_N_name)s__%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Authenticity(enum.StrEnum):
+    GENUINE = "genuine"
+    SUSPECTED_COUNTERFEIT = "suspected_counterfeit"
+    COUNTERFEIT = "counterfeit"
+    UNKNOWN = "unknown"
+
+
+class DatePrecision(enum.StrEnum):
+    YEAR = "year"
+    MONTH = "month"
+    WEEK = "week"
+    DAY = "day"
+
+
+class Confidence(enum.StrEnum):
+    """How sure the identification of a specimen's weapon system is."""
+
+    CONFIRMED = "confirmed"
+    LIKELY = "likely"
+    POSSIBLE = "possible"
+
+
+class Reliability(enum.StrEnum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+def _enum(cls: type[enum.StrEnum], name: str) -> Enum:
+    """Stored by value as a short string with a named CHECK constraint (no native enum)."""
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=max(len(m.value) for m in cls),
+        values_callable=lambda c: [m.value for m in c],
+        validate_strings=True,
+    )
+
+
+class Country(Base):
+    __tablename__ = "countries"
+
+    code: Mapped[str] = mapped_column(String(2), primary_key=True, comment="ISO 3166-1 alpha-2")
+    alpha3: Mapped[str] = mapped_column(String(3), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    official_name: Mapped[str | None] = mapped_column(String(200))
+    common_name: Mapped[str | None] = mapped_column(String(200))
+    display_name: Mapped[str] = mapped_column(String(200), comment="the name reports show")
+
+
+class CountryAlias(Base):
+    """A name researchers write for a country that pycountry lacks (e.g. "UK", "DPRK")."""
+
+    __tablename__ = "country_aliases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alias: Mapped[str] = mapped_column(String(200))
+    alias_key: Mapped[str] = mapped_column(String(200), unique=True)
+    country_code: Mapped[str] = mapped_column(ForeignKey("countries.code"), index=True)
+
+
+class LoadBatch(Base):
+    """One load of one file: every row it added points here."""
+
+    __tablename__ = "load_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_name: Mapped[str] = mapped_column(String(1000))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    loaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    rows_read: Mapped[int] = mapped_column(Integer)
+    components_added: Mapped[int] = mapped_column(Integer)
+    components_matched: Mapped[int] = mapped_column(Integer)
+    citations_added: Mapped[int] = mapped_column(Integer)
+    tool_version: Mapped[str] = mapped_column(String(40))
+
+
+class Manufacturer(Base):
+    __tablename__ = "manufacturers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300), unique=True, comment="canonical name")
+    name_key: Mapped[str] = mapped_column(String(300), unique=True, comment="name for matching")
+    country_code: Mapped[str | None] = mapped_column(
+        ForeignKey("countries.code"), index=True, comment="headquarters country"
+    )
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("manufacturers.id"), index=True)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("load_batches.id"), index=True)
+
+    aliases: Mapped[list[ManufacturerAlias]] = relationship(
+        back_populates="manufacturer", lazy="raise"
+    )
+
+
+class ManufacturerAlias(Base):
+    __tablename__ = "manufacturer_aliases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    manufacturer_id: Mapped[int] = mapped_column(ForeignKey("manufacturers.id"), index=True)
+    alias: Mapped[str] = mapped_column(String(300))
+    alias_key: Mapped[str] = mapped_column(String(300), unique=True)
+
+    manufacturer: Mapped[Manufacturer] = relationship(back_populates="aliases", lazy="raise")
+
+
+class WeaponSystem(Base):
+    __tablename__ = "weapon_systems"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    designation: Mapped[str] = mapped_column(String(200), unique=True)
+    designation_key: Mapped[str] = mapped_column(String(200), unique=True)
+    category: Mapped[str | None] = mapped_column(String(100))
+    producer_country_code: Mapped[str] = mapped_column(ForeignKey("countries.code"), index=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("load_batches.id"), index=True)
+
+
+class WeaponSystemAlias(Base):
+    __tablename__ = "weapon_system_aliases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    weapon_system_id: Mapped[int] = mapped_column(ForeignKey("weapon_systems.id"), index=True)
+    alias: Mapped[str] = mapped_column(String(200))
+    alias_key: Mapped[str] = mapped_column(String(200), unique=True)
+
+
+class WeaponSystemUser(Base):
+    """A country known to have used a weapon system (Russia fired North Korean KN-23s)."""
+
+    __tablename__ = "weapon_system_users"
+
+    weapon_system_id: Mapped[int] = mapped_column(ForeignKey("weapon_systems.id"), primary_key=True)
+    country_code: Mapped[str] = mapped_column(ForeignKey("countries.code"), primary_key=True)
+
+
+class Specimen(Base):
+    """One recovered physical weapon, or its debris."""
+
+    __tablename__ = "specimens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(200), unique=True, comment="the finding's own id")
+    label_key: Mapped[str] = mapped_column(String(200), unique=True)
+    weapon_system_id: Mapped[int] = mapped_column(ForeignKey("weapon_systems.id"), index=True)
+    identification_confidence: Mapped[Confidence | None] = mapped_column(
+        _enum(Confidence, "identification_confidence")
+    )
+    recovered_on: Mapped[dt.date | None] = mapped_column(Date)
+    recovered_at: Mapped[str | None] = mapped_column(String(300))
+    recovered_by: Mapped[str | None] = mapped_column(String(300))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("load_batches.id"), index=True)
+
+
+class Source(Base):
+    """Who reported a finding."""
+
+    __tablename__ = "sources"
+    __table_args__ = (UniqueConstraint("publisher_key", "title_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    publisher: Mapped[str] = mapped_column(String(300))
+    title: Mapped[str] = mapped_column(String(1000))
+    publisher_key: Mapped[str] = mapped_column(String(300))
+    title_key: Mapped[str] = mapped_column(String(1000))
+    url: Mapped[str | None] = mapped_column(String(2000), unique=True)
+    published_on: Mapped[dt.date | None] = mapped_column(Date)
+    published_precision: Mapped[DatePrecision | None] = mapped_column(
+        _enum(DatePrecision, "published_precision")
+    )
+    reliability: Mapped[Reliability | None] = mapped_column(_enum(Reliability, "reliability"))
+    notes: Mapped[str | None] = mapped_column(Text)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("load_batches.id"), index=True)
+
+
+class Component(Base):
+    """A part found in a specimen."""
+
+    __tablename__ = "components"
+    __table_args__ = (
+        UniqueConstraint("specimen_id", "identity"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint(
+            "(manufactured_on IS NULL) = (manufactured_precision IS NULL)",
+            name="manufactured_precision_with_date",
+        ),
+        Index(None, "made_in_code"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    specimen_id: Mapped[int] = mapped_column(ForeignKey("specimens.id"))
+    identity: Mapped[str] = mapped_column(
+        String(32), comment="hash of the fields that make a component the same within a specimen"
+    )
+    function: Mapped[str] = mapped_column(String(300), comment="what the part does")
+    part_number: Mapped[str | None] = mapped_column(String(200))
+    marking: Mapped[str | None] = mapped_column(Text, comment="the marking as read")
+    manufacturer_id: Mapped[int] = mapped_column(ForeignKey("manufacturers.id"), index=True)
+    made_in_code: Mapped[str | None] = mapped_column(
+        ForeignKey("countries.code"), comment="country of manufacture, when the marking says so"
+    )
+    date_code: Mapped[str | None] = mapped_column(String(100), comment="date code as read")
+    manufactured_on: Mapped[dt.date | None] = mapped_column(
+        Date, comment="first day of the manufacture period"
+    )
+    manufactured_precision: Mapped[DatePrecision | None] = mapped_column(
+        _enum(DatePrecision, "manufactured_precision")
+    )
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
+    hs_code: Mapped[str | None] = mapped_column(String(20))
+    authenticity: Mapped[Authenticity] = mapped_column(
+        _enum(Authenticity, "authenticity"), default=Authenticity.UNKNOWN
+    )
+    notes: Mapped[str | None] = mapped_column(Text)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("load_batches.id"), index=True)
+
+
+class Citation(Base):
+    """A source reporting a component; every component cites at least one source."""
+
+    __tablename__ = "citations"
+
+    component_id: Mapped[int] = mapped_column(ForeignKey("components.id"), primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), primary_key=True, index=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("load_batches.id"), index=True)
