@@ -42,6 +42,8 @@ def postgres_url() -> Iterator[str]:
     """The URL of a fresh PostgreSQL database for this test session, migrated to head."""
     server = os.environ.get(PG_ENV)
     if not server:
+        if os.environ.get("PROVENANCE_REQUIRE_POSTGRES"):
+            pytest.fail(f"PROVENANCE_REQUIRE_POSTGRES is set but ${PG_ENV} is not")
         pytest.skip(f"PostgreSQL tests need ${PG_ENV}")
     name = f"provenance_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
