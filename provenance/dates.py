@@ -7,7 +7,7 @@ import re
 
 from provenance.models import DatePrecision
 
-_PARTIAL = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
+_PARTIAL = re.compile(r"([0-9]{4})(?:-([0-9]{1,2})(?:-([0-9]{1,2}))?)?")
 
 
 def parse_partial_date(text: str) -> tuple[dt.date, DatePrecision]:
@@ -16,7 +16,7 @@ def parse_partial_date(text: str) -> tuple[dt.date, DatePrecision]:
     The date is the first day of the period; the precision says how much of it is known.
     Raises ValueError with a message for the user.
     """
-    match = _PARTIAL.match(text.strip())
+    match = _PARTIAL.fullmatch(text.strip())
     if not match:
         raise ValueError("expected a date as YYYY, YYYY-MM or YYYY-MM-DD")
     year, month, day = match.groups()

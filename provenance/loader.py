@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -149,20 +150,20 @@ def _enum_value(enum_cls: Any, text: str) -> Any:
     raise ValueError(f"expected one of: {choices}")
 
 
+_WHOLE_NUMBER = re.compile(r"[0-9]+")  # not int(): it takes "1_000", "+3" and other scripts' digits
+_HS_CODE = re.compile(r"[0-9]+(?:\.[0-9]+)*")
+
+
 def _parse_quantity(text: str) -> int:
-    try:
-        number = int(text)
-    except ValueError:
-        raise ValueError("expected a whole number of parts, 1 or more") from None
-    if number < 1:
+    if not _WHOLE_NUMBER.fullmatch(text) or int(text) < 1:
         raise ValueError("expected a whole number of parts, 1 or more")
-    return number
+    return int(text)
 
 
 def _parse_hs_code(text: str) -> str:
     compact = text.replace(" ", "")
     digits = compact.replace(".", "")
-    if not digits.isdigit() or not 4 <= len(digits) <= 10 or not compact[0].isdigit():
+    if not _HS_CODE.fullmatch(compact) or not 4 <= len(digits) <= 10:
         raise ValueError("expected an HS code of 4 to 10 digits, e.g. 8504.40 or 850440")
     return compact
 
@@ -288,6 +289,9 @@ class _RowChecker:
         self.errors = errors
 
     def check(self, record: Record) -> _Finding | None:
+        if record.errors:
+            self.errors.extend(record.errors)
+            return None
         raw = record.values
         v = {k: clean_text(val) for k, val in raw.items()}
         n_errors = len(self.errors)
@@ -470,6 +474,13 @@ class _RowChecker:
         elif url is not None and entity.values["url"] not in (None, url):
             bad("source_url", f"this source is recorded with the URL {entity.values['url']}")
             return None
+        elif url is not None and entity.values["url"] is None:
+            # A known source without its URL: keep the URL, or the next row citing the source by
+            # its URL alone would create a second source.
+            entity.values["url"] = url
+            self.cat.sources_by_url[url] = entity
+            if entity.id is not None:
+                entity.update["url"] = url
         return entity
 
     def _specimen(
@@ -516,10 +527,11 @@ class _RowChecker:
 def _check_files(cat: _Catalogue, paths: Sequence[Path], errors: list[RowError]) -> list[_File]:
     files: list[_File] = []
     for index, path in enumerate(paths):
-        file = _File(path, _sha256(path), LoadSummary(str(path), ""))
-        file.summary.sha256 = file.sha256
+        file = _File(path, "", LoadSummary(str(path), ""))
         files.append(file)
+        n_errors = len(errors)
         try:
+            file.sha256 = file.summary.sha256 = _sha256(path)
             columns, records = read_records(path)
             known = set(COLUMNS) | set(EXTRA_COLUMNS)
             unknown = [c for c in columns if c not in known]
@@ -553,7 +565,7 @@ def _check_files(cat: _Catalogue, paths: Sequence[Path], errors: list[RowError])
             errors.extend(exc.errors)
         except OSError as exc:
             errors.append(RowError(str(path), 0, "", "", f"cannot read the file ({exc.strerror})"))
-        if file.summary.rows_read == 0 and not errors:
+        if file.summary.rows_read == 0 and len(errors) == n_errors:
             errors.append(RowError(str(path), 0, "", "", "the file holds no findings"))
     return files
 
@@ -664,6 +676,10 @@ def _write_file(conn: Connection, cat: _Catalogue, file: _File, index: int) -> N
         },
         ["publisher_key", "title_key"],
     )
+    source_updates = {id(f.source): f.source for f in findings if f.source.update}
+    for entity in source_updates.values():
+        conn.execute(update(Source).where(Source.id == entity.id).values(entity.update))
+        entity.update = {}
     specimens = new(f.specimen for f in findings)
     _insert_entities(
         conn,

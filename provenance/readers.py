@@ -25,10 +25,39 @@ class Record:
     row: int  # line number (CSV, JSON Lines) or 1-based position (JSON array)
     values: dict[str, str | None]
     row_kind: str = "line"
+    #: Problems with the record's shape (wrong field count, a list for a value): the loader
+    #: reports them and checks no further values of the record, but goes on to the next ones.
+    errors: tuple[RowError, ...] = ()
 
 
 def _file_error(path: Path, message: str, row: int = 0, column: str = "", value: str = "") -> Any:
     return InvalidDataError([RowError(str(path), row, column, value, message)])
+
+
+def _not_utf8(path: Path, exc: UnicodeDecodeError) -> InvalidDataError:
+    """The error for a file that is not UTF-8, naming its first line that is not.
+
+    Text is decoded in blocks, so the line being read when decoding failed may come before the
+    bad one: the file is read again, line by line, to find it.
+    """
+    hint = "save it as UTF-8 (in Excel: 'CSV UTF-8')"
+    row, message = 0, f"the file is not UTF-8 text ({exc.reason}): {hint}"
+    try:
+        with path.open("rb") as handle:
+            for number, line in enumerate(handle, start=1):
+                try:
+                    line.decode("utf-8")
+                except UnicodeDecodeError as bad:
+                    byte = line[bad.start : bad.start + 1].hex()
+                    row = number
+                    message = (
+                        f"the file is not UTF-8 text ({bad.reason} 0x{byte}, "
+                        f"byte {bad.start + 1} of the line): {hint}"
+                    )
+                    break
+    except OSError:
+        pass
+    return InvalidDataError([RowError(str(path), row, "", "", message)])
 
 
 def detect_format(path: Path) -> str:
@@ -66,19 +95,23 @@ def _text(value: Any) -> str | None:
 
 
 def _read_csv(path: Path) -> tuple[list[str], Iterator[Record]]:
+    handle = path.open(encoding="utf-8-sig", newline="")
     try:
-        handle = path.open(encoding="utf-8-sig", newline="")
         reader = csv.reader(handle)
         header = next(reader, None)
+        if header is None:
+            raise _file_error(path, "the file is empty: expected a header line and findings")
+        columns = [(name or "").strip() for name in header]
+        _check_header(path, columns)
     except UnicodeDecodeError as exc:
-        raise _file_error(path, f"the file is not UTF-8 text ({exc.reason})") from None
-    except csv.Error as exc:
-        raise _file_error(path, f"not a readable CSV file ({exc})", row=1) from None
-    if header is None:
         handle.close()
-        raise _file_error(path, "the file is empty: expected a header line and findings")
-    columns = [(name or "").strip() for name in header]
-    _check_header(path, columns)
+        raise _not_utf8(path, exc) from None
+    except csv.Error as exc:
+        handle.close()
+        raise _file_error(path, f"not a readable CSV file ({exc})", row=1) from None
+    except BaseException:
+        handle.close()
+        raise
 
     def records() -> Iterator[Record]:
         with handle:
@@ -89,16 +122,15 @@ def _read_csv(path: Path) -> tuple[list[str], Iterator[Record]]:
                     if not any(f.strip() for f in fields):
                         continue  # blank line
                     if len(fields) != len(columns):
-                        raise _file_error(
-                            path,
-                            f"expected {len(columns)} fields as in the header, found {len(fields)}",
-                            row=start,
+                        message = (
+                            f"expected {len(columns)} fields as in the header, found {len(fields)}"
                         )
+                        error = RowError(str(path), start, "", "", message)
+                        yield Record(start, {}, errors=(error,))
+                        continue
                     yield Record(start, dict(zip(columns, fields, strict=True)))
             except UnicodeDecodeError as exc:
-                raise _file_error(
-                    path, f"the file is not UTF-8 text ({exc.reason})", row=line + 1
-                ) from None
+                raise _not_utf8(path, exc) from None
             except csv.Error as exc:
                 raise _file_error(path, f"not a readable CSV row ({exc})", row=line + 1) from None
 
@@ -119,12 +151,14 @@ def _read_json(path: Path, fmt: str) -> tuple[list[str], Iterator[Record]]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise _file_error(path, f"the file is not UTF-8 text ({exc.reason})") from None
+        raise _not_utf8(path, exc) from None
+    if not text.strip():
+        raise _file_error(path, "the file is empty: expected findings")
     items: list[tuple[int, Any]] = []
     kind = "line"
     if fmt == "json":
         try:
-            data = json.loads(text)
+            data = json.loads(text, parse_float=str)
         except json.JSONDecodeError as exc:
             raise _file_error(path, f"invalid JSON ({exc.msg})", row=exc.lineno) from None
         if not isinstance(data, list):
@@ -136,19 +170,18 @@ def _read_json(path: Path, fmt: str) -> tuple[list[str], Iterator[Record]]:
             if not line.strip():
                 continue
             try:
-                items.append((number, json.loads(line)))
+                items.append((number, json.loads(line, parse_float=str)))
             except json.JSONDecodeError as exc:
                 raise _file_error(path, f"invalid JSON ({exc.msg})", row=number) from None
     columns: list[str] = []
     records: list[Record] = []
-    errors: list[RowError] = []
     for row, item in items:
         if not isinstance(item, dict):
-            errors.append(
-                RowError(str(path), row, "", str(item)[:80], "expected a JSON object", kind)
-            )
+            error = RowError(str(path), row, "", str(item)[:80], "expected a JSON object", kind)
+            records.append(Record(row, {}, kind, errors=(error,)))
             continue
         values: dict[str, str | None] = {}
+        errors: list[RowError] = []
         for key, value in item.items():
             name = str(key).strip()
             try:
@@ -157,7 +190,5 @@ def _read_json(path: Path, fmt: str) -> tuple[list[str], Iterator[Record]]:
                 errors.append(RowError(str(path), row, name, str(value)[:80], str(exc), kind))
             if name not in columns:
                 columns.append(name)
-        records.append(Record(row, values, kind))
-    if errors:
-        raise InvalidDataError(errors)
+        records.append(Record(row, values, kind, errors=tuple(errors)))
     return columns, iter(records)
