@@ -13,7 +13,8 @@ from typing import Any, TypeVar
 
 import click
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from provenance import __version__, migrate, reference, render, reports
 from provenance.countries import default_resolver
@@ -47,23 +48,61 @@ def format_option(func: F) -> F:
     )(func)
 
 
+def summary_format_option(func: F) -> F:
+    """--format for what a load did: text for people, or JSON for scripts."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(render.SUMMARY_FORMATS),
+        default="table",
+        show_default=True,
+        help="Output format.",
+    )(func)
+
+
+def _password(db_url: str | None) -> str | None:
+    try:
+        return make_url(resolve_url(db_url)).password
+    except (ArgumentError, ValueError):
+        return None
+
+
+def _redacted(message: str, db_url: str | None) -> str:
+    """The message without the database password, should a driver ever repeat it."""
+    password = _password(db_url)
+    return message.replace(password, "***") if password else message
+
+
 def library_errors(func: F) -> F:
     """Turn the library's errors into a clean 'Error: ...' and exit code 1."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        db_url = kwargs.get("db_url")
         try:
             return func(*args, **kwargs)
         except ProvenanceError as exc:
-            raise click.ClickException(str(exc)) from exc
+            raise click.ClickException(_redacted(str(exc), db_url)) from exc
         except OperationalError as exc:
-            raise click.ClickException(f"database error: {exc.orig}") from exc
+            raise click.ClickException(_redacted(f"database error: {exc.orig}", db_url)) from exc
 
     return wrapper  # type: ignore[return-value]
 
 
 def _engine(db_url: str | None) -> Engine:
-    return make_engine(resolve_url(db_url))
+    url = resolve_url(db_url)
+    try:
+        return make_engine(url)
+    except NoSuchModuleError as exc:
+        reason = f"unknown database type ({exc})"
+    except (ArgumentError, ValueError):
+        reason = "not a database URL"
+    except ImportError as exc:
+        reason = f"the database driver is not installed ({exc})"
+    raise click.ClickException(
+        f"cannot open {masked(url)}: {reason}; use e.g. sqlite:///findings.db or "
+        "postgresql+psycopg://user@host/dbname"
+    )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -72,7 +111,7 @@ def cli() -> None:
     """provenance: which countries' and companies' parts end up in which weapons.
 
     \b
-    Quick start:
+    Examples (quick start):
       provenance init                      # create ./provenance.db
       provenance seed                      # load the published findings shipped with provenance
       provenance report foreign-parts --weapon KN-23
@@ -97,7 +136,12 @@ def init(db_url: str | None) -> None:
 
 @cli.group()
 def db() -> None:
-    """Manage the database schema."""
+    """Manage the database schema.
+
+    \b
+    Example:
+      provenance db current --db sqlite:///findings.db
+    """
 
 
 @db.command("upgrade")
@@ -135,7 +179,7 @@ def db_current(db_url: str | None) -> None:
 
 @cli.command()
 @db_option
-@format_option
+@summary_format_option
 @library_errors
 def seed(db_url: str | None, fmt: str) -> None:
     """Load the reference data and published findings shipped with provenance.
@@ -149,11 +193,7 @@ def seed(db_url: str | None, fmt: str) -> None:
     engine = _engine(db_url)
     migrate.upgrade(engine)
     ref, loaded = reference.seed(engine)
-    click.echo(
-        f"reference: {ref.weapon_systems_created} weapon systems, {ref.aliases_created} aliases,"
-        f" {ref.sources_created} sources created"
-    )
-    click.echo(render.load_summaries(loaded, fmt), nl=False)
+    click.echo(render.seed_summary(ref, loaded, fmt), nl=False)
 
 
 @cli.command()
@@ -162,7 +202,7 @@ def seed(db_url: str | None, fmt: str) -> None:
 )
 @db_option
 @click.option("--dry-run", is_flag=True, help="Check and count everything, write nothing.")
-@format_option
+@summary_format_option
 @library_errors
 def load(files: tuple[Path, ...], db_url: str | None, dry_run: bool, fmt: str) -> None:
     """Load findings files (CSV, JSON array or JSON Lines): all of them, or nothing.
@@ -183,7 +223,13 @@ def load(files: tuple[Path, ...], db_url: str | None, dry_run: bool, fmt: str) -
 
 @cli.group()
 def report() -> None:
-    """Reports over the findings."""
+    """Reports over the findings.
+
+    \b
+    Examples:
+      provenance report foreign-parts --weapon KN-23
+      provenance report components --weapon KN-23 --format csv
+    """
 
 
 _BASIS = click.option(

@@ -12,9 +12,12 @@ from typing import Any
 from tabulate import tabulate
 
 from provenance.loader import LoadSummary
+from provenance.reference import ReferenceSummary
 from provenance.reports import ComponentRow, ForeignPartsReport
 
 FORMATS = ("table", "csv", "json", "markdown")
+#: The formats of load and seed summaries.
+SUMMARY_FORMATS = ("table", "json")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -31,6 +34,24 @@ def _csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     writer.writerow(header)
     writer.writerows([[_safe_cell(v) for v in row] for row in rows])
     return out.getvalue()
+
+
+def _md_cell(value: Any) -> Any:
+    """A Markdown table cell: a "|" in the text would end the cell."""
+    if isinstance(value, str):
+        return value.replace("|", "\\|")
+    return value
+
+
+def _tabulate(
+    rows: Sequence[Sequence[Any]], header: Sequence[str], fmt: str, widths: Sequence[int | None]
+) -> str:
+    """A terminal table (long cells wrapped), or a GitHub Markdown table (one line per row:
+    a wrapped cell would turn into extra rows)."""
+    if fmt == "markdown":
+        cells = [[_md_cell(v) for v in r] for r in rows]
+        return tabulate(cells, headers=list(header), tablefmt="github")
+    return tabulate(rows, headers=list(header), tablefmt="simple", maxcolwidths=list(widths))
 
 
 def _json(data: Any) -> str:
@@ -56,8 +77,10 @@ def foreign_parts(report: ForeignPartsReport, fmt: str = "table") -> str:
     if fmt == "csv":
         flat = [
             [
+                report.basis.value,
                 w.designation,
                 w.producer,
+                w.sources,
                 o.country_code or "",
                 o.country,
                 {True: "yes", False: "no", None: "unknown"}[o.foreign],
@@ -70,8 +93,10 @@ def foreign_parts(report: ForeignPartsReport, fmt: str = "table") -> str:
         ]
         return _csv(
             [
+                "basis",
                 "weapon_system",
                 "producer_country",
+                "sources",
                 "origin_country_code",
                 "origin_country",
                 "foreign",
@@ -82,7 +107,6 @@ def foreign_parts(report: ForeignPartsReport, fmt: str = "table") -> str:
             flat,
         )
     markdown = fmt == "markdown"
-    style = "github" if markdown else "simple"
     out: list[str] = []
     title = "Foreign-origin parts per weapon system"
     out.append(f"# {title}" if markdown else title)
@@ -111,7 +135,7 @@ def foreign_parts(report: ForeignPartsReport, fmt: str = "table") -> str:
             ]
             for o in w.origins
         ]
-        out.append(tabulate(rows, headers=header, tablefmt=style, maxcolwidths=[None] * 4 + [60]))
+        out.append(_tabulate(rows, header, fmt, [None] * 4 + [60]))
     return "\n".join(out) + "\n"
 
 
@@ -152,11 +176,7 @@ def components(rows: Sequence[ComponentRow], fmt: str = "table") -> str:
     ]
     if fmt == "csv":
         return _csv(COMPONENT_COLUMNS, table)
-    style = "github" if fmt == "markdown" else "simple"
-    widths = [None] * 10 + [50]
-    return (
-        tabulate(table, headers=list(COMPONENT_COLUMNS), tablefmt=style, maxcolwidths=widths) + "\n"
-    )
+    return _tabulate(table, COMPONENT_COLUMNS, fmt, [None] * 10 + [50]) + "\n"
 
 
 def load_summaries(summaries: Sequence[LoadSummary], fmt: str = "table") -> str:
@@ -181,3 +201,19 @@ def load_summaries(summaries: Sequence[LoadSummary], fmt: str = "table") -> str:
             out.append(f"  load batch {s.batch_id} (sha256 {s.sha256[:12]}...)")
         out.extend(f"  warning: {w}" for w in s.warnings)
     return "\n".join(out) + "\n"
+
+
+def seed_summary(ref: ReferenceSummary, loaded: Sequence[LoadSummary], fmt: str = "table") -> str:
+    """What `seed` created from the reference file and loaded from the shipped findings."""
+    if fmt == "json":
+        return _json(
+            {
+                "reference": dataclasses.asdict(ref),
+                "findings": [dataclasses.asdict(s) for s in loaded],
+            }
+        )
+    head = (
+        f"reference: {ref.weapon_systems_created} weapon systems, {ref.aliases_created} aliases,"
+        f" {ref.sources_created} sources created\n"
+    )
+    return head + load_summaries(loaded, fmt)

@@ -257,7 +257,13 @@ def components(conn: Connection, weapon: str | None = None) -> list[ComponentRow
         .join(Source, Source.id == Citation.source_id)
         .join(Component, Component.id == Citation.component_id)
         .join(Specimen, Specimen.id == Component.specimen_id)
-        .order_by(Citation.component_id, Source.published_on, Source.publisher)
+        # Oldest first, undated last on both databases (SQLite would put NULL first).
+        .order_by(
+            Citation.component_id,
+            Source.published_on.asc().nulls_last(),
+            Source.publisher,
+            Source.title,
+        )
     )
     if weapon is not None:
         ws_id = resolve_weapon(conn, weapon)
