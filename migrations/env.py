@@ -51,9 +51,14 @@ def run_migrations_online() -> None:
     if conn is not None:
         _run(conn)
         return
-    engine = make_engine(config.get_main_option("sqlalchemy.url"))
-    with engine.connect() as new_conn:
-        _run(new_conn.execution_options(provenance_write=True))
+    # alembic -c migrations/alembic.ini -x url=... overrides sqlalchemy.url of the ini file.
+    url = context.get_x_argument(as_dictionary=True).get("url")
+    engine = make_engine(url or config.get_main_option("sqlalchemy.url"))
+    try:
+        with engine.connect() as new_conn:
+            _run(new_conn.execution_options(provenance_write=True))
+    finally:
+        engine.dispose()
 
 
 if context.is_offline_mode():

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 ENV_VAR = "PROVENANCE_DATABASE_URL"
 DEFAULT_URL = "sqlite:///provenance.db"
@@ -28,11 +29,14 @@ def resolve_url(url: str | None = None) -> str:
 
 
 def masked(url: str) -> str:
-    """The URL with any password hidden, for messages and logs."""
+    """The URL with any password hidden (also one given as ?password=), for messages and logs."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - an unparsable URL is shown without anything after '@'
-        return url.split("@")[-1]
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):  # unparsable: show nothing up to the last '@'
+        return url.rsplit("@", 1)[-1]
+    if "password" in parsed.query:
+        parsed = parsed.update_query_dict({"password": "***"})
+    return parsed.render_as_string(hide_password=True)
 
 
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:

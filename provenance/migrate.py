@@ -9,10 +9,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, inspect
+from alembic.util import CommandError
+from sqlalchemy import Connection, Engine, MetaData, inspect
 
 from provenance.db import masked, write_transaction
-from provenance.errors import DatabaseNotReadyError
+from provenance.errors import DatabaseNotReadyError, ProvenanceError
 from provenance.models import Base
 from provenance.resources import migrations_path
 
@@ -44,14 +45,33 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+def _where(engine: Engine) -> str:
+    return masked(engine.url.render_as_string(hide_password=False))
+
+
+def _unknown_revision(engine: Engine, current: str) -> DatabaseNotReadyError:
+    return DatabaseNotReadyError(
+        f"{_where(engine)} is at schema revision {current}, which this version of provenance "
+        "does not know (the database was migrated by a newer version): upgrade provenance"
+    )
+
+
 def _run(engine: Engine, action: str, revision: str) -> None:
+    current = current_revision(engine)
+    if current is not None and current not in known_revisions():
+        raise _unknown_revision(engine, current)
     with engine.connect() as conn:
         conn = conn.execution_options(provenance_write=True)
         config = alembic_config(conn)
-        if action == "upgrade":
-            command.upgrade(config, revision)
-        else:
-            command.downgrade(config, revision)
+        try:
+            if action == "upgrade":
+                command.upgrade(config, revision)
+            else:
+                command.downgrade(config, revision)
+        except CommandError as exc:  # a target revision Alembic cannot resolve or reach
+            raise ProvenanceError(
+                f"cannot {action} {_where(engine)} to revision {revision!r}: {exc}"
+            ) from exc
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
@@ -60,7 +80,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     # Imported here: the reference module needs the country resolver, migrations do not.
     from provenance.reference import sync_countries
 
-    if revision == "head" or revision == head_revision():
+    # Whether ``revision`` said "head", "+1" or a revision id: once the schema is at head.
+    if current_revision(engine) == head_revision():
         with write_transaction(engine) as conn:
             sync_countries(conn)
 
@@ -75,7 +96,7 @@ def ensure_current(engine: Engine) -> None:
     head = head_revision()
     if current == head:
         return
-    where = masked(engine.url.render_as_string(hide_password=False))
+    where = _where(engine)
     if current is None:
         raise DatabaseNotReadyError(
             f"{where} has no provenance schema: run `provenance init` (or `provenance db upgrade`)"
@@ -85,17 +106,18 @@ def ensure_current(engine: Engine) -> None:
             f"{where} is at schema revision {current}, older than this version of provenance "
             f"({head}): run `provenance db upgrade`"
         )
-    raise DatabaseNotReadyError(
-        f"{where} is at schema revision {current}, which this version of provenance does not know "
-        "(the database was migrated by a newer version): upgrade provenance"
-    )
+    raise _unknown_revision(engine, current)
 
 
-def schema_drift(engine: Engine) -> list[Any]:
-    """The differences between the models and the migrated database (empty when they agree)."""
+def schema_drift(engine: Engine, metadata: MetaData | None = None) -> list[Any]:
+    """The differences between the models (or ``metadata``) and the migrated database.
+
+    Empty when they agree. Autogenerate does not see CHECK constraints or views: compare those
+    separately.
+    """
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
-        return list(compare_metadata(context, Base.metadata))
+        return list(compare_metadata(context, Base.metadata if metadata is None else metadata))
 
 
 def table_names(engine: Engine) -> list[str]:

@@ -13,6 +13,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -87,5 +88,55 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
 @pytest.fixture
 def engine(db_url: str) -> Iterator[Engine]:
     engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+@contextmanager
+def scratch_postgres_database(server: str) -> Iterator[str]:
+    """A new, empty database on the PostgreSQL server of the URL ``server``, dropped afterwards."""
+    from psycopg import sql  # only needed when a PostgreSQL server is given
+
+    name = f"provenance_scratch_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            raw = conn.connection.driver_connection
+            assert raw is not None
+            raw.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            raw = conn.connection.driver_connection
+            assert raw is not None
+            raw.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of a new database without any schema, on each backend; for migration tests.
+
+    On PostgreSQL each test gets its own database (dropped afterwards), so tests may change the
+    schema or the revision without disturbing the session database behind ``db_url``.
+    """
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    server = os.environ.get(PG_ENV)
+    if not server:
+        if os.environ.get("PROVENANCE_REQUIRE_POSTGRES"):
+            pytest.fail(f"PROVENANCE_REQUIRE_POSTGRES is set but ${PG_ENV} is not")
+        pytest.skip(f"PostgreSQL tests need ${PG_ENV}")
+    with scratch_postgres_database(server) as url:
+        yield url
+
+
+@pytest.fixture
+def empty_engine(empty_db_url: str) -> Iterator[Engine]:
+    """An engine (from ``make_engine``) on a new database without any schema, on each backend."""
+    engine = make_engine(empty_db_url)
     yield engine
     engine.dispose()
