@@ -60,6 +60,14 @@ class Confidence(enum.StrEnum):
     POSSIBLE = "possible"
 
 
+class AliasKind(enum.StrEnum):
+    """Why a manufacturer has another name."""
+
+    ALIAS = "alias"  # another way of writing the name (XP POWER LTD)
+    FORMER_NAME = "former_name"  # an earlier name of the company
+    MERGED = "merged"  # the name of a manufacturer merged into this one
+
+
 class Reliability(enum.StrEnum):
     HIGH = "high"
     MEDIUM = "medium"
@@ -115,6 +123,10 @@ class LoadBatch(Base):
     components_matched: Mapped[int] = mapped_column(Integer)
     citations_added: Mapped[int] = mapped_column(Integer)
     tool_version: Mapped[str] = mapped_column(String(40))
+    duplicate_rows: Mapped[int] = mapped_column(Integer, server_default="0")
+    rows_rejected: Mapped[int] = mapped_column(
+        Integer, server_default="0", comment="bad rows written to a rejects file, not loaded"
+    )
 
 
 class Manufacturer(Base):
@@ -141,8 +153,27 @@ class ManufacturerAlias(Base):
     manufacturer_id: Mapped[int] = mapped_column(ForeignKey("manufacturers.id"), index=True)
     alias: Mapped[str] = mapped_column(String(300))
     alias_key: Mapped[str] = mapped_column(String(300), unique=True)
+    kind: Mapped[AliasKind] = mapped_column(
+        _enum(AliasKind, "kind"), server_default=AliasKind.ALIAS.value
+    )
 
     manufacturer: Mapped[Manufacturer] = relationship(back_populates="aliases", lazy="raise")
+
+
+class ManufacturerMerge(Base):
+    """A record of one manufacturer merged into another (its components and aliases moved)."""
+
+    __tablename__ = "manufacturer_merges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kept_id: Mapped[int] = mapped_column(ForeignKey("manufacturers.id"), index=True)
+    merged_id: Mapped[int] = mapped_column(Integer, comment="id the merged manufacturer had")
+    merged_name: Mapped[str] = mapped_column(String(300))
+    merged_country_code: Mapped[str | None] = mapped_column(String(2))
+    merged_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    components_moved: Mapped[int] = mapped_column(Integer)
+    aliases_moved: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class WeaponSystem(Base):
