@@ -168,6 +168,14 @@ def _parse_hs_code(text: str) -> str:
     return compact
 
 
+def hs6_of(hs_code: str | None) -> str | None:
+    """The first six digits of an HS code (``8504.40.00`` -> ``850440``), None if shorter."""
+    if hs_code is None:
+        return None
+    digits = hs_code.replace(".", "").replace(" ", "")
+    return digits[:6] if len(digits) >= 6 else None
+
+
 def _parse_url(text: str) -> str:
     parts = urlsplit(text)
     if parts.scheme not in {"http", "https"} or not parts.netloc or " " in text:
@@ -363,6 +371,7 @@ class _RowChecker:
             "manufactured_precision": made[1] if made else None,
             "quantity": quantity,
             "hs_code": hs_code,
+            "hs6": hs6_of(hs_code),
             "authenticity": authenticity or Authenticity.UNKNOWN,
             "notes": v.get("notes"),
         }

@@ -280,6 +280,9 @@ class Component(Base):
     )
     quantity: Mapped[int] = mapped_column(Integer, default=1)
     hs_code: Mapped[str | None] = mapped_column(String(20))
+    hs6: Mapped[str | None] = mapped_column(
+        String(6), index=True, comment="the HS code's first six digits, for list look-ups"
+    )
     authenticity: Mapped[Authenticity] = mapped_column(
         _enum(Authenticity, "authenticity"), default=Authenticity.UNKNOWN
     )
@@ -295,3 +298,59 @@ class Citation(Base):
     component_id: Mapped[int] = mapped_column(ForeignKey("components.id"), primary_key=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), primary_key=True, index=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("load_batches.id"), index=True)
+
+
+class ChplList(Base):
+    """One published version of the Common High Priority List (items Russia seeks for weapons)."""
+
+    __tablename__ = "chpl_lists"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[str] = mapped_column(String(40), unique=True, comment="e.g. 2024-02-23")
+    published_on: Mapped[dt.date] = mapped_column(Date)
+    publisher: Mapped[str] = mapped_column(String(300))
+    title: Mapped[str] = mapped_column(String(1000))
+    url: Mapped[str | None] = mapped_column(String(2000))
+    notes: Mapped[str | None] = mapped_column(Text)
+
+
+class ChplEntry(Base):
+    """An HS-6 code on one version of the list, with its tier."""
+
+    __tablename__ = "chpl_entries"
+    __table_args__ = (UniqueConstraint("list_id", "hs6"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    list_id: Mapped[int] = mapped_column(ForeignKey("chpl_lists.id"))
+    hs6: Mapped[str] = mapped_column(String(6), index=True, comment="six digits, no dots")
+    tier: Mapped[str] = mapped_column(String(10), comment="1, 2, 3.A, 3.B, 4.A or 4.B")
+    description: Mapped[str | None] = mapped_column(String(500))
+
+
+class CountryGroup(Base):
+    """A group of countries, e.g. the EU, the G7, the countries with export controls on Russia."""
+
+    __tablename__ = "country_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True, comment="e.g. eu, g7, coalition")
+    name: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str | None] = mapped_column(Text)
+    basis: Mapped[str | None] = mapped_column(Text, comment="where the membership dates come from")
+
+
+class CountryGroupMember(Base):
+    """A country's membership of a group over time."""
+
+    __tablename__ = "country_group_members"
+    __table_args__ = (UniqueConstraint("group_id", "country_code", "member_from"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("country_groups.id"))
+    country_code: Mapped[str] = mapped_column(ForeignKey("countries.code"), index=True)
+    member_from: Mapped[dt.date | None] = mapped_column(Date)
+    member_until: Mapped[dt.date | None] = mapped_column(Date)
+    controls_from: Mapped[dt.date | None] = mapped_column(
+        Date, comment="when this member's export controls on Russia took effect"
+    )
+    note: Mapped[str | None] = mapped_column(Text)
