@@ -6,103 +6,21 @@ errors (``ProvenanceError``) become "Error: ..." with exit code 1; usage errors 
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
-from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from provenance import __version__, migrate, reference, render, reports
+from provenance.cli_common import (
+    db_option,
+    format_option,
+    library_errors,
+    open_engine,
+    summary_format_option,
+)
 from provenance.countries import default_resolver
-from provenance.db import DEFAULT_URL, ENV_VAR, make_engine, masked, resolve_url
-from provenance.errors import ProvenanceError
+from provenance.db import masked
 from provenance.loader import load_files
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def db_option(func: F) -> F:
-    """--db URL, shared by every command that opens the database."""
-    return click.option(
-        "--db",
-        "db_url",
-        envvar=ENV_VAR,
-        metavar="URL",
-        help=f"Database URL (default: ${ENV_VAR}, else {DEFAULT_URL}). "
-        "E.g. sqlite:///findings.db or postgresql+psycopg://user@host/dbname.",
-    )(func)
-
-
-def format_option(func: F) -> F:
-    return click.option(
-        "--format",
-        "fmt",
-        type=click.Choice(render.FORMATS),
-        default="table",
-        show_default=True,
-        help="Output format.",
-    )(func)
-
-
-def summary_format_option(func: F) -> F:
-    """--format for what a load did: text for people, or JSON for scripts."""
-    return click.option(
-        "--format",
-        "fmt",
-        type=click.Choice(render.SUMMARY_FORMATS),
-        default="table",
-        show_default=True,
-        help="Output format.",
-    )(func)
-
-
-def _password(db_url: str | None) -> str | None:
-    try:
-        return make_url(resolve_url(db_url)).password
-    except (ArgumentError, ValueError):
-        return None
-
-
-def _redacted(message: str, db_url: str | None) -> str:
-    """The message without the database password, should a driver ever repeat it."""
-    password = _password(db_url)
-    return message.replace(password, "***") if password else message
-
-
-def library_errors(func: F) -> F:
-    """Turn the library's errors into a clean 'Error: ...' and exit code 1."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        db_url = kwargs.get("db_url")
-        try:
-            return func(*args, **kwargs)
-        except ProvenanceError as exc:
-            raise click.ClickException(_redacted(str(exc), db_url)) from exc
-        except OperationalError as exc:
-            raise click.ClickException(_redacted(f"database error: {exc.orig}", db_url)) from exc
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _engine(db_url: str | None) -> Engine:
-    url = resolve_url(db_url)
-    try:
-        return make_engine(url)
-    except NoSuchModuleError as exc:
-        reason = f"unknown database type ({exc})"
-    except (ArgumentError, ValueError):
-        reason = "not a database URL"
-    except ImportError as exc:
-        reason = f"the database driver is not installed ({exc})"
-    raise click.ClickException(
-        f"cannot open {masked(url)}: {reason}; use e.g. sqlite:///findings.db or "
-        "postgresql+psycopg://user@host/dbname"
-    )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -129,7 +47,7 @@ def init(db_url: str | None) -> None:
     Example:
       provenance init --db sqlite:///kn23.db
     """
-    engine = _engine(db_url)
+    engine = open_engine(db_url)
     migrate.upgrade(engine)
     click.echo(f"{masked(str(engine.url))}: schema at revision {migrate.current_revision(engine)}")
 
@@ -155,7 +73,7 @@ def db_upgrade(db_url: str | None, revision: str) -> None:
     Example:
       provenance db upgrade --db postgresql+psycopg://postgres@127.0.0.1/findings
     """
-    engine = _engine(db_url)
+    engine = open_engine(db_url)
     before = migrate.current_revision(engine)
     migrate.upgrade(engine, revision)
     after = migrate.current_revision(engine)
@@ -172,7 +90,7 @@ def db_current(db_url: str | None) -> None:
     Example:
       provenance db current
     """
-    engine = _engine(db_url)
+    engine = open_engine(db_url)
     current = migrate.current_revision(engine)
     click.echo(f"database: {current or '(no schema)'}; code: {migrate.head_revision()}")
 
@@ -190,7 +108,7 @@ def seed(db_url: str | None, fmt: str) -> None:
     Example:
       provenance seed --db sqlite:///demo.db
     """
-    engine = _engine(db_url)
+    engine = open_engine(db_url)
     migrate.upgrade(engine)
     ref, loaded = reference.seed(engine)
     click.echo(render.seed_summary(ref, loaded, fmt), nl=False)
@@ -217,7 +135,7 @@ def load(files: tuple[Path, ...], db_url: str | None, dry_run: bool, fmt: str) -
       provenance load findings.csv
       provenance load --dry-run partner-annex.json more.jsonl
     """
-    summaries = load_files(_engine(db_url), list(files), dry_run=dry_run)
+    summaries = load_files(open_engine(db_url), list(files), dry_run=dry_run)
     click.echo(render.load_summaries(summaries, fmt), nl=False)
 
 
@@ -257,7 +175,7 @@ def report_foreign_parts(db_url: str | None, weapon: str | None, basis: str, fmt
       provenance report foreign-parts --weapon KN-23
       provenance report foreign-parts --basis made-in --format markdown
     """
-    engine = _engine(db_url)
+    engine = open_engine(db_url)
     migrate.ensure_current(engine)
     with engine.connect() as conn:
         result = reports.foreign_parts(conn, weapon, reports.Basis(basis))
@@ -276,7 +194,7 @@ def report_components(db_url: str | None, weapon: str | None, fmt: str) -> None:
     Example:
       provenance report components --weapon KN-23 --format csv > kn23.csv
     """
-    engine = _engine(db_url)
+    engine = open_engine(db_url)
     migrate.ensure_current(engine)
     with engine.connect() as conn:
         rows = reports.components(conn, weapon)
