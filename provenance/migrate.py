@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from alembic import command
@@ -37,6 +38,16 @@ def head_revision() -> str:
 
 def known_revisions() -> set[str]:
     return {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+
+
+def sqlite_file(engine: Engine) -> Path | None:
+    """The file of a SQLite database (None for other databases and in-memory SQLite)."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return None
+    if database.startswith("file:"):  # URI form: file:path?mode=ro
+        return Path(database[len("file:") :].split("?", 1)[0])
+    return Path(database)
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -92,6 +103,12 @@ def downgrade(engine: Engine, revision: str) -> None:
 
 def ensure_current(engine: Engine) -> None:
     """Refuse to work on a database without the schema, or at another version than the code."""
+    path = sqlite_file(engine)
+    if path is not None and not path.exists():
+        # Connecting would create an empty file where the user mistyped a path.
+        raise DatabaseNotReadyError(
+            f"there is no database file {path}: check the path, or create it with `provenance init`"
+        )
     current = current_revision(engine)
     head = head_revision()
     if current == head:

@@ -327,10 +327,14 @@ def test_unknown_weapon(tmp_path: Path) -> None:
 
 
 def test_report_without_schema(tmp_path: Path) -> None:
+    (tmp_path / "empty.db").touch()  # an existing SQLite file without our tables
     for command in (["report", "foreign-parts"], ["report", "components"]):
         result = _invoke([*command, "--db", _sqlite(tmp_path, "empty.db")], code=1)
         assert result.output.startswith("Error: ")
         assert "has no provenance schema: run `provenance init`" in result.output
+        missing = _invoke([*command, "--db", _sqlite(tmp_path, "missing.db")], code=1)
+        assert "there is no database file" in missing.output
+        assert not (tmp_path / "missing.db").exists()
     path = write_csv(tmp_path / "f.csv", [row()])
     result = _invoke(["load", "--db", _sqlite(tmp_path, "empty.db"), str(path)], code=1)
     assert "provenance init" in result.output

@@ -15,6 +15,8 @@ from provenance.db import (
     masked,
     resolve_url,
 )
+from provenance.errors import DatabaseNotReadyError
+from provenance.migrate import ensure_current
 
 
 def test_default_url_is_a_sqlite_file_in_the_current_folder() -> None:
@@ -112,3 +114,13 @@ def test_sqlite_engine_turns_on_foreign_keys_and_a_busy_timeout(tmp_path: Path) 
             assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == SQLITE_BUSY_TIMEOUT_MS
     finally:
         engine.dispose()
+
+
+def test_a_command_on_a_missing_sqlite_file_does_not_create_it(tmp_path: Path) -> None:
+    missing = tmp_path / "typo.db"
+    engine = make_engine(f"sqlite:///{missing}")
+    with pytest.raises(
+        DatabaseNotReadyError, match=r"no database file .*typo\.db.*provenance init"
+    ):
+        ensure_current(engine)
+    assert not missing.exists()
