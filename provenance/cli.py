@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from provenance import __version__, migrate, reference, render, reports
+from provenance import __version__, cli_sql, migrate, reference, render, reports
 from provenance.cli_common import (
     db_option,
     format_option,
@@ -18,9 +18,13 @@ from provenance.cli_common import (
     open_engine,
     summary_format_option,
 )
+from provenance.cli_manufacturers import manufacturers_group
+from provenance.cli_progress import RowProgress
 from provenance.countries import default_resolver
 from provenance.db import masked
-from provenance.loader import load_files
+from provenance.loader import LoadOptions, load_files
+from provenance.mapping import ColumnMapping, load_mapping
+from provenance.readers import INPUT_FORMATS
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -116,27 +120,122 @@ def seed(db_url: str | None, fmt: str) -> None:
 
 @cli.command()
 @click.argument(
-    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+    "files",
+    nargs=-1,
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path),
 )
 @db_option
+@click.option(
+    "--mapping",
+    "mapping_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="A column mapping (YAML) for files in another layout; see seeds/mappings/README.md.",
+)
+@click.option(
+    "--input-format",
+    type=click.Choice(INPUT_FORMATS),
+    help="The files' format (default: detected from each file's content).",
+)
+@click.option(
+    "--sheet",
+    "sheets",
+    multiple=True,
+    metavar="NAME",
+    help="Only this sheet of an Excel workbook (repeat for more; default: every sheet).",
+)
+@click.option(
+    "--delimiter",
+    metavar="CHAR",
+    help="The delimiter of delimited text: , ; | or tab (default: sniffed from the file).",
+)
+@click.option(
+    "--rejects",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    metavar="FILE",
+    help="Load the good rows and write every bad row here (CSV: its columns and an error).",
+)
+@click.option(
+    "--new-manufacturers",
+    is_flag=True,
+    help="Create new manufacturers even when their names are close to known ones.",
+)
+@click.option("--strict", is_flag=True, help="Columns that nothing uses are errors, not warnings.")
 @click.option("--dry-run", is_flag=True, help="Check and count everything, write nothing.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @summary_format_option
 @library_errors
-def load(files: tuple[Path, ...], db_url: str | None, dry_run: bool, fmt: str) -> None:
-    """Load findings files (CSV, JSON array or JSON Lines): all of them, or nothing.
+def load(
+    files: tuple[Path, ...],
+    db_url: str | None,
+    mapping_file: Path | None,
+    input_format: str | None,
+    sheets: tuple[str, ...],
+    delimiter: str | None,
+    rejects: Path | None,
+    new_manufacturers: bool,
+    strict: bool,
+    dry_run: bool,
+    quiet: bool,
+    fmt: str,
+) -> None:
+    """Load findings files (CSV or other delimited text, Excel, JSON, JSON Lines; - reads
+    standard input): all of them, or nothing.
 
     One row per component found in a recovered weapon, with the source that reported it. Any bad
-    row stops the load; every bad row is listed with its file, line and column. Loading the same
-    findings again adds nothing; a new source for a known component adds a citation.
-    The columns are described in the README ("Findings files").
+    row stops the load, and every bad row is listed with its file, row and column, unless
+    --rejects FILE is given: then the good rows load and the bad ones go to FILE, to be fixed and
+    loaded again. Loading the same findings again adds nothing; a new source for a known
+    component adds a citation. A new manufacturer whose name is close to a known one is an error
+    (a probable duplicate): name it in a mapping's manufacturer_aliases, or accept it with
+    --new-manufacturers. The columns are described in the README ("Findings files"); files in
+    another layout are read through a mapping (--mapping).
 
     \b
     Examples:
       provenance load findings.csv
       provenance load --dry-run partner-annex.json more.jsonl
+      provenance load --mapping seeds/mappings/hur-portal.yaml portal-export.csv
+      provenance load --mapping annex.yaml --sheet "Table 2" --rejects bad.csv annex.xlsx
+      cat findings.tsv | provenance load --input-format tsv -
     """
-    summaries = load_files(open_engine(db_url), list(files), dry_run=dry_run)
+    if sum(1 for f in files if str(f) == "-") > 1:
+        raise click.UsageError("standard input (-) can be read only once")
+    options = LoadOptions(
+        mapping=load_mapping(mapping_file) if mapping_file else ColumnMapping(),
+        input_format=input_format,
+        sheets=sheets,
+        delimiter=_delimiter(delimiter),
+        strict=strict,
+        new_manufacturers=new_manufacturers,
+        rejects=rejects,
+    )
+    progress = RowProgress(enabled=False if quiet else None)
+    try:
+        summaries = load_files(
+            open_engine(db_url),
+            list(files),
+            dry_run=dry_run,
+            options=options,
+            progress=progress,
+        )
+    finally:
+        progress.close()
     click.echo(render.load_summaries(summaries, fmt), nl=False)
+
+
+def _delimiter(text: str | None) -> str | None:
+    if text is None:
+        return None
+    named = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+    value = named.get(text.casefold(), text)
+    if len(value) != 1:
+        raise click.BadParameter("expected one character, e.g. ; or tab", param_hint="--delimiter")
+    return value
+
+
+cli.add_command(manufacturers_group)
 
 
 @cli.group()
@@ -159,13 +258,26 @@ _BASIS = click.option(
 )
 
 
+_ROLL_UP = click.option(
+    "--roll-up",
+    "roll_up",
+    type=click.Choice([r.value for r in reports.RollUp]),
+    default=reports.RollUp.NONE.value,
+    show_default=True,
+    help="Count parts under their manufacturer (none) or its top parent company (parent).",
+)
+
+
 @report.command("foreign-parts")
 @db_option
 @click.option("--weapon", metavar="NAME", help="Only this weapon system (designation or alias).")
 @_BASIS
+@_ROLL_UP
 @format_option
 @library_errors
-def report_foreign_parts(db_url: str | None, weapon: str | None, basis: str, fmt: str) -> None:
+def report_foreign_parts(
+    db_url: str | None, weapon: str | None, basis: str, roll_up: str, fmt: str
+) -> None:
     """Foreign-origin parts per weapon system, by origin country.
 
     A part is foreign when its origin country differs from the weapon system's producer country.
@@ -174,30 +286,33 @@ def report_foreign_parts(db_url: str | None, weapon: str | None, basis: str, fmt
     Examples:
       provenance report foreign-parts --weapon KN-23
       provenance report foreign-parts --basis made-in --format markdown
+      provenance report foreign-parts --roll-up parent
     """
     engine = open_engine(db_url)
     migrate.ensure_current(engine)
     with engine.connect() as conn:
-        result = reports.foreign_parts(conn, weapon, reports.Basis(basis))
+        result = reports.foreign_parts(conn, weapon, reports.Basis(basis), reports.RollUp(roll_up))
     click.echo(render.foreign_parts(result, fmt), nl=False)
 
 
 @report.command("components")
 @db_option
 @click.option("--weapon", metavar="NAME", help="Only this weapon system (designation or alias).")
+@_ROLL_UP
 @format_option
 @library_errors
-def report_components(db_url: str | None, weapon: str | None, fmt: str) -> None:
+def report_components(db_url: str | None, weapon: str | None, roll_up: str, fmt: str) -> None:
     """List components with manufacturer, countries, manufacture date, authenticity and sources.
 
     \b
-    Example:
+    Examples:
       provenance report components --weapon KN-23 --format csv > kn23.csv
+      provenance report components --roll-up parent
     """
     engine = open_engine(db_url)
     migrate.ensure_current(engine)
     with engine.connect() as conn:
-        rows = reports.components(conn, weapon)
+        rows = reports.components(conn, weapon, reports.RollUp(roll_up))
     click.echo(render.components(rows, fmt), nl=False)
 
 
@@ -219,3 +334,21 @@ def country(names: tuple[str, ...]) -> None:
 
 def main() -> None:
     cli(prog_name="provenance")
+
+
+cli.add_command(cli_sql.query)
+cli.add_command(cli_sql.export_command)
+cli.add_command(cli_sql.datasette_metadata)
+db.add_command(cli_sql.grant_readonly)
+
+
+# --- issue 5: the researcher's reports and reference data (provenance/cli_reports.py) ---
+from provenance import cli_reports  # noqa: E402
+
+report.add_command(cli_reports.report_countries)
+report.add_command(cli_reports.report_manufacturers)
+report.add_command(cli_reports.report_chpl)
+report.add_command(cli_reports.report_timeline)
+report.add_command(cli_reports.report_sources)
+report.add_command(cli_reports.report_dossier)
+cli.add_command(cli_reports.reference_group)

@@ -1,35 +1,48 @@
 """Loading findings: one row per component recovered from a weapon, cited by a source.
 
-A load is all or nothing. Every row of every file is checked first, against the database and
-against the other rows; if any row is bad, nothing is written and every problem is reported with
-its file, row, column and value. Then everything is written in one transaction, through SQLAlchemy
-Core with lookups filled once per load, and each file gets a load batch that its rows point to.
+A load is all or nothing by default. Every row of every file is checked first, against the
+database and against the other rows; if any row is bad, nothing is written and every problem is
+reported with its file, row, column and value. Then everything is written in one transaction,
+through SQLAlchemy Core with lookups filled once per load, and each file gets a load batch that
+its rows point to. With a rejects file, the bad rows are written there instead (with their
+original columns and an ``error`` column) and the good ones are loaded.
+
+Files come in any of the formats ``provenance.readers`` reads, in our layout or in a foreign one
+that a column mapping (``provenance.mapping``) turns into ours.
 
 Loading the same findings again adds nothing: a component is identified within its specimen by
 its function, part number, marking, manufacturer and date code; a new source for a known component
-adds a citation.
+adds a citation. Manufacturers are matched on ``manufacturer_key`` (case, punctuation and legal
+forms ignored) and by alias; a new name close to a known one is a probable duplicate, an error
+unless the load accepts new manufacturers or a mapping names it as an alias.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
 import re
+import sys
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Connection, Engine, Table, insert, select, update
+from sqlalchemy import Connection, Engine, Table, insert, select, tuple_, update
 
 from provenance import __version__
+from provenance.columns import ALL_COLUMNS, COLUMNS, ERROR_COLUMN, EXTRA_COLUMNS, REQUIRED
 from provenance.countries import CountryResolver, default_resolver
-from provenance.dates import parse_full_date, parse_partial_date
+from provenance.dates import parse_date_code, parse_full_date, parse_period
 from provenance.db import write_transaction
-from provenance.errors import InvalidDataError, RowError
+from provenance.errors import InvalidDataError, ProvenanceError, RowError
+from provenance.mapping import ColumnMapping, TablePlan
 from provenance.migrate import ensure_current
 from provenance.models import (
+    AliasKind,
     Authenticity,
     Citation,
     Component,
@@ -44,43 +57,44 @@ from provenance.models import (
     WeaponSystem,
     WeaponSystemAlias,
 )
-from provenance.readers import Record, read_records
-from provenance.text import clean_text, name_key
+from provenance.readers import STDIN_NAME, Record, copy_stream, inspect_file, read_tables
+from provenance.text import NearDuplicates, clean_text, manufacturer_key, name_key
 
-#: The findings layout, in the order the README documents it.
-COLUMNS: tuple[str, ...] = (
-    "weapon_system",
-    "weapon_producer_country",
-    "specimen",
-    "recovered_on",
-    "recovered_at",
-    "component",
-    "part_number",
-    "marking",
-    "manufacturer",
-    "manufacturer_country",
-    "made_in",
-    "date_code",
-    "manufactured_on",
-    "quantity",
-    "hs_code",
-    "authenticity",
-    "source_publisher",
-    "source_title",
-    "source_url",
-    "source_published_on",
-    "notes",
-)
-#: Further optional columns.
-EXTRA_COLUMNS: tuple[str, ...] = (
-    "weapon_category",
-    "recovered_by",
-    "identification_confidence",
-    "source_reliability",
-)
-REQUIRED: tuple[str, ...] = ("weapon_system", "specimen", "component", "manufacturer")
+__all__ = [
+    "ALL_COLUMNS",
+    "COLUMNS",
+    "EXTRA_COLUMNS",
+    "MAX_REPORTED_ERRORS",
+    "REQUIRED",
+    "LoadOptions",
+    "LoadSummary",
+    "component_identity",
+    "hs6_of",
+    "load_files",
+]
+
 MAX_REPORTED_ERRORS = 50
+#: How many rows pass between two calls of a load's progress callback.
+PROGRESS_EVERY = 1000
 _CHUNK = 500
+_EXAMPLES = 5
+
+#: Called with the number of rows read so far in the load (all files).
+ProgressCallback = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """How to read the files and what to accept; the defaults read our own layout strictly
+    all-or-nothing."""
+
+    mapping: ColumnMapping = field(default_factory=ColumnMapping)
+    input_format: str | None = None  # detected from each file when None
+    sheets: tuple[str, ...] = ()  # of a workbook; every sheet when empty
+    delimiter: str | None = None  # of delimited text; sniffed when None
+    strict: bool = False  # unknown columns are errors, not warnings
+    new_manufacturers: bool = False  # create new names close to known ones
+    rejects: Path | None = None  # bad rows go here, and the good ones load
 
 
 @dataclass
@@ -98,7 +112,10 @@ class LoadSummary:
     specimens_created: int = 0
     manufacturers_created: int = 0
     manufacturers_updated: int = 0
+    manufacturer_aliases_added: int = 0
     sources_created: int = 0
+    rows_rejected: int = 0
+    rejects_file: str | None = None
     batch_id: int | None = None
     dry_run: bool = False
     warnings: list[str] = field(default_factory=list)
@@ -128,17 +145,18 @@ class _Finding:
 @dataclass
 class _File:
     path: Path
-    sha256: str
+    name: str
     summary: LoadSummary
+    sha256: str = ""
     findings: list[_Finding] = field(default_factory=list)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    #: The file's columns (every table's, in order), for the rejects file.
+    columns: list[str] = field(default_factory=list)
+    #: Bad records (kept only for a rejects file) and what is wrong with them.
+    rejected: list[tuple[Record, str]] = field(default_factory=list)
+    #: Manufacturer aliases from the mapping that this file's rows used: alias, key, manufacturer.
+    new_aliases: list[tuple[str, str, _Entity]] = field(default_factory=list)
+    undated_codes: list[str] = field(default_factory=list)
+    undated_count: int = 0
 
 
 def _enum_value(enum_cls: Any, text: str) -> Any:
@@ -191,7 +209,12 @@ def component_identity(
     manufacturer_key: str,
     date_code: str | None,
 ) -> str:
-    """The hash that identifies a component within its specimen."""
+    """The hash that identifies a component within its specimen.
+
+    ``manufacturer_key`` is the key of the manufacturer the component is filed under (after
+    aliases are resolved), so a part written "XP POWER LTD" in one file and "XP Power" in another
+    is the same component.
+    """
     parts = (specimen_key, function, part_number or "", marking or "", manufacturer_key)
     text = "\x1f".join(name_key(p) for p in (*parts, date_code or ""))
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
@@ -200,8 +223,9 @@ def component_identity(
 class _Catalogue:
     """What the database already holds, read once per load, plus what this load will create."""
 
-    def __init__(self, conn: Connection, resolver: CountryResolver) -> None:
+    def __init__(self, conn: Connection, resolver: CountryResolver, options: LoadOptions) -> None:
         self.conn = conn
+        self.options = options
         aliases = dict(conn.execute(select(CountryAlias.alias, CountryAlias.country_code)).all())
         self.countries = resolver.with_aliases(aliases) if aliases else resolver
         self.weapons: dict[str, _Entity] = {}
@@ -222,17 +246,29 @@ class _Catalogue:
         ):
             self.weapons.setdefault(alias_key, self.weapon_by_id[ws_id])
         self.manufacturers: dict[str, _Entity] = {}
-        for id_, name, key, country in conn.execute(
+        parents: dict[int, int] = {}
+        for id_, name, key, country, parent_id in conn.execute(
             select(
-                Manufacturer.id, Manufacturer.name, Manufacturer.name_key, Manufacturer.country_code
+                Manufacturer.id,
+                Manufacturer.name,
+                Manufacturer.name_key,
+                Manufacturer.country_code,
+                Manufacturer.parent_id,
             )
         ):
-            self.manufacturers[key] = _Entity(key, id_, {"name": name, "country_code": country})
+            self.manufacturers[key] = _Entity(
+                key, id_, {"name": name, "country_code": country, "parent": None}
+            )
+            if parent_id is not None:
+                parents[id_] = parent_id
         by_id = {e.id: e for e in self.manufacturers.values()}
+        for child, parent in parents.items():
+            by_id[child].values["parent"] = by_id[parent]
         for alias_key, m_id in conn.execute(
             select(ManufacturerAlias.alias_key, ManufacturerAlias.manufacturer_id)
         ):
             self.manufacturers.setdefault(alias_key, by_id[m_id])
+        self.near = NearDuplicates(self.manufacturers)
         self.sources_by_url: dict[str, _Entity] = {}
         self.sources_by_title: dict[tuple[str, str], _Entity] = {}
         for id_, pub, title, pkey, tkey, url in conn.execute(
@@ -250,6 +286,10 @@ class _Catalogue:
             if url:
                 self.sources_by_url[url] = entity
         self.specimens: dict[str, _Entity] = {}
+
+    def add_manufacturer(self, key: str, entity: _Entity) -> None:
+        self.manufacturers[key] = entity
+        self.near.add(key)
 
     def specimen_values(self, keys: Iterable[str]) -> None:
         """Fetch the stored specimens with these keys (all of them would be too many to hold)."""
@@ -287,27 +327,68 @@ def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]
         yield items[start : start + size]
 
 
+Bad = Callable[[str, str], None]
+#: Changes to the catalogue that a row makes (a new entity, a country filled in); made only
+#: once the whole row is good, so that a rejected row leaves no trace.
+Pending = list[Callable[[], None]]
+
+
+def _error_text(errors: Sequence[RowError]) -> str:
+    parts = []
+    for e in errors:
+        what = f"{e.column}: {e.message}" if e.column else e.message
+        parts.append(what + (f" (got {e.value!r})" if e.value else ""))
+    return "; ".join(parts)
+
+
 class _RowChecker:
     """Checks one record, collecting every problem in it, and resolves it against the catalogue."""
 
-    def __init__(self, cat: _Catalogue, file: _File, file_index: int, errors: list[RowError]):
+    def __init__(
+        self,
+        cat: _Catalogue,
+        file: _File,
+        file_index: int,
+        errors: list[RowError],
+    ):
         self.cat = cat
         self.file = file
         self.file_index = file_index
         self.errors = errors
+        self.options = cat.options
+        self.keep_rejects = cat.options.rejects is not None
+        self.plan: TablePlan | None = None
 
-    def check(self, record: Record) -> _Finding | None:
-        if record.errors:
-            self.errors.extend(record.errors)
-            return None
-        raw = record.values
-        v = {k: clean_text(val) for k, val in raw.items()}
+    def reject(self, record: Record, first_error: int) -> None:
+        if self.keep_rejects:
+            self.file.rejected.append((record, _error_text(self.errors[first_error:])))
+
+    def check(
+        self,
+        record: Record,
+        raw: dict[str, str | None],
+        problems: Sequence[tuple[str, str, str]],
+    ) -> _Finding | None:
+        """The finding in a record (``raw``: its values in our columns), or None when it is bad
+        (its problems then added to the errors)."""
         n_errors = len(self.errors)
+        source_name = record.source or self.file.name
+        if record.errors or problems:
+            self.errors.extend(record.errors)
+            self.errors.extend(
+                RowError(source_name, record.row, column, value, message, record.row_kind)
+                for column, value, message in problems
+            )
+            self.reject(record, n_errors)
+            return None
+        plan = self.plan
+        v = {k: clean_text(val) for k, val in raw.items()}
 
         def bad(column: str, message: str) -> None:
             value = raw.get(column) or ""
+            shown = plan.column(column) if plan is not None else column
             self.errors.append(
-                RowError(str(self.file.path), record.row, column, value, message, record.row_kind)
+                RowError(source_name, record.row, shown, value, message, record.row_kind)
             )
 
         def parsed(column: str, parse: Callable[[str], Any]) -> Any:
@@ -341,10 +422,14 @@ class _RowChecker:
 
         producer = country("weapon_producer_country")
         hq = country("manufacturer_country")
+        parent_hq = country("manufacturer_parent_country")
         made_in = country("made_in")
-        made = parsed("manufactured_on", parse_partial_date)
+        made = parsed("manufactured_on", parse_period)
+        coded = parsed("date_code", self._date_code)
+        if made is None and v.get("manufactured_on") is None:
+            made = coded
         recovered_on = parsed("recovered_on", parse_full_date)
-        published = parsed("source_published_on", parse_partial_date)
+        published = parsed("source_published_on", parse_period)
         quantity = parsed("quantity", _parse_quantity) or 1
         hs_code = parsed("hs_code", _parse_hs_code)
         url = parsed("source_url", _parse_url)
@@ -352,14 +437,25 @@ class _RowChecker:
         confidence = parsed("identification_confidence", lambda t: _enum_value(Confidence, t))
         reliability = parsed("source_reliability", lambda t: _enum_value(Reliability, t))
         if len(self.errors) > n_errors:
+            self.reject(record, n_errors)
             return None
 
-        weapon = self._weapon(v, producer, bad)
-        manufacturer = self._manufacturer(v, hq, bad)
-        source = self._source(v, url, published, reliability, bad)
-        specimen = self._specimen(v, weapon, recovered_on, confidence, bad) if weapon else None
+        pending: Pending = []
+        weapon = self._weapon(v, producer, bad, pending)
+        manufacturer = self._manufacturer(v, hq, parent_hq, bad, pending)
+        source = self._source(v, url, published, reliability, bad, pending)
+        specimen = (
+            self._specimen(v, weapon, recovered_on, confidence, bad, pending) if weapon else None
+        )
         if not (weapon and manufacturer and source and specimen) or len(self.errors) > n_errors:
+            self.reject(record, n_errors)
             return None
+        for change in pending:
+            change()
+        if coded is None and v.get("date_code") is not None:
+            self.file.undated_count += 1
+            if len(self.file.undated_codes) < _EXAMPLES:
+                self.file.undated_codes.append(v["date_code"] or "")
 
         values = {
             "function": v["component"],
@@ -385,11 +481,14 @@ class _RowChecker:
         )
         return _Finding(self.file_index, specimen, manufacturer, source, identity, values)
 
+    def _date_code(self, text: str) -> Any:
+        return parse_date_code(text, self.options.mapping.date_codes)
+
     def _new(self, key: Any, values: dict[str, Any]) -> _Entity:
         return _Entity(key, None, values, created_by=self.file_index)
 
     def _weapon(
-        self, v: dict[str, str | None], producer: str | None, bad: Callable[[str, str], None]
+        self, v: dict[str, str | None], producer: str | None, bad: Bad, pending: Pending
     ) -> _Entity | None:
         designation = v["weapon_system"]
         assert designation is not None
@@ -410,7 +509,8 @@ class _RowChecker:
                     "category": v.get("weapon_category"),
                 },
             )
-            self.cat.weapons[key] = entity
+            new = entity
+            pending.append(lambda: self.cat.weapons.__setitem__(key, new))
         elif producer is not None and producer != entity.values["producer"]:
             bad(
                 "weapon_producer_country",
@@ -420,29 +520,137 @@ class _RowChecker:
             return None
         return entity
 
+    def _maker(
+        self,
+        name: str,
+        hq: str | None,
+        column: str,
+        country_column: str,
+        bad: Bad,
+        pending: Pending,
+        row_new: dict[str, _Entity],
+    ) -> _Entity | None:
+        """The manufacturer called ``name``: known (by name or alias), or new."""
+        key = manufacturer_key(name)
+        written_key = key
+        canonical = self.options.mapping.manufacturer_aliases.get(key)
+        if canonical is not None:
+            name, key = canonical, manufacturer_key(canonical)
+        entity = row_new.get(key) or self.cat.manufacturers.get(key)
+        if entity is None:
+            near = self.cat.near.closest(key)
+            if near is not None:
+                other = self.cat.manufacturers[near[0]]
+                where = "new in this load" if other.id is None else "in the database"
+                described = f"{other.values['name']!r} ({where})"
+                if not self.options.new_manufacturers:
+                    bad(
+                        column,
+                        f"a new manufacturer close to {described}, similarity {near[1]:.0f}%: "
+                        f'if it is the same company, add "{name}: {other.values["name"]}" under '
+                        "manufacturer_aliases in a mapping (--mapping); if it is another "
+                        "company, load with --new-manufacturers",
+                    )
+                    return None
+                note = f"created the manufacturer {name!r}, although it is close to {described}"
+                pending.append(lambda: self.file.summary.warnings.append(note))
+            entity = self._new(key, {"name": name, "country_code": hq, "parent": None})
+            row_new[key] = entity
+            new = entity
+            pending.append(lambda: self.cat.add_manufacturer(key, new))
+        elif hq is not None:
+            stored = entity.values["country_code"]
+            if stored is None:
+                found = entity
+
+                def fill() -> None:
+                    found.values["country_code"] = hq
+                    if found.id is not None:
+                        found.update["country_code"] = hq
+
+                pending.append(fill)
+            elif hq != stored:
+                bad(
+                    country_column,
+                    f"{entity.values['name']} is recorded with headquarters in "
+                    f"{self.cat.countries.country(stored).display_name}",
+                )
+                return None
+        if canonical is not None and written_key not in self.cat.manufacturers:
+            alias = self.options.mapping.manufacturer_alias_names[written_key]
+            target = entity
+
+            def remember() -> None:
+                if written_key not in self.cat.manufacturers:
+                    self.cat.add_manufacturer(written_key, target)
+                    self.file.new_aliases.append((alias, written_key, target))
+
+            pending.append(remember)
+        return entity
+
     def _manufacturer(
-        self, v: dict[str, str | None], hq: str | None, bad: Callable[[str, str], None]
+        self,
+        v: dict[str, str | None],
+        hq: str | None,
+        parent_hq: str | None,
+        bad: Bad,
+        pending: Pending,
     ) -> _Entity | None:
         name = v["manufacturer"]
         assert name is not None
-        key = name_key(name)
-        entity = self.cat.manufacturers.get(key)
-        if entity is None:
-            entity = self._new(key, {"name": name, "country_code": hq})
-            self.cat.manufacturers[key] = entity
+        row_new: dict[str, _Entity] = {}
+        entity = self._maker(
+            name, hq, "manufacturer", "manufacturer_country", bad, pending, row_new
+        )
+        parent_name = v.get("manufacturer_parent")
+        if entity is None or parent_name is None:
+            if parent_hq is not None and parent_name is None:
+                bad("manufacturer_parent_country", "given without a manufacturer_parent")
+                return None
             return entity
-        stored = entity.values["country_code"]
-        if hq is not None and stored is None:
-            entity.values["country_code"] = hq
-            if entity.id is not None:
-                entity.update["country_code"] = hq
-        elif hq is not None and hq != stored:
+        parent = self._maker(
+            parent_name,
+            parent_hq,
+            "manufacturer_parent",
+            "manufacturer_parent_country",
+            bad,
+            pending,
+            row_new,
+        )
+        if parent is None:
+            return None
+        current = entity.values["parent"]
+        if current is parent:
+            return entity
+        if current is not None:
             bad(
-                "manufacturer_country",
-                f"{entity.values['name']} is recorded with headquarters in "
-                f"{self.cat.countries.country(stored).display_name}",
+                "manufacturer_parent",
+                f"{entity.values['name']} is recorded with the parent {current.values['name']}",
             )
             return None
+        ancestor: _Entity | None = parent
+        while ancestor is not None:
+            if ancestor is entity:
+                bad(
+                    "manufacturer_parent",
+                    f"{parent.values['name']} cannot be the parent of {entity.values['name']}: "
+                    + (
+                        "a manufacturer cannot be its own parent"
+                        if parent is entity
+                        else f"{entity.values['name']} is already above it"
+                    ),
+                )
+                return None
+            ancestor = ancestor.values["parent"]
+        child = entity
+
+        def set_parent() -> None:
+            if child.values["parent"] is None:
+                child.values["parent"] = parent
+                if child.id is not None:
+                    child.update["parent"] = parent
+
+        pending.append(set_parent)
         return entity
 
     def _source(
@@ -451,7 +659,8 @@ class _RowChecker:
         url: str | None,
         published: tuple[dt.date, Any] | None,
         reliability: Reliability | None,
-        bad: Callable[[str, str], None],
+        bad: Bad,
+        pending: Pending,
     ) -> _Entity | None:
         publisher, title = v.get("source_publisher"), v.get("source_title")
         if publisher is None or title is None:
@@ -477,19 +686,30 @@ class _RowChecker:
                     "reliability": reliability,
                 },
             )
-            self.cat.sources_by_title[key] = entity
-            if url:
-                self.cat.sources_by_url[url] = entity
+            new = entity
+
+            def register() -> None:
+                self.cat.sources_by_title[key] = new
+                if url:
+                    self.cat.sources_by_url[url] = new
+
+            pending.append(register)
         elif url is not None and entity.values["url"] not in (None, url):
             bad("source_url", f"this source is recorded with the URL {entity.values['url']}")
             return None
         elif url is not None and entity.values["url"] is None:
             # A known source without its URL: keep the URL, or the next row citing the source by
             # its URL alone would create a second source.
-            entity.values["url"] = url
-            self.cat.sources_by_url[url] = entity
-            if entity.id is not None:
-                entity.update["url"] = url
+            found = entity
+
+            def keep_url() -> None:
+                if found.values["url"] is None:
+                    found.values["url"] = url
+                    self.cat.sources_by_url[url] = found
+                    if found.id is not None:
+                        found.update["url"] = url
+
+            pending.append(keep_url)
         return entity
 
     def _specimen(
@@ -498,7 +718,8 @@ class _RowChecker:
         weapon: _Entity,
         recovered_on: dt.date | None,
         confidence: Confidence | None,
-        bad: Callable[[str, str], None],
+        bad: Bad,
+        pending: Pending,
     ) -> _Entity | None:
         label = v["specimen"]
         assert label is not None
@@ -512,7 +733,8 @@ class _RowChecker:
         entity = self.cat.specimens.get(key)
         if entity is None:
             entity = self._new(key, {"label": label, "weapon": weapon, **given})
-            self.cat.specimens[key] = entity
+            new = entity
+            pending.append(lambda: self.cat.specimens.__setitem__(key, new))
             return entity
         if entity.values["weapon"] is not weapon:
             bad(
@@ -521,70 +743,157 @@ class _RowChecker:
                 f"{entity.values['weapon'].values['designation']}",
             )
             return None
+        fills: dict[str, Any] = {}
         for column, value in given.items():
             stored = entity.values[column]
             if value is not None and stored is not None and value != stored:
                 bad(column, f"specimen {entity.values['label']} is recorded with {stored}")
                 return None
             if value is not None and stored is None:
-                entity.values[column] = value
-                if entity.id is not None:
-                    entity.update[column] = value
+                fills[column] = value
+        if fills:
+            found = entity
+
+            def fill() -> None:
+                for column, value in fills.items():
+                    if found.values[column] is None:
+                        found.values[column] = value
+                        if found.id is not None:
+                            found.update[column] = value
+
+            pending.append(fill)
         return entity
 
 
-def _check_files(cat: _Catalogue, paths: Sequence[Path], errors: list[RowError]) -> list[_File]:
-    files: list[_File] = []
-    for index, path in enumerate(paths):
-        file = _File(path, "", LoadSummary(str(path), ""))
-        files.append(file)
-        n_errors = len(errors)
-        try:
-            file.sha256 = file.summary.sha256 = _sha256(path)
-            columns, records = read_records(path)
-            known = set(COLUMNS) | set(EXTRA_COLUMNS)
-            unknown = [c for c in columns if c not in known]
-            if unknown:
+@dataclass(frozen=True)
+class _Input:
+    path: Path  # what is read
+    name: str  # as named in messages and summaries
+
+
+def _header_error(table: str, message: str, column: str = "") -> InvalidDataError:
+    return InvalidDataError([RowError(table, 1, column, "", message)])
+
+
+class _Checker:
+    """Reads and checks every file of a load."""
+
+    def __init__(
+        self, cat: _Catalogue, errors: list[RowError], progress: ProgressCallback | None
+    ) -> None:
+        self.cat = cat
+        self.options = cat.options
+        self.errors = errors
+        self.fatal = 0  # errors that stop the load even with a rejects file
+        self.progress = progress
+        self.rows = 0
+
+    def files(self, inputs: Sequence[_Input]) -> list[_File]:
+        files: list[_File] = []
+        for index, item in enumerate(inputs):
+            file = _File(item.path, item.name, LoadSummary(item.name, ""))
+            files.append(file)
+            n_errors = len(self.errors)
+            try:
+                self._file(file, index)
+            except InvalidDataError as exc:
+                self.errors.extend(exc.errors)
+                self.fatal += len(exc.errors)
+            except OSError as exc:
+                message = f"cannot read the file ({exc.strerror or exc})"
+                self.errors.append(RowError(item.name, 0, "", "", message))
+                self.fatal += 1
+            if file.summary.rows_read == 0 and len(self.errors) == n_errors:
+                self.errors.append(RowError(item.name, 0, "", "", "the file holds no findings"))
+                self.fatal += 1
+            if file.undated_count:
+                examples = ", ".join(map(repr, file.undated_codes))
+                more = ", ..." if file.undated_count > len(file.undated_codes) else ""
                 file.summary.warnings.append(
-                    f"{path}: ignored columns that provenance does not know: {', '.join(unknown)}"
+                    f"{item.name}: {file.undated_count} date codes in no known form were kept "
+                    f"as written, without a manufacture date ({examples}{more})"
                 )
-            if columns and not any(c in columns for c in REQUIRED):
-                raise InvalidDataError(
-                    [
-                        RowError(
-                            str(path),
-                            1,
-                            "",
-                            "",
-                            "the header has none of the findings columns "
-                            f"({', '.join(REQUIRED)}, ...): see README 'Findings files'",
-                        )
-                    ]
-                )
-            checker = _RowChecker(cat, file, index, errors)
-            pending: list[Record] = []
-            for record in records:
+        if self.progress is not None:
+            self.progress(self.rows)
+        return files
+
+    def _file(self, file: _File, index: int) -> None:
+        options = self.options
+        source = inspect_file(file.path, file.name, options.input_format)
+        file.sha256 = file.summary.sha256 = source.sha256
+        checker = _RowChecker(self.cat, file, index, self.errors)
+        mapping = options.mapping
+        for table in read_tables(
+            source,
+            sheets=options.sheets,
+            delimiter=options.delimiter,
+            looks_like_header=mapping.looks_like_header,
+        ):
+            skip = mapping.sheet_rule(table.sheet).skip
+            if skip and not options.sheets:  # a sheet asked for by name is read
+                continue
+            plan = mapping.plan(table.name, table.sheet)
+            checker.plan = plan
+            plan.see_all(table.columns)
+            plan.fixed = table.fixed_columns
+            if table.fixed_columns:
+                self._check_header(file, table.name, plan, table.columns)
+            pending: list[tuple[Record, dict[str, str | None], list[tuple[str, str, str]]]] = []
+            for record in table.records:
                 file.summary.rows_read += 1
-                pending.append(record)
+                self.rows += 1
+                if self.progress is not None and self.rows % PROGRESS_EVERY == 0:
+                    self.progress(self.rows)
+                values, problems = plan.apply(record.values) if record.values else ({}, [])
+                pending.append((record, values, problems))
                 if len(pending) >= _CHUNK:
-                    _check_chunk(cat, checker, file, pending)
+                    self._chunk(checker, file, pending)
                     pending = []
-            _check_chunk(cat, checker, file, pending)
-        except InvalidDataError as exc:
-            errors.extend(exc.errors)
-        except OSError as exc:
-            errors.append(RowError(str(path), 0, "", "", f"cannot read the file ({exc.strerror})"))
-        if file.summary.rows_read == 0 and len(errors) == n_errors:
-            errors.append(RowError(str(path), 0, "", "", "the file holds no findings"))
-    return files
+            self._chunk(checker, file, pending)
+            if not table.fixed_columns:
+                self._check_header(file, table.name, plan, table.columns)
+            for column in table.columns:
+                if column not in file.columns and column != ERROR_COLUMN:
+                    file.columns.append(column)
 
+    def _check_header(
+        self, file: _File, table: str, plan: TablePlan, columns: Sequence[str]
+    ) -> None:
+        if columns and not plan.gives() & set(REQUIRED):
+            raise _header_error(
+                table,
+                "the header has none of the findings columns "
+                f"({', '.join(REQUIRED)}, ...): see README 'Findings files'"
+                + ("" if self.options.mapping.path else ", or give a column mapping (--mapping)"),
+            )
+        problems = []
+        if plan.unknown:
+            problems.append(
+                f"columns that neither the findings layout nor the mapping uses: "
+                f"{', '.join(plan.unknown)}"
+            )
+        missing = plan.missing() if columns else []
+        if missing:
+            problems.append(f"columns of the mapping that it does not have: {', '.join(missing)}")
+        if problems and self.options.strict:
+            raise InvalidDataError(
+                [RowError(table, 1, "", "", p + " (--strict)") for p in problems]
+            )
+        for problem in problems:
+            note = "ignored " + problem if problem.startswith("columns that") else problem
+            file.summary.warnings.append(f"{table}: {note}")
 
-def _check_chunk(cat: _Catalogue, checker: _RowChecker, file: _File, records: list[Record]) -> None:
-    cat.specimen_values(name_key(r.values.get("specimen") or "") for r in records)
-    for record in records:
-        finding = checker.check(record)
-        if finding is not None:
-            file.findings.append(finding)
+    def _chunk(
+        self,
+        checker: _RowChecker,
+        file: _File,
+        records: list[tuple[Record, dict[str, str | None], list[tuple[str, str, str]]]],
+    ) -> None:
+        self.cat.specimen_values(name_key(v.get("specimen") or "") for _, v, _ in records)
+        for record, values, problems in records:
+            finding = checker.check(record, values, problems)
+            if finding is not None:
+                file.findings.append(finding)
 
 
 def _insert_entities(
@@ -602,15 +911,70 @@ def _insert_entities(
     cols = [table.c[c] for c in key_columns]
     keys = list(by_key)
     for chunk in _chunks(keys):
-        if len(cols) == 1:
-            condition = cols[0].in_(chunk)
-        else:
-            from sqlalchemy import tuple_
-
-            condition = tuple_(*cols).in_(chunk)
+        condition = cols[0].in_(chunk) if len(cols) == 1 else tuple_(*cols).in_(chunk)
         for row in conn.execute(select(table.c.id, *cols).where(condition)):
             key = row[1] if len(cols) == 1 else tuple(row[1:])
             by_key[key].id = row[0]
+
+
+def _manufacturers_of(findings: Iterable[_Finding]) -> Iterator[_Entity]:
+    """The manufacturers of the findings and their parents, up to the top."""
+    for f in findings:
+        entity: _Entity | None = f.manufacturer
+        while entity is not None:
+            yield entity
+            entity = entity.values["parent"]
+
+
+def _write_manufacturers(
+    conn: Connection, file: _File, index: int, batch_id: int, findings: list[_Finding]
+) -> None:
+    summary = file.summary
+    every = {id(e): e for e in _manufacturers_of(findings)}
+    manufacturers = [e for e in every.values() if e.id is None and e.created_by == index]
+    _insert_entities(
+        conn,
+        Manufacturer.__table__,  # type: ignore[arg-type]
+        manufacturers,
+        lambda e: {
+            "name": e.values["name"],
+            "name_key": e.key,
+            "country_code": e.values["country_code"],
+            "batch_id": batch_id,
+        },
+        ["name_key"],
+    )
+    for entity in manufacturers:
+        if entity.values["parent"] is not None:
+            entity.update["parent"] = entity.values["parent"]
+    # A parent created by a later file gets its id then: its child is updated in that file.
+    updated = [e for e in every.values() if e.update]
+    for entity in updated:
+        values = dict(entity.update)
+        parent = values.pop("parent", None)
+        if parent is not None and parent.id is None:
+            entity.update = {"parent": parent}
+        else:
+            entity.update = {}
+            if parent is not None:
+                values["parent_id"] = parent.id
+        if values:
+            conn.execute(update(Manufacturer).where(Manufacturer.id == entity.id).values(values))
+    aliases = [
+        {
+            "manufacturer_id": entity.id,
+            "alias": alias,
+            "alias_key": key,
+            "kind": AliasKind.ALIAS,
+        }
+        for alias, key, entity in file.new_aliases
+    ]
+    if aliases:
+        conn.execute(insert(ManufacturerAlias), aliases)
+    summary.manufacturers_created = len(manufacturers)
+    created = {id(e) for e in manufacturers}
+    summary.manufacturers_updated = len([e for e in updated if id(e) not in created])
+    summary.manufacturer_aliases_added = len(aliases)
 
 
 def _write_file(conn: Connection, cat: _Catalogue, file: _File, index: int) -> None:
@@ -618,7 +982,7 @@ def _write_file(conn: Connection, cat: _Catalogue, file: _File, index: int) -> N
     batch_id = conn.execute(
         insert(LoadBatch).returning(LoadBatch.id),
         {
-            "file_name": Path(file.path).name,
+            "file_name": Path(file.name).name if file.name != STDIN_NAME else STDIN_NAME,
             "sha256": file.sha256,
             "loaded_at": dt.datetime.now(dt.UTC),
             "rows_read": summary.rows_read,
@@ -649,24 +1013,7 @@ def _write_file(conn: Connection, cat: _Catalogue, file: _File, index: int) -> N
         },
         ["designation_key"],
     )
-    manufacturers = new(f.manufacturer for f in findings)
-    _insert_entities(
-        conn,
-        Manufacturer.__table__,  # type: ignore[arg-type]
-        manufacturers,
-        lambda e: {
-            "name": e.values["name"],
-            "name_key": e.key,
-            "country_code": e.values["country_code"],
-            "batch_id": batch_id,
-        },
-        ["name_key"],
-    )
-    updated = {id(f.manufacturer): f.manufacturer for f in findings if f.manufacturer.update}
-    for entity in updated.values():
-        conn.execute(update(Manufacturer).where(Manufacturer.id == entity.id).values(entity.update))
-        entity.update = {}
-    summary.manufacturers_updated = len(updated)
+    _write_manufacturers(conn, file, index, batch_id, findings)
     sources = new(f.source for f in findings)
     _insert_entities(
         conn,
@@ -711,7 +1058,6 @@ def _write_file(conn: Connection, cat: _Catalogue, file: _File, index: int) -> N
         conn.execute(update(Specimen).where(Specimen.id == entity.id).values(entity.update))
         entity.update = {}
     summary.weapon_systems_created = len(weapons)
-    summary.manufacturers_created = len(manufacturers)
     summary.sources_created = len(sources)
     summary.specimens_created = len(specimens)
 
@@ -777,6 +1123,7 @@ def _write_file(conn: Connection, cat: _Catalogue, file: _File, index: int) -> N
         )
     summary.citations_added = len(new_pairs)
     summary.duplicate_rows = len(findings) - len(pairs)
+    summary.rows_rejected = len(file.rejected)
     conn.execute(
         update(LoadBatch)
         .where(LoadBatch.id == batch_id)
@@ -784,8 +1131,45 @@ def _write_file(conn: Connection, cat: _Catalogue, file: _File, index: int) -> N
             components_added=summary.components_added,
             components_matched=summary.components_matched,
             citations_added=summary.citations_added,
+            duplicate_rows=summary.duplicate_rows,
+            rows_rejected=summary.rows_rejected,
         )
     )
+
+
+def _where(record: Record) -> str:
+    if record.row_kind == "record":
+        return f"{record.source}: record {record.row}"
+    return f"{record.source}:{record.row}"
+
+
+def _write_rejects(path: Path, files: Sequence[_File]) -> None:
+    """The rejected rows with their original columns and an ``error`` column first, as CSV in
+    UTF-8 with a byte-order mark (so that Excel opens it as UTF-8)."""
+    columns: list[str] = []
+    for file in files:
+        columns += [c for c in file.columns if c not in columns]
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([ERROR_COLUMN, *columns])
+        for file in files:
+            for record, error in file.rejected:
+                if record.values:
+                    cells = [record.values.get(c) or "" for c in columns]
+                else:  # a row whose fields could not be given names: as they were
+                    cells = list(record.fields)
+                writer.writerow([f"{_where(record)}: {error}", *cells])
+
+
+def _inputs(paths: Sequence[Path | str], folder: Path, stdin: IO[bytes] | None) -> list[_Input]:
+    inputs: list[_Input] = []
+    for p in paths:
+        if str(p) == "-":
+            stream = stdin if stdin is not None else sys.stdin.buffer
+            inputs.append(_Input(copy_stream(stream, folder), STDIN_NAME))
+        else:
+            inputs.append(_Input(Path(p), str(p)))
+    return inputs
 
 
 def load_files(
@@ -794,25 +1178,72 @@ def load_files(
     *,
     dry_run: bool = False,
     resolver: CountryResolver | None = None,
+    options: LoadOptions | None = None,
+    progress: ProgressCallback | None = None,
+    stdin: IO[bytes] | None = None,
 ) -> list[LoadSummary]:
-    """Load findings files, all of them or nothing.
+    """Load findings files: all of them or nothing, unless ``options.rejects`` names a file.
 
+    ``-`` in ``paths`` reads ``stdin`` (standard input when None; give ``options.input_format``).
     Raises ``InvalidDataError`` (nothing written) listing every bad row, up to
-    ``MAX_REPORTED_ERRORS``. With ``dry_run`` everything is checked and counted, nothing kept.
+    ``MAX_REPORTED_ERRORS``. With a rejects file, bad rows are written there and the good ones
+    are loaded; problems with a file as a whole still stop the load. With ``dry_run`` everything
+    is checked and counted, nothing kept (a rejects file is still written). ``progress`` is
+    called with the number of rows read so far, every ``PROGRESS_EVERY`` rows.
     """
     ensure_current(engine)
-    files_paths = [Path(p) for p in paths]
+    options = options or LoadOptions()
+    rejects = options.rejects
+    if rejects is not None and any(
+        str(p) != "-" and Path(p).resolve() == rejects.resolve() for p in paths
+    ):
+        raise ProvenanceError(f"{rejects}: the rejects file cannot be a file being loaded")
+    staged = None if rejects is None else rejects.with_name(rejects.name + ".partial")
+    with tempfile.TemporaryDirectory(prefix="provenance-") as folder:
+        inputs = _inputs(paths, Path(folder), stdin)
+        try:
+            files = _load(engine, inputs, options, dry_run, resolver, progress, staged)
+        except BaseException:
+            if staged is not None:
+                staged.unlink(missing_ok=True)
+            raise
+    if staged is not None and rejects is not None and any(f.rejected for f in files):
+        staged.replace(rejects)
+        for file in files:
+            if file.rejected:
+                file.summary.rejects_file = str(rejects)
+    return [f.summary for f in files]
+
+
+def _load(
+    engine: Engine,
+    inputs: Sequence[_Input],
+    options: LoadOptions,
+    dry_run: bool,
+    resolver: CountryResolver | None,
+    progress: ProgressCallback | None,
+    staged: Path | None,
+) -> list[_File]:
+    """Check and write, in one transaction; the rejects go to ``staged`` before it commits."""
     with write_transaction(engine) as conn:
-        cat = _Catalogue(conn, resolver or default_resolver())
+        cat = _Catalogue(conn, resolver or default_resolver(), options)
         errors: list[RowError] = []
-        files = _check_files(cat, files_paths, errors)
-        if errors:
+        checker = _Checker(cat, errors, progress)
+        files = checker.files(inputs)
+        if errors and (staged is None or checker.fatal):
             raise InvalidDataError(errors[:MAX_REPORTED_ERRORS], total=len(errors))
         for index, file in enumerate(files):
             _write_file(conn, cat, file, index)
             file.summary.dry_run = dry_run
+        if staged is not None and any(f.rejected for f in files):
+            try:
+                _write_rejects(staged, files)
+            except OSError as exc:
+                raise ProvenanceError(
+                    f"{options.rejects}: cannot write the rejects file ({exc.strerror})"
+                ) from None
         if dry_run:
             conn.rollback()
             for file in files:
                 file.summary.batch_id = None
-    return [f.summary for f in files]
+    return files

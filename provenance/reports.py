@@ -12,8 +12,9 @@ from __future__ import annotations
 import enum
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, case, func, select
+from sqlalchemy import CTE, ColumnElement, Connection, Select, and_, case, func, literal, select
 from sqlalchemy.orm import aliased
 
 from provenance.dates import format_partial_date
@@ -42,6 +43,56 @@ class Basis(enum.StrEnum):
         if self is Basis.MANUFACTURER:
             return "origin = the manufacturer's headquarters country"
         return "origin = the country of manufacture marked on the part"
+
+
+class RollUp(enum.StrEnum):
+    """Which company a part counts under."""
+
+    NONE = "none"  # the manufacturer as marked
+    PARENT = "parent"  # its top parent company (Maxim Integrated -> Analog Devices)
+
+    @property
+    def description(self) -> str:
+        if self is RollUp.PARENT:
+            return (
+                "manufacturers rolled up to their top parent company (on the manufacturer "
+                "basis, the parent's headquarters; the subsidiary's when the parent's is not "
+                "recorded)"
+            )
+        return "manufacturers as marked"
+
+
+#: How many parent levels a roll-up follows (a guard; real groups have a few).
+MAX_PARENT_LEVELS = 50
+
+
+def top_parents() -> CTE:
+    """(id, top_id): every manufacturer with its top parent company (itself when it has none)."""
+    m = Manufacturer.__table__
+    tops = (
+        select(m.c.id.label("id"), m.c.id.label("top_id"), literal(0).label("depth"))
+        .where(m.c.parent_id.is_(None))
+        .cte("manufacturer_tops", recursive=True)
+    )
+    child = m.alias("child")
+    return tops.union_all(
+        select(child.c.id, tops.c.top_id, tops.c.depth + 1).where(
+            child.c.parent_id == tops.c.id, tops.c.depth < MAX_PARENT_LEVELS
+        )
+    )
+
+
+def _roll_up_joins(query: Select[Any], roll_up: RollUp) -> tuple[Select[Any], Any]:
+    """``query`` (joined to Manufacturer) joined to the company parts count under, and that
+    company's table (Manufacturer itself without a roll-up)."""
+    if roll_up is RollUp.NONE:
+        return query, Manufacturer
+    tops = top_parents()
+    top = aliased(Manufacturer, name="top_manufacturer")
+    query = query.outerjoin(tops, tops.c.id == Manufacturer.id).outerjoin(
+        top, top.id == func.coalesce(tops.c.top_id, Manufacturer.id)
+    )
+    return query, top
 
 
 class UnknownWeaponError(ProvenanceError):
@@ -83,6 +134,7 @@ class ForeignPartsReport:
     basis: Basis
     weapon: str | None
     weapons: list[WeaponForeignParts]
+    roll_up: RollUp = RollUp.NONE
 
 
 def resolve_weapon(conn: Connection, text: str) -> int:
@@ -103,25 +155,35 @@ def resolve_weapon(conn: Connection, text: str) -> int:
     return found
 
 
-def _origin_column(basis: Basis) -> ColumnElement[str | None]:
+def _origin_column(basis: Basis, company: Any = Manufacturer) -> ColumnElement[str | None]:
     if basis is Basis.MANUFACTURER:
-        return Manufacturer.country_code.expression
+        if company is Manufacturer:
+            return Manufacturer.country_code.expression
+        return func.coalesce(company.country_code, Manufacturer.country_code)
     return Component.made_in_code.expression
 
 
 def foreign_parts(
-    conn: Connection, weapon: str | None = None, basis: Basis = Basis.MANUFACTURER
+    conn: Connection,
+    weapon: str | None = None,
+    basis: Basis = Basis.MANUFACTURER,
+    roll_up: RollUp = RollUp.NONE,
 ) -> ForeignPartsReport:
-    """For each weapon system: its parts, how many are foreign, and the parts by origin country."""
-    origin = _origin_column(basis).label("origin")
+    """For each weapon system: its parts, how many are foreign, and the parts by origin country.
+
+    With ``roll_up=RollUp.PARENT`` parts count under their manufacturer's top parent company:
+    its name is listed, and on the manufacturer basis its headquarters is the origin.
+    """
     producer = WeaponSystem.producer_country_code
-    joins = (
+    joins, company = _roll_up_joins(
         select()
         .select_from(Component)
         .join(Specimen, Specimen.id == Component.specimen_id)
         .join(WeaponSystem, WeaponSystem.id == Specimen.weapon_system_id)
-        .join(Manufacturer, Manufacturer.id == Component.manufacturer_id)
+        .join(Manufacturer, Manufacturer.id == Component.manufacturer_id),
+        roll_up,
     )
+    origin = _origin_column(basis, company).label("origin")
     where: list[ColumnElement[bool]] = []
     if weapon is not None:
         where.append(WeaponSystem.id == resolve_weapon(conn, weapon))
@@ -134,10 +196,10 @@ def foreign_parts(
     )
     # Which manufacturers stand behind each (weapon system, origin) cell.
     makers = (
-        joins.add_columns(WeaponSystem.id, origin, Manufacturer.name)
+        joins.add_columns(WeaponSystem.id, origin, company.name)
         .where(*where)
-        .group_by(WeaponSystem.id, origin, Manufacturer.name)
-        .order_by(Manufacturer.name)
+        .group_by(WeaponSystem.id, origin, company.name)
+        .order_by(company.name)
     )
     foreign = and_(origin.isnot(None), origin != producer)
     totals = (
@@ -201,7 +263,7 @@ def foreign_parts(
                 origins=rows,
             )
         )
-    return ForeignPartsReport(basis=basis, weapon=weapon, weapons=weapons)
+    return ForeignPartsReport(basis=basis, weapon=weapon, weapons=weapons, roll_up=roll_up)
 
 
 @dataclass
@@ -220,21 +282,37 @@ class ComponentRow:
     hs_code: str | None
     authenticity: str
     sources: list[str]
+    #: The manufacturer the part is filed under (differs from ``manufacturer`` in a roll-up).
+    manufacturer_as_marked: str | None = None
 
 
-def components(conn: Connection, weapon: str | None = None) -> list[ComponentRow]:
-    """The components of one weapon system (or all), with their sources."""
+def components(
+    conn: Connection, weapon: str | None = None, roll_up: RollUp = RollUp.NONE
+) -> list[ComponentRow]:
+    """The components of one weapon system (or all), with their sources.
+
+    With ``roll_up=RollUp.PARENT`` the manufacturer shown is the top parent company, with its
+    headquarters (the subsidiary's when the parent's is not recorded).
+    """
     hq = aliased(Country)
     made = aliased(Country)
+    base, company = _roll_up_joins(
+        select()
+        .select_from(Component)
+        .join(Specimen, Specimen.id == Component.specimen_id)
+        .join(WeaponSystem, WeaponSystem.id == Specimen.weapon_system_id)
+        .join(Manufacturer, Manufacturer.id == Component.manufacturer_id),
+        roll_up,
+    )
     query = (
-        select(
+        base.add_columns(
             Component.id,
             WeaponSystem.designation,
             Specimen.label,
             Component.function,
             Component.part_number,
             Component.marking,
-            Manufacturer.name,
+            company.name,
             hq.display_name,
             made.display_name,
             Component.date_code,
@@ -243,14 +321,11 @@ def components(conn: Connection, weapon: str | None = None) -> list[ComponentRow
             Component.quantity,
             Component.hs_code,
             Component.authenticity,
+            Manufacturer.name,
         )
-        .select_from(Component)
-        .join(Specimen, Specimen.id == Component.specimen_id)
-        .join(WeaponSystem, WeaponSystem.id == Specimen.weapon_system_id)
-        .join(Manufacturer, Manufacturer.id == Component.manufacturer_id)
-        .outerjoin(hq, hq.code == Manufacturer.country_code)
+        .outerjoin(hq, hq.code == _origin_column(Basis.MANUFACTURER, company))
         .outerjoin(made, made.code == Component.made_in_code)
-        .order_by(WeaponSystem.designation, Specimen.label, Manufacturer.name, Component.id)
+        .order_by(WeaponSystem.designation, Specimen.label, company.name, Component.id)
     )
     cited = (
         select(Citation.component_id, Source.publisher, Source.title, Source.published_on)
@@ -288,6 +363,7 @@ def components(conn: Connection, weapon: str | None = None) -> list[ComponentRow
             hs_code=r[13],
             authenticity=str(r[14]),
             sources=sources[r[0]],
+            manufacturer_as_marked=r[15],
         )
         for r in conn.execute(query)
     ]

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from collections.abc import Iterable
+
+from provenance.countries import normalize_key
 
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 _SPACES = re.compile(r"\s+")
@@ -22,3 +26,131 @@ def clean_text(value: object) -> str | None:
 def name_key(value: str) -> str:
     """The key a name is matched on: cleaned and case-folded ("XP POWER" == "xp power")."""
     return (clean_text(value) or "").casefold()
+
+
+# Legal forms dropped from the end of a manufacturer's name (after the key's folding, which
+# drops dots and turns other punctuation into spaces: "Co., Ltd." is "co ltd", "A/S" is "a s").
+# Dropped repeatedly, so "Foo Co., Ltd." and "Foo GmbH & Co. KG" lose every form they end with.
+LEGAL_FORMS: tuple[str, ...] = (
+    "ltd",
+    "limited",
+    "plc",
+    "llc",
+    "inc",
+    "incorporated",
+    "corp",
+    "corporation",
+    "co",
+    "company",
+    "gmbh",
+    "ag",
+    "sa",
+    "s.a.",
+    "spa",
+    "s.p.a.",
+    "srl",
+    "s.r.l.",
+    "bv",
+    "b.v.",
+    "nv",
+    "n.v.",
+    "ab",
+    "as",
+    "a/s",
+    "oy",
+    "oyj",
+    "kk",
+    "k.k.",
+    "pte ltd",
+    "pty ltd",
+    "sas",
+    "sarl",
+    "kg",
+    "gmbh & co kg",
+    "se",
+    "co. ltd",
+)
+_PUNCTUATION = re.compile(r"[^\w\s]|_")
+
+
+def _fold(value: str) -> str:
+    return " ".join(_PUNCTUATION.sub(" ", normalize_key(value)).split())
+
+
+@functools.cache
+def _legal_form_tokens() -> frozenset[tuple[str, ...]]:
+    forms: set[tuple[str, ...]] = set()
+    for form in LEGAL_FORMS:
+        forms.add(tuple(_fold(form).split()))
+        if "." in form:  # "S. A." is written with spaces too
+            forms.add(tuple(c for c in form if c.isalpha()))
+    return frozenset(forms)
+
+
+_LONGEST_FORM = max(len(f.split()) for f in LEGAL_FORMS) + 2
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def manufacturer_key(name: str) -> str:
+    """The key a manufacturer's name is matched on.
+
+    Case, accents, punctuation and spacing are ignored, and legal forms at the end of the name are
+    dropped: "XP POWER LTD", "XP Power Limited" and "XP Power plc" all have the key ``xp power``.
+    A name that is nothing but a legal form keeps it ("AG" stays ``ag``); a name without letters or
+    digits falls back to ``name_key``.
+    """
+    forms = _legal_form_tokens()
+    tokens = _fold(name).split()
+    if not tokens:
+        return name_key(name)
+    changed = True
+    while changed:
+        changed = False
+        for size in range(min(_LONGEST_FORM, len(tokens) - 1), 0, -1):
+            if tuple(tokens[-size:]) in forms:
+                tokens = tokens[:-size]
+                changed = True
+                break
+    return " ".join(tokens)
+
+
+#: Two manufacturer keys this similar (rapidfuzz's token_sort_ratio, 0-100: the words sorted, then
+#: the edit distance; "texas instrument" and "texas instruments" score 97) are a probable
+#: duplicate: a load does not create the second one silently.
+NEAR_DUPLICATE_SCORE = 90.0
+_DIGITS = re.compile(r"[0-9]+")
+
+
+class NearDuplicates:
+    """The known manufacturer keys, to find the one closest to a new key.
+
+    Keys are only compared with keys that have the same numbers in them ("maker 1" and
+    "maker 10", "Group 4" and "Group 5" are different companies, however alike the rest is).
+    """
+
+    def __init__(self, keys: Iterable[str] = ()) -> None:
+        self._by_numbers: dict[tuple[str, ...], list[str]] = {}
+        self._known: set[str] = set()
+        for key in keys:
+            self.add(key)
+
+    def add(self, key: str) -> None:
+        if key not in self._known:
+            self._known.add(key)
+            self._by_numbers.setdefault(tuple(_DIGITS.findall(key)), []).append(key)
+
+    def closest(self, key: str) -> tuple[str, float] | None:
+        """The known key most like ``key`` and its score, if it scores NEAR_DUPLICATE_SCORE or
+        more (``key`` itself excluded)."""
+        from rapidfuzz import fuzz, process
+
+        choices = self._by_numbers.get(tuple(_DIGITS.findall(key)))
+        if not choices:
+            return None
+        found = process.extract(
+            key, choices, scorer=fuzz.token_sort_ratio, score_cutoff=NEAR_DUPLICATE_SCORE, limit=2
+        )
+        for match, score, _ in found:
+            if match != key:
+                return match, float(score)
+        return None

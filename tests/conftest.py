@@ -123,7 +123,9 @@ def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     schema or the revision without disturbing the session database behind ``db_url``.
     """
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        path = tmp_path / "empty.db"
+        path.touch()  # an empty SQLite database is an empty file
+        yield f"sqlite:///{path}"
         return
     server = os.environ.get(PG_ENV)
     if not server:
