@@ -1,0 +1,224 @@
+"""Commands for SQL and BI tools: query, export, datasette-metadata, db grant-readonly.
+
+Registered in ``provenance/cli.py``. Each command opens the database, calls one library function
+and prints what it returns.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from provenance import datasette, export, readonly, render, sqlquery
+from provenance.cli_common import db_option, library_errors, open_engine
+from provenance.db import masked, resolve_url
+
+
+@click.command()
+@click.argument("statement", metavar="SQL")
+@db_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(render.ROW_FORMATS),
+    default="table",
+    show_default=True,
+    help="Output format (xlsx needs --output).",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write to this file instead of the terminal.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=sqlquery.DEFAULT_TIMEOUT_S,
+    show_default=True,
+    metavar="SECONDS",
+    help="Stop the statement after this long.",
+)
+@library_errors
+def query(
+    statement: str, db_url: str | None, fmt: str, output: Path | None, timeout: float
+) -> None:
+    """Run one read-only SQL statement (SELECT, WITH or VALUES) and print its rows.
+
+    SQL "-" reads the statement from standard input. Anything that writes (INSERT, UPDATE,
+    DELETE, DROP, ATTACH, PRAGMA, ...) or more than one statement is refused. SQLite files are
+    opened read-only; on PostgreSQL the statement runs in a read-only transaction with a
+    statement timeout. The views are described in docs/views.md.
+
+    \b
+    Examples:
+      provenance query "SELECT weapon_system, foreign_share FROM v_foreign_share_by_weapon"
+      provenance query "SELECT * FROM v_components" --format xlsx --output components.xlsx
+      provenance query - --format csv < my-query.sql
+    """
+    if fmt == "xlsx" and output is None:
+        raise click.UsageError("--format xlsx needs --output FILE (a workbook is not text)")
+    text = sys.stdin.read() if statement == "-" else statement
+    engine = open_engine(db_url)
+    try:
+        result = sqlquery.run_query(engine, text, timeout_s=timeout)
+    finally:
+        engine.dispose()
+    rendered = render.rows(result.columns, result.rows, fmt, output)
+    if fmt == "xlsx":
+        click.echo(f"{len(result.rows)} rows written to {output}", err=True)
+    elif output is not None:
+        output.write_text(rendered, encoding="utf-8")
+        click.echo(f"{len(result.rows)} rows written to {output}", err=True)
+    else:
+        click.echo(rendered, nl=False)
+
+
+@click.command("export")
+@click.argument("out", type=click.Path(path_type=Path))
+@db_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(export.EXPORT_FORMATS),
+    help="sqlite: the whole database; csv: a folder, one file per view; xlsx: one sheet per "
+    "view; json: one file. Default: from OUT's extension (.db, .sqlite, .xlsx, .json).",
+)
+@click.option("--tables", is_flag=True, help="csv, xlsx, json: the tables too, not only the views.")
+@library_errors
+def export_command(out: Path, db_url: str | None, fmt: str | None, tables: bool) -> None:
+    """Write a copy of the database, or of its views, to OUT to hand to a colleague.
+
+    OUT must not exist yet. A failed export leaves nothing behind.
+
+    \b
+    Examples:
+      provenance export kn23-copy.db
+      provenance export --format csv kn23-views
+      provenance export --format xlsx --tables everything.xlsx --db postgresql+psycopg://u@host/db
+    """
+    fmt = fmt or export.format_for(out)
+    if fmt is None:
+        raise click.UsageError(
+            f"cannot tell the format from {out.name!r}: give --format "
+            f"({'|'.join(export.EXPORT_FORMATS)})"
+        )
+    if tables and fmt == "sqlite":
+        raise click.UsageError("--tables is for csv, xlsx and json: a sqlite copy has everything")
+    engine = open_engine(db_url)
+    try:
+        summary = export.export(engine, out, fmt, tables=tables)
+    finally:
+        engine.dispose()
+    total = sum(summary.rows.values())
+    what = "tables" if fmt == "sqlite" else "views and tables" if tables else "views"
+    click.echo(f"{out}: {fmt}, {len(summary.rows)} {what}, {total} rows")
+
+
+def _datasette_name(db_url: str | None) -> str:
+    try:
+        url = make_url(resolve_url(db_url))
+    except (ArgumentError, ValueError):
+        return "provenance"
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return Path(url.database).stem
+    return "provenance"
+
+
+@click.command("datasette-metadata")
+@db_option
+@click.option(
+    "--database",
+    "name",
+    metavar="NAME",
+    help="The database's name in Datasette (default: the SQLite file's name without .db).",
+)
+@library_errors
+def datasette_metadata(db_url: str | None, name: str | None) -> None:
+    """Print Datasette metadata (descriptions, column docs, facets, labels) as JSON.
+
+    Datasette is not installed with provenance: pip install 'provenance[datasette]'.
+
+    \b
+    Example:
+      provenance datasette-metadata --db sqlite:///findings.db > metadata.json
+      datasette findings.db --metadata metadata.json
+    """
+    document = datasette.metadata(name or _datasette_name(db_url))
+    click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+
+
+@click.command("grant-readonly")
+@click.argument("role")
+@db_option
+@click.option(
+    "--password-env",
+    metavar="VAR",
+    help="Set the role's password from this environment variable (never from the command "
+    "line, which other users of the machine can see).",
+)
+@click.option("--tables", is_flag=True, help="Let the role read the tables too, not only views.")
+@click.option(
+    "--statement-timeout",
+    type=click.IntRange(min=1),
+    default=readonly.DEFAULT_STATEMENT_TIMEOUT_S,
+    show_default=True,
+    metavar="SECONDS",
+    help="Longest statement the role may run.",
+)
+@library_errors
+def grant_readonly(
+    role: str,
+    db_url: str | None,
+    password_env: str | None,
+    tables: bool,
+    statement_timeout: int,
+) -> None:
+    """PostgreSQL: create (if needed) a role that can only read the views, for BI tools.
+
+    The role can connect and SELECT the views (with --tables also the tables), runs read-only
+    transactions with a statement timeout, and can read views that later migrations create.
+    Running it again updates the password and narrows the grants to what it asks for.
+
+    \b
+    Example:
+      BI_PASSWORD=... provenance db grant-readonly metabase --password-env BI_PASSWORD \\
+          --db postgresql+psycopg://postgres@127.0.0.1/findings
+    """
+    password = None
+    if password_env is not None:
+        password = os.environ.get(password_env)
+        if not password:
+            raise click.ClickException(
+                f"the environment variable {password_env} is not set or empty: "
+                f"export {password_env}=... first"
+            )
+    engine = open_engine(db_url)
+    try:
+        summary = readonly.grant_readonly(
+            engine,
+            role,
+            password=password,
+            tables=tables,
+            statement_timeout_s=statement_timeout,
+        )
+    finally:
+        engine.dispose()
+    what = "the views and the tables" if summary.tables else f"{len(summary.views)} views"
+    click.echo(
+        f"role {summary.role} {'created' if summary.created else 'updated'}"
+        f"{' with a password' if summary.password_set else ''}: can connect to "
+        f"{summary.database} and SELECT {what} in schema {summary.schema}; read-only "
+        f"transactions, statement timeout {summary.statement_timeout_s} s; also tables and views "
+        f"that {summary.default_privileges_for} creates later"
+    )
+    url = engine.url.set(username=summary.role, password=None)
+    click.echo(f"connect as: {masked(url.render_as_string(hide_password=True))}")
+    for note in summary.notes:
+        click.echo(f"note: {note}")

@@ -1,0 +1,239 @@
+"""A small hand-made data set for the views, query, export and BI-docs tests.
+
+KN-23 (producer North Korea), specimen KN23-A, recovered 2024-01-02 in Kharkiv:
+
+| component         | manufacturer      | HQ | made in | made       | qty | HS-6   | sources  |
+|-------------------|-------------------|----|---------|------------|-----|--------|----------|
+| voltage converter | XP Power          | GB | -       | 2023-02    | 1   | 850440 | DIU, CAR |
+| microcontroller   | Analog Devices    | US | PH      | 2022       | 2   | 854231 | DIU      |
+| op amp            | Texas Instruments | US | CN      | 2023-05-17 | 1   | 854233 | CAR      |
+| cable harness     | Korea Ryonbong    | KP | KP      | -          | 1   | -      | CAR      |
+| capacitor         | Unmarked maker    | -  | -       | -          | 1   | -      | CAR      |
+
+Shahed-136 (producer Iran), specimen SHAHED-1:
+
+| component   | manufacturer                | HQ | made in | made | qty | HS-6   | sources |
+|-------------|-----------------------------|----|---------|------|-----|--------|---------|
+| GNSS module | Texas Instruments           | US | -       | 2020 | 4   | 852691 | NGO     |
+| servo       | Iran Electronics Industries | IR | IR      | -    | 2   | -      | NGO     |
+
+DIU is published 2024-11, CAR 2024-02 (so CAR is the XP Power converter's first source although
+DIU was loaded first), NGO 2023-06. The capacitor's marking starts with "=" (a spreadsheet formula).
+``add_chpl`` stores two list versions: 850440 is tier 2 on the old one and 3.A on the newest,
+854231 tier 1 on the newest, 854233 on none.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, insert, select, update
+
+from provenance.loader import load_files
+from provenance.models import (
+    ChplEntry,
+    ChplList,
+    Manufacturer,
+    ManufacturerAlias,
+    Source,
+    Specimen,
+)
+from tests.helpers import row, write_csv
+
+FORMULA_MARKING = '=HYPERLINK("http://example.org","x")'
+
+DIU = {
+    "source_publisher": "Defence Intelligence of Ukraine",
+    "source_title": "KN-23 parts",
+    "source_published_on": "2024-11",
+    "source_url": "https://example.org/diu",
+    "source_reliability": "high",
+}
+CAR = {
+    "source_publisher": "Conflict Armament Research",
+    "source_title": "Kharkiv missile",
+    "source_published_on": "2024-02",
+    "source_url": "https://example.org/car",
+}
+NGO = {
+    "source_publisher": "Test NGO",
+    "source_title": "Shahed parts",
+    "source_published_on": "2023-06",
+}
+KN23 = {
+    "weapon_system": "KN-23",
+    "weapon_producer_country": "DPRK",
+    "weapon_category": "SRBM",
+    "specimen": "KN23-A",
+    "recovered_on": "2024-01-02",
+    "recovered_at": "Kharkiv",
+    "recovered_by": "Ukrainian authorities",
+    "identification_confidence": "likely",
+}
+SHAHED = {
+    "weapon_system": "Shahed-136",
+    "weapon_producer_country": "Iran",
+    "weapon_category": "UAV",
+    "specimen": "SHAHED-1",
+    "recovered_at": "Kyiv",
+    "recovered_on": "2023-05-01",
+}
+XP_POWER = {
+    **KN23,
+    "component": "voltage converter",
+    "part_number": "TSM0505S",
+    "marking": "TSM0505S 2306",
+    "date_code": "2306",
+    "manufacturer": "XP Power",
+    "manufacturer_country": "UK",
+    "manufactured_on": "2023-02",
+    "quantity": "1",
+    "hs_code": "8504.40",
+}
+
+
+def findings(tmp_path: Path) -> list[Path]:
+    kn23 = [
+        row(**XP_POWER, **DIU),
+        row(**XP_POWER, **CAR),  # the same component, a second source
+        row(
+            **KN23,
+            **DIU,
+            component="microcontroller",
+            manufacturer="Analog Devices",
+            manufacturer_country="USA",
+            made_in="Philippines",
+            manufactured_on="2022",
+            quantity="2",
+            hs_code="8542.31",
+        ),
+        row(
+            **KN23,
+            **CAR,
+            component="op amp",
+            manufacturer="Texas Instruments",
+            manufacturer_country="United States",
+            made_in="China",
+            manufactured_on="2023-05-17",
+            quantity="1",
+            hs_code="8542.33",
+        ),
+        row(
+            **KN23,
+            **CAR,
+            component="cable harness",
+            manufacturer="Korea Ryonbong",
+            manufacturer_country="North Korea",
+            made_in="DPRK",
+            manufactured_on="",
+            hs_code="",
+        ),
+        row(
+            **KN23,
+            **CAR,
+            component="capacitor",
+            marking=FORMULA_MARKING,
+            manufacturer="Unmarked maker",
+            manufacturer_country="",
+            manufactured_on="",
+            hs_code="",
+            authenticity="suspected counterfeit",
+        ),
+    ]
+    shahed = [
+        row(
+            **SHAHED,
+            **NGO,
+            component="GNSS module",
+            manufacturer="Texas Instruments",
+            manufacturer_country="",
+            manufactured_on="2020",
+            quantity="4",
+            hs_code="8526.91",
+        ),
+        row(
+            **SHAHED,
+            **NGO,
+            component="servo",
+            manufacturer="Iran Electronics Industries",
+            manufacturer_country="Iran",
+            made_in="Iran",
+            manufactured_on="",
+            quantity="2",
+            hs_code="",
+        ),
+    ]
+    return [write_csv(tmp_path / "kn23.csv", kn23), write_csv(tmp_path / "shahed.csv", shahed)]
+
+
+def add_chpl(conn: Connection) -> None:
+    """Replace whatever CHPL versions are stored by two small hand-made ones."""
+    conn.execute(delete(ChplEntry))
+    conn.execute(delete(ChplList))
+    lists = [
+        ("2023-05-19", dt.date(2023, 5, 19), {"850440": "2"}),
+        ("2024-02-23", dt.date(2024, 2, 23), {"850440": "3.A", "854231": "1"}),
+    ]
+    for version, published_on, entries in lists:
+        list_id = conn.execute(
+            insert(ChplList)
+            .values(
+                version=version,
+                published_on=published_on,
+                publisher="Test",
+                title=f"CHPL {version}",
+            )
+            .returning(ChplList.id)
+        ).scalar_one()
+        conn.execute(
+            insert(ChplEntry),
+            [{"list_id": list_id, "hs6": hs6, "tier": tier} for hs6, tier in entries.items()],
+        )
+
+
+def fill_gaps(conn: Connection) -> None:
+    """Values the findings format cannot give, so that every view column has one somewhere:
+    a parent company, a manufacturer alias, notes on a source."""
+    ids = dict(conn.execute(select(Manufacturer.name, Manufacturer.id)).all())
+    conn.execute(
+        update(Manufacturer)
+        .where(Manufacturer.id == ids["Analog Devices"])
+        .values(parent_id=ids["Texas Instruments"])
+    )
+    conn.execute(
+        insert(ManufacturerAlias).values(
+            manufacturer_id=ids["XP Power"], alias="XP POWER LTD", alias_key="xp power ltd"
+        )
+    )
+    conn.execute(update(Source).where(Source.publisher == "Test NGO").values(notes="A test note."))
+    assert conn.execute(select(Specimen.id)).first() is not None
+
+
+def load(engine: Engine, tmp_path: Path, chpl: bool = True) -> None:
+    """Load the data set (and the two CHPL versions, and the gap-filling values)."""
+    summaries = load_files(engine, findings(tmp_path))
+    assert [(s.components_added, s.citations_added) for s in summaries] == [(5, 6), (2, 2)]
+    with engine.begin() as conn:
+        fill_gaps(conn)
+        if chpl:
+            add_chpl(conn)
+        else:
+            conn.execute(delete(ChplEntry))
+            conn.execute(delete(ChplList))
+
+
+def normalise(value: Any) -> Any:
+    """A value as both databases can be compared: dates and times as ISO text (times in UTC,
+    to the second), floats rounded to 12 significant digits."""
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        return value.replace(microsecond=0).isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return float(f"{value:.12g}") if math.isfinite(value) else value
+    return value
