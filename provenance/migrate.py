@@ -89,12 +89,13 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """Create the schema, or bring it up to ``revision``; the reference data is kept in step."""
     _run(engine, "upgrade", revision)
     # Imported here: the reference module needs the country resolver, migrations do not.
-    from provenance.reference import sync_countries
+    from provenance.reference import sync_countries, sync_reference_lists
 
     # Whether ``revision`` said "head", "+1" or a revision id: once the schema is at head.
     if current_revision(engine) == head_revision():
         with write_transaction(engine) as conn:
             sync_countries(conn)
+            sync_reference_lists(conn)
 
 
 def downgrade(engine: Engine, revision: str) -> None:

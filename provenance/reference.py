@@ -191,3 +191,115 @@ def seed(engine: Engine) -> tuple[ReferenceSummary, list[LoadSummary]]:
     reference, findings = demo_files()
     ref_summary = load_reference(engine, reference)
     return ref_summary, load_files(engine, findings)
+
+
+# Reference lists: the Common High Priority List and country groups -----------------------------
+
+#: The shipped reference lists, synced after every upgrade to head (``migrate.upgrade``).
+REFERENCE_LIST_FILES = ("chpl.yaml", "country_groups.yaml")
+#: The layouts of reference-list files this version reads (the files' ``version:`` key).
+REFERENCE_LIST_FORMATS = (1,)
+_LIST_KEYS = {"version", "chpl_lists", "country_groups"}
+
+
+@dataclass
+class ReferenceListSummary:
+    files: list[str]
+    chpl_lists_created: int = 0
+    chpl_entries_created: int = 0
+    groups_created: int = 0
+    groups_updated: int = 0
+    members_created: int = 0
+    members_updated: int = 0
+
+
+def _read_list_file(path: Path, errors: list[RowError]) -> dict[str, Any]:
+    def bad(message: str, value: Any = None) -> None:
+        errors.append(RowError(str(path), 0, "", str(value or ""), message))
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        bad(f"cannot read ({exc})")
+        return {}
+    if not isinstance(data, dict):
+        bad("expected a mapping with version, chpl_lists and/or country_groups")
+        return {}
+    unknown = set(data) - _LIST_KEYS
+    if unknown:
+        expected = ", ".join(sorted(_LIST_KEYS))
+        bad(f"unknown keys {', '.join(sorted(map(str, unknown)))} (expected {expected})")
+    if data.get("version") not in REFERENCE_LIST_FORMATS:
+        bad(
+            "version: expected one of "
+            + ", ".join(map(str, REFERENCE_LIST_FORMATS))
+            + " (the layout of the file, e.g. `version: 1`)",
+            data.get("version"),
+        )
+    for key in ("chpl_lists", "country_groups"):
+        if not isinstance(data.get(key) or [], list):
+            bad(f"{key}: expected a list")
+            data[key] = []
+    return data
+
+
+def _apply_list_files(
+    conn: Connection,
+    paths: list[Path],
+    resolver: CountryResolver,
+    update_existing: bool,
+) -> ReferenceListSummary:
+    # Imported here: reference is imported by migrate, which these modules need not load.
+    from provenance.chpl import apply_chpl_lists
+    from provenance.groups import apply_groups
+
+    summary = ReferenceListSummary([str(p) for p in paths])
+    errors: list[RowError] = []
+    for path in paths:
+        data = _read_list_file(path, errors)
+        if not data:
+            continue
+        lists = apply_chpl_lists(conn, data.get("chpl_lists") or [], str(path), errors)
+        groups = apply_groups(
+            conn, data.get("country_groups") or [], str(path), errors, resolver, update_existing
+        )
+        summary.chpl_lists_created += lists.lists_created
+        summary.chpl_entries_created += lists.entries_created
+        summary.groups_created += groups.groups_created
+        summary.groups_updated += groups.groups_updated
+        summary.members_created += groups.members_created
+        summary.members_updated += groups.members_updated
+    if errors:
+        raise InvalidDataError(errors)
+    return summary
+
+
+def shipped_list_files() -> list[Path]:
+    return [seeds_path() / name for name in REFERENCE_LIST_FILES]
+
+
+def sync_reference_lists(conn: Connection) -> ReferenceListSummary:
+    """Add the shipped CHPL versions and country groups that the database lacks.
+
+    Only adds: list versions, codes, groups and memberships already stored (shipped or added by
+    a user, edited or not) are left as they are, so running it again changes nothing.
+    """
+    return _apply_list_files(conn, shipped_list_files(), default_resolver(), False)
+
+
+def load_reference_lists(
+    engine: Engine, path: Path, update_existing: bool = False
+) -> ReferenceListSummary:
+    """Load a user's reference-list file (CHPL versions and/or country groups, the layout of
+    ``seeds/chpl.yaml`` and ``seeds/country_groups.yaml``): all of it, or nothing.
+
+    New groups, memberships, list versions and codes are added. With ``update_existing`` the
+    groups and memberships the file names take its values (e.g. a member's own controls date).
+    """
+    ensure_current(engine)
+    with write_transaction(engine) as conn:
+        aliases = dict(conn.execute(select(CountryAlias.alias, CountryAlias.country_code)).all())
+        resolver = default_resolver()
+        if aliases:
+            resolver = resolver.with_aliases(aliases)
+        return _apply_list_files(conn, [path], resolver, update_existing)

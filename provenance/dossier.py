@@ -1,0 +1,205 @@
+"""A dossier for one weapon system: every report and chart in one self-contained HTML page (CSS
+inline, charts embedded as SVG data URIs: nothing is fetched from the network to view or print
+it), and the same content as Markdown with the charts as PNG files beside it.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import datetime as dt
+import html
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Connection, select
+
+from provenance import __version__, analysis, charts, publish
+from provenance.errors import ProvenanceError
+from provenance.models import Country, WeaponSystem, WeaponSystemAlias
+from provenance.reports import resolve_weapon
+
+_CSS = """
+body { font-family: "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; color: #1a1a1a;
+       max-width: 72rem; margin: 2rem auto; padding: 0 1.5rem; line-height: 1.45; }
+h1 { font-size: 1.8rem; margin-bottom: 0.2rem; }
+h2 { font-size: 1.35rem; border-bottom: 2px solid #444; padding-bottom: 0.2rem;
+     margin-top: 2.5rem; }
+h3 { font-size: 1.05rem; margin-top: 1.5rem; }
+ul.header { color: #333; font-size: 0.9rem; padding-left: 1.2rem; }
+table { border-collapse: collapse; font-size: 0.85rem; margin: 0.5rem 0 1rem; }
+th, td { border: 1px solid #bbb; padding: 0.2rem 0.5rem; vertical-align: top; text-align: left; }
+th { background: #eee; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+tr.total td { font-weight: bold; background: #f6f6f6; }
+figure { margin: 1rem 0; }
+figure img { max-width: 100%; height: auto; border: 1px solid #ddd; }
+figcaption { font-size: 0.8rem; color: #555; }
+p.note, p.meta { font-size: 0.85rem; color: #444; }
+@media print {
+  body { margin: 0; max-width: none; }
+  section.report { break-before: page; }
+  table, figure { break-inside: avoid; }
+  a { color: inherit; text-decoration: none; }
+}
+"""
+
+
+class DossierError(ProvenanceError):
+    pass
+
+
+@dataclass
+class Dossier:
+    weapon: str
+    html: Path
+    markdown: Path
+    charts: list[Path] = field(default_factory=list)
+
+
+def slug(text: str) -> str:
+    """A file-name-safe form of a designation: ``KN-23`` -> ``kn-23``."""
+    cleaned = re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")
+    return cleaned or "weapon"
+
+
+@dataclass
+class _Weapon:
+    designation: str
+    category: str | None
+    producer: str
+    aliases: list[str]
+    description: str | None
+
+
+def _weapon(conn: Connection, name: str) -> _Weapon:
+    ws_id = resolve_weapon(conn, name)
+    designation, category, producer, description = conn.execute(
+        select(
+            WeaponSystem.designation,
+            WeaponSystem.category,
+            Country.display_name,
+            WeaponSystem.description,
+        )
+        .join(Country, Country.code == WeaponSystem.producer_country_code)
+        .where(WeaponSystem.id == ws_id)
+    ).one()
+    aliases = list(
+        conn.scalars(
+            select(WeaponSystemAlias.alias)
+            .where(WeaponSystemAlias.weapon_system_id == ws_id)
+            .order_by(WeaponSystemAlias.alias)
+        )
+    )
+    return _Weapon(designation, category, producer, aliases, description)
+
+
+def build(
+    conn: Connection,
+    filters: analysis.Filters,
+    out_dir: Path,
+    chpl_version: str | None = None,
+    period: analysis.Period = analysis.Period.YEAR,
+    top: int = 10,
+    group: str = "coalition",
+) -> Dossier:
+    """Write ``<weapon>.html``, ``<weapon>.md`` and the charts (``<weapon>-*.png``) to
+    ``out_dir`` for the weapon system of ``filters`` (which must name one)."""
+    if filters.weapon is None:
+        raise DossierError("a dossier is about one weapon system: give --weapon NAME")
+    weapon = _weapon(conn, filters.weapon)
+    src = analysis.sources(conn, filters)
+    reports: list[
+        tuple[
+            str,
+            analysis.CountriesReport
+            | analysis.ManufacturersReport
+            | analysis.ChplReport
+            | analysis.TimelineReport
+            | analysis.SourcesReport,
+            publish.Document,
+        ]
+    ] = []
+    countries = analysis.countries(conn, filters)
+    reports.append(("countries", countries, publish.countries_document(countries)))
+    grouped = analysis.countries(conn, filters, group=group)
+    reports.append(("groups", grouped, publish.countries_document(grouped)))
+    makers = analysis.manufacturers(conn, filters, top=top)
+    reports.append(("manufacturers", makers, publish.manufacturers_document(makers)))
+    listed = analysis.chpl_report(conn, filters, version=chpl_version)
+    reports.append(("chpl", listed, publish.chpl_document(listed)))
+    times = analysis.timeline(conn, filters, period=period)
+    reports.append(("timeline", times, publish.timeline_document(times)))
+    # The sources section lists all reference data; each chart's caption only its report's.
+    references = [*grouped.references, *listed.references, *times.references]
+    everything = dataclasses.replace(src, references=list(dict.fromkeys(references)))
+    reports.append(("sources", everything, publish.sources_document(everything)))
+
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DossierError(f"cannot create {out_dir}: {exc.strerror or exc}") from None
+    name = slug(weapon.designation)
+    generated = dt.date.today().isoformat()
+    chart_files: list[Path] = []
+    html_sections: list[str] = []
+    md_sections: list[str] = []
+    for key, report, doc in reports:
+        png = out_dir / f"{name}-{key}.png"
+        png.write_bytes(charts.chart_bytes(report, "png", src))
+        chart_files.append(png)
+        svg = charts.chart_bytes(report, "svg", src)
+        uri = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+        alt = f"Chart: {doc.title}"
+        html_sections.append(publish.to_html(doc, level=2, charts=[(uri, alt)]))
+        md = publish.to_text(doc, markdown=True, level=2)
+        head, _, rest = md.partition("\n")
+        md_sections.append(f"{head}\n\n![{alt}]({png.name})\n{rest}")
+
+    title = f"{weapon.designation}: foreign components, export-control lists and sources"
+    intro = [
+        f"Weapon system: {weapon.designation}"
+        + (f" ({', '.join(weapon.aliases)})" if weapon.aliases else "")
+        + f"; producer country: {weapon.producer}"
+        + (f"; category: {weapon.category}" if weapon.category else "")
+        + ".",
+    ]
+    if weapon.description:
+        intro.append(weapon.description)
+    intro.append(
+        f"Figures count parts (the sum of the components' quantities); "
+        f"{filters.basis.description}. Every figure rests on the sources listed at the end."
+    )
+    intro.append(f"Generated on {generated} by provenance {__version__}.")
+    e = html.escape
+    page = "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html lang="en">',
+            "<head>",
+            '<meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{e(title)}</title>",
+            f"<style>{_CSS}</style>",
+            "</head>",
+            "<body>",
+            "<header>",
+            f"<h1>{e(title)}</h1>",
+            *[f'<p class="meta">{e(line)}</p>' for line in intro],
+            "</header>",
+            "<main>",
+            *html_sections,
+            "</main>",
+            "</body>",
+            "</html>",
+        ]
+    )
+    html_path = out_dir / f"{name}.html"
+    html_path.write_text(page + "\n", encoding="utf-8")
+    md_path = out_dir / f"{name}.md"
+    md_path.write_text(
+        f"# {title}\n\n" + "\n\n".join(intro) + "\n\n" + "\n\n".join(md_sections),
+        encoding="utf-8",
+    )
+    return Dossier(weapon.designation, html_path, md_path, chart_files)

@@ -1,0 +1,160 @@
+"""The dossier: one self-contained HTML page and the same content as Markdown, for one weapon.
+
+The browser test runs Debian's Chromium headless on the page (``.ci/run`` installs it); it is
+skipped when /usr/bin/chromium is missing (and fails then when $PROVENANCE_REQUIRE_CHROMIUM
+is set, as in CI).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from provenance import analysis, dossier
+from tests.analysis_data import load_sample
+
+CHROMIUM = shutil.which("chromium") or (
+    "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+)
+# Loading anything from outside the page (scripts, style sheets, images, fonts, frames).
+EXTERNAL = re.compile(
+    r"<(script|link|img|iframe|source|embed|object|video|audio)\b[^>]*\b(src|href|data)\s*=\s*"
+    r"[\"']?(?!data:)[a-z]+:",
+    re.IGNORECASE,
+)
+
+
+@pytest.fixture
+def built(engine: Engine, tmp_path: Path) -> dossier.Dossier:
+    load_sample(engine, tmp_path)
+    with engine.connect() as conn:
+        return dossier.build(conn, analysis.Filters(weapon="kn-23"), tmp_path / "out")
+
+
+def test_dossier_files(built: dossier.Dossier) -> None:
+    assert built.weapon == "KN-23"
+    assert built.html.name == "kn-23.html" and built.markdown.name == "kn-23.md"
+    page = built.html.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>")
+    assert "<title>KN-23: foreign components, export-control lists and sources</title>" in page
+    for title in (
+        "Origin countries of the parts of the KN-23",
+        "Manufacturers of the parts of the KN-23",
+        "Parts of the KN-23 on the Common High Priority List",
+        "Manufacture dates of the parts of the KN-23",
+        "Sources behind the figures for the KN-23",
+    ):
+        assert title in page
+    assert page.count('<img src="data:image/svg+xml;base64,') == 6
+    # Self-contained: nothing to fetch, no scripts at all.
+    assert not EXTERNAL.search(page)
+    assert "<script" not in page.lower() and "@import" not in page and "url(" not in page
+    assert "Conflict Armament Research" in page
+    assert "US Department of Commerce, Bureau of Industry and Security" in page
+
+    markdown = built.markdown.read_text(encoding="utf-8")
+    assert markdown.startswith("# KN-23: foreign components")
+    images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", markdown)
+    assert len(images) == 6
+    for image in images:
+        assert (built.markdown.parent / image).read_bytes().startswith(b"\x89PNG")
+    assert sorted(p.name for p in built.charts) == sorted(images)
+    assert "| Total " in markdown
+
+
+def test_dossier_needs_a_weapon(engine: Engine, tmp_path: Path) -> None:
+    with engine.connect() as conn, pytest.raises(dossier.DossierError, match="--weapon"):
+        dossier.build(conn, analysis.Filters(), tmp_path)
+
+
+def test_slug() -> None:
+    assert dossier.slug("KN-23") == "kn-23"
+    assert dossier.slug("170 mm self-propelled gun") == "170-mm-self-propelled-gun"
+    assert dossier.slug("///") == "weapon"
+
+
+def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    assert CHROMIUM is not None
+    profile = tmp_path / "chromium-profile"
+    return subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--host-resolver-rules=MAP * ~NOTFOUND",  # no network, should the page ask for it
+            "--enable-logging=stderr",
+            "--v=0",
+            f"--user-data-dir={profile}",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_dossier_opens_in_a_headless_browser(built: dossier.Dossier, tmp_path: Path) -> None:
+    if CHROMIUM is None:
+        if os.environ.get("PROVENANCE_REQUIRE_CHROMIUM"):
+            pytest.fail("PROVENANCE_REQUIRE_CHROMIUM is set but /usr/bin/chromium is missing")
+        pytest.skip("Chromium is not installed (.ci/run installs it)")
+    url = built.html.resolve().as_uri()
+    result = _chromium(tmp_path, "--dump-dom", url)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "<h1>KN-23: foreign components" in result.stdout
+    assert "Conflict Armament Research" in result.stdout
+    # Page errors show in the log as console messages or failed loads; browser chatter about
+    # D-Bus and the like does not concern the page.
+    page_errors = [
+        line
+        for line in result.stderr.splitlines()
+        if re.search(r"CONSOLE|Uncaught|net::ERR_|Failed to load|Not allowed to load", line)
+    ]
+    assert page_errors == []
+
+    shot = tmp_path / "dossier.png"
+    result = _chromium(tmp_path, f"--screenshot={shot}", "--window-size=1200,1600", url)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert shot.read_bytes().startswith(b"\x89PNG")
+    assert shot.stat().st_size > 20_000  # a page with charts, not a blank one
+
+
+def test_html_escapes_text_and_links_only_source_addresses() -> None:
+    from provenance import publish
+    from provenance.analysis import Scope
+    from provenance.reports import Basis
+
+    scope = Scope(
+        None, Basis.MANUFACTURER, analysis.DateField.MANUFACTURED, None, None, 0, 0, 0, 0, 0
+    )
+    doc = publish.Document(
+        "sources",
+        "A <b>title</b>",
+        ["header & <script>alert(1)</script>"],
+        [
+            publish.Table(
+                "Sources",
+                ["publisher", "url"],
+                [["<img src=x onerror=alert(1)>", "https://example.org/report?a=1&b=2"]],
+            )
+        ],
+        scope,
+    )
+    page = publish.to_html(doc)
+    assert "<script>" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert '<a href="https://example.org/report?a=1&amp;b=2">' in page
+    assert not EXTERNAL.search(page)
