@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from provenance.errors import InvalidDataError, RowError
+from provenance.text import strip_invisible
 
 # A single cell may hold a long marking or notes; Python's default limit is 128 KiB.
 csv.field_size_limit(16 * 1024 * 1024)
@@ -304,11 +305,14 @@ def read_tables(
     sheets: Sequence[str] = (),
     delimiter: str | None = None,
     looks_like_header: HeaderTest | None = None,
+    warnings: list[str] | None = None,
 ) -> Iterator[Table]:
     """The tables of a file: one for text files, one per sheet (or per sheet asked for) for a
-    workbook. Records are read lazily, as the table's ``records`` are iterated."""
+    workbook. Records are read lazily, as the table's ``records`` are iterated.
+
+    Hidden sheets of a workbook are skipped, with a note in ``warnings``, unless asked for."""
     if source.format == "xlsx":
-        yield from _read_xlsx(source, sheets, looks_like_header)
+        yield from _read_xlsx(source, sheets, looks_like_header, warnings)
     elif source.format in {"json", "jsonl"}:
         yield _read_json(source)
     else:
@@ -356,7 +360,7 @@ def _header_text(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    return strip_invisible(str(value)).strip()  # a stray BOM or zero-width space in a name
 
 
 def _columns(name: str, row: int, header: Sequence[Any]) -> list[str]:
@@ -421,9 +425,12 @@ def _read_delimited(
 
     def numbered() -> Iterator[tuple[int, list[Any]]]:
         line = reader.line_num
-        for fields in reader:
-            start, line = line + 1, reader.line_num
-            yield start, list(fields)
+        try:
+            for fields in reader:
+                start, line = line + 1, reader.line_num
+                yield start, list(fields)
+        except csv.Error as exc:  # named by the line the bad row starts on
+            raise _file_error(name, f"not a readable CSV row ({exc})", row=line + 1) from None
 
     rows = numbered()
     try:
@@ -434,9 +441,6 @@ def _read_delimited(
     except UnicodeDecodeError as exc:
         handle.close()
         raise decoding_error(exc) from None
-    except csv.Error as exc:
-        handle.close()
-        raise _file_error(name, f"not a readable CSV file ({exc})", row=1) from None
     except BaseException:
         handle.close()
         raise
@@ -458,9 +462,6 @@ def _read_delimited(
                     yield Record(start, dict(zip(columns, fields, strict=True)), source=name)
             except UnicodeDecodeError as exc:
                 raise decoding_error(exc) from None
-            except csv.Error as exc:
-                row = reader.line_num + 1
-                raise _file_error(name, f"not a readable CSV row ({exc})", row=row) from None
 
     return Table(name, None, columns, records(), skipped_rows=skipped)
 
@@ -503,7 +504,10 @@ def _cell_text(value: Any, number_format: str | None) -> str | None:
 
 
 def _read_xlsx(
-    source: InputFile, sheets: Sequence[str], looks_like_header: HeaderTest | None
+    source: InputFile,
+    sheets: Sequence[str],
+    looks_like_header: HeaderTest | None,
+    warnings: list[str] | None = None,
 ) -> Iterator[Table]:
     # Imported here: openpyxl takes a while to import and only workbooks need it.
     import openpyxl
@@ -519,7 +523,13 @@ def _read_xlsx(
             name, f"not a readable Excel workbook (.xlsx) ({exc.__class__.__name__}: {exc})"
         ) from None
     titles = [ws.title for ws in values_book.worksheets]
-    wanted = list(sheets) or titles
+    hidden = [ws.title for ws in values_book.worksheets if ws.sheet_state != "visible"]
+    wanted = list(sheets) or [t for t in titles if t not in hidden]
+    if not sheets and hidden and warnings is not None:
+        warnings.extend(
+            f"{name}[{title}]: a hidden sheet, skipped: name it with --sheet to load it"
+            for title in hidden
+        )
     missing = [s for s in wanted if s not in titles]
     if missing:
         values_book.close()

@@ -9,7 +9,11 @@ from collections.abc import Iterable
 
 from provenance.countries import normalize_key
 
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+# Invisible characters a value may carry from a web page or a PDF: zero-width spaces and joiners,
+# the word joiner, a byte-order mark, the soft hyphen, direction marks and invisible operators.
+_ZERO_WIDTH = dict.fromkeys(
+    map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u180e\u2061\u2062\u2063\u2064")
+)
 _SPACES = re.compile(r"\s+")
 
 
@@ -21,6 +25,49 @@ def clean_text(value: object) -> str | None:
     text = unicodedata.normalize("NFKC", str(value)).translate(_ZERO_WIDTH)
     text = _SPACES.sub(" ", text).strip()
     return text or None
+
+
+def strip_invisible(text: str) -> str:
+    """``text`` without the zero-width and other invisible characters ``clean_text`` drops."""
+    return text.translate(_ZERO_WIDTH)
+
+
+#: Scripts whose letters look alike: a name or part number mixing them in one word is a
+#: confusable ("ТI" with a Cyrillic Т), not something NFKC can fold safely.
+_CONFUSABLE_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK")
+_WORD = re.compile(r"\S+")
+
+
+#: Greek letters that are unit symbols next to Latin ones: micro (NFKC turns µ into μ) and ohm.
+_UNIT_SYMBOLS = frozenset("\u03bc\u03a9")
+
+
+def _script(char: str) -> str | None:
+    if not char.isalpha() or char in _UNIT_SYMBOLS:
+        return None
+    name = unicodedata.name(char, "")
+    return next((s for s in _CONFUSABLE_SCRIPTS if name.startswith(s + " ")), None)
+
+
+def mixed_script(text: str) -> str | None:
+    """Why ``text`` (cleaned) is suspect, or None: a word (between blanks) that mixes Latin,
+    Cyrillic or Greek letters, e.g. "mixes Latin and Cyrillic letters (U+0422 CYRILLIC CAPITAL
+    LETTER TE)"; the character named is the first of the second script (Latin, Cyrillic, Greek)."""
+    if text.isascii():
+        return None
+    for word in _WORD.findall(text):
+        scripts: dict[str, str] = {}  # script -> its first letter in the word
+        for char in word:
+            script = _script(char)
+            if script is not None:
+                scripts.setdefault(script, char)
+        if len(scripts) < 2:
+            continue
+        ordered = [s for s in _CONFUSABLE_SCRIPTS if s in scripts]
+        odd = scripts[ordered[1]]
+        names = " and ".join(s.title() for s in ordered)
+        return f"mixes {names} letters (U+{ord(odd):04X} {unicodedata.name(odd)})"
+    return None
 
 
 def name_key(value: str) -> str:
