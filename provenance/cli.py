@@ -106,14 +106,16 @@ def db_current(db_url: str | None) -> None:
 def seed(db_url: str | None, fmt: str) -> None:
     """Load the reference data and published findings shipped with provenance.
 
-    Creates the schema first if needed. Running it again adds nothing.
+    Creates the schema first in a new database (an older schema must be migrated with
+    `provenance db upgrade` first). Running it again adds nothing.
 
     \b
     Example:
       provenance seed --db sqlite:///demo.db
     """
     engine = open_engine(db_url)
-    migrate.upgrade(engine)
+    if migrate.current_revision(engine) is None:
+        migrate.upgrade(engine)
     ref, loaded = reference.seed(engine)
     click.echo(render.seed_summary(ref, loaded, fmt), nl=False)
 

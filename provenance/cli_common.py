@@ -70,6 +70,48 @@ def _redacted(message: str, db_url: str | None) -> str:
     return message.replace(password, "***") if password else message
 
 
+#: What to do about the database errors a user can meet (SQLite's messages, then PostgreSQL's).
+_HINTS = (
+    (
+        "database or disk is full",
+        "nothing was written; free some disk space (or raise the database's size limit) "
+        "and run the command again",
+    ),
+    (
+        "readonly database",
+        "the database is read-only (the file, or its folder, cannot be written, or the URL "
+        "says mode=ro); nothing was written: use a database you may write to",
+    ),
+    (
+        "database is locked",
+        "the database is busy with another write that did not finish in time; nothing was "
+        "written: try again when the other load or command has finished",
+    ),
+    (
+        "unable to open database file",
+        "check the path, and that its folder exists and may be written",
+    ),
+    (
+        "could not extend file",
+        "the database server's disk is full; nothing was written: free some space on it "
+        "and run the command again",
+    ),
+    (
+        "read-only transaction",
+        "the database is read-only for this user or server; nothing was written",
+    ),
+)
+
+
+def operational_hint(message: str) -> str | None:
+    """What to do about a database error, when it is one we know."""
+    lowered = message.lower()
+    for needle, hint in _HINTS:
+        if needle in lowered:
+            return hint
+    return None
+
+
 def library_errors(func: F) -> F:
     """Turn the library's errors into a clean 'Error: ...' and exit code 1."""
 
@@ -81,7 +123,11 @@ def library_errors(func: F) -> F:
         except ProvenanceError as exc:
             raise click.ClickException(_redacted(str(exc), db_url)) from exc
         except OperationalError as exc:
-            raise click.ClickException(_redacted(f"database error: {exc.orig}", db_url)) from exc
+            message = f"database error: {exc.orig}"
+            hint = operational_hint(str(exc.orig))
+            if hint:
+                message += f": {hint}"
+            raise click.ClickException(_redacted(message, db_url)) from exc
 
     return wrapper  # type: ignore[return-value]
 

@@ -4,6 +4,10 @@ SQLite leaves foreign keys off and, with Python's sqlite3 in its legacy transact
 emit BEGIN before every statement, so "roll back everything" could silently keep half a load. Every
 SQLite connection made here turns foreign keys on, leaves transaction control to SQLAlchemy and
 emits BEGIN itself (BEGIN IMMEDIATE for writers, so that a writer never fails half-way on a lock).
+
+A second writer waits up to ``SQLITE_BUSY_TIMEOUT_MS`` for the first one to commit. SQLite files
+are put in WAL mode when they are created or migrated (``use_wal``), so that reports can read
+while a load writes; ``synchronous`` stays FULL, so that a committed load survives a power loss.
 """
 
 from __future__ import annotations
@@ -73,6 +77,18 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
         conn = conn.execution_options(**{_WRITE: True})
         with conn.begin():
             yield conn
+
+
+def use_wal(engine: Engine) -> None:
+    """Put a SQLite file in WAL mode (kept in the file): readers no longer wait for a writer."""
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return
+    raw = engine.raw_connection()
+    try:
+        # Outside any transaction (the connect hook leaves transaction control to us).
+        raw.driver_connection.execute("PRAGMA journal_mode=WAL")  # type: ignore[union-attr]
+    finally:
+        raw.close()
 
 
 def is_sqlite(conn: Connection | Engine) -> bool:

@@ -31,7 +31,10 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Connection, Engine, Table, insert, select, tuple_, update
+from sqlalchemy import Connection, Engine, Table, func, insert, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.dml import Insert
 
 from provenance import __version__
 from provenance.columns import ALL_COLUMNS, COLUMNS, ERROR_COLUMN, EXTRA_COLUMNS, REQUIRED
@@ -58,7 +61,7 @@ from provenance.models import (
     WeaponSystemAlias,
 )
 from provenance.readers import STDIN_NAME, Record, copy_stream, inspect_file, read_tables
-from provenance.text import NearDuplicates, clean_text, manufacturer_key, name_key
+from provenance.text import NearDuplicates, clean_text, manufacturer_key, mixed_script, name_key
 
 __all__ = [
     "ALL_COLUMNS",
@@ -192,6 +195,47 @@ def hs6_of(hs_code: str | None) -> str | None:
         return None
     digits = hs_code.replace(".", "").replace(" ", "")
     return digits[:6] if len(digits) >= 6 else None
+
+
+_EXCEL_SERIAL = re.compile(r"[0-9]{5}(?:\.[0-9]+)?")
+
+
+def _excel_serial_hint(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """``parse`` for a date column, whose error says when the value looks like an Excel serial
+    date number (45000 is 2023-03-15): a date cell that lost its date format."""
+
+    def parse_date(text: str) -> Any:
+        try:
+            return parse(text)
+        except ValueError as exc:
+            if _EXCEL_SERIAL.fullmatch(text):
+                raise ValueError(
+                    f"{exc}; {text} looks like an Excel serial date number: format the cell as "
+                    "a date in the workbook, or write the date as YYYY-MM-DD"
+                ) from None
+            raise
+
+    return parse_date
+
+
+_parse_period = _excel_serial_hint(parse_period)
+_parse_full_date = _excel_serial_hint(parse_full_date)
+#: Columns whose words must not mix Latin, Cyrillic and Greek letters (look-alike confusables).
+_SINGLE_SCRIPT = ("part_number", "manufacturer", "manufacturer_parent")
+#: How much of a value an error message shows.
+_SHOWN = 200
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= _SHOWN else f"{text[:_SHOWN]}... ({len(text)} characters)"
+
+
+def _repeats_header(record: Record) -> bool:
+    """True for a row whose values are its columns' names: a header repeated further down (two
+    files joined into one, a page header of an export)."""
+    filled = [(c, val.strip()) for c, val in record.values.items() if val and val.strip()]
+    same = sum(val.casefold() == c.casefold() for c, val in filled)  # cheap: every row
+    return same >= 2 and 2 * same >= len(filled)
 
 
 def _parse_url(text: str) -> str:
@@ -382,10 +426,15 @@ class _RowChecker:
             self.reject(record, n_errors)
             return None
         plan = self.plan
+        if _repeats_header(record):
+            message = "the row repeats the header (two files joined into one?): delete it"
+            self.errors.append(RowError(source_name, record.row, "", "", message, record.row_kind))
+            self.reject(record, n_errors)
+            return None
         v = {k: clean_text(val) for k, val in raw.items()}
 
         def bad(column: str, message: str) -> None:
-            value = raw.get(column) or ""
+            value = _shorten(raw.get(column) or "")
             shown = plan.column(column) if plan is not None else column
             self.errors.append(
                 RowError(source_name, record.row, shown, value, message, record.row_kind)
@@ -419,17 +468,22 @@ class _RowChecker:
             v.get("source_publisher") is None or v.get("source_title") is None
         ):
             bad("source_publisher", "every finding needs a source: publisher and title, or a URL")
+        for column in _SINGLE_SCRIPT:
+            text = v.get(column)
+            problem = mixed_script(text) if text is not None else None
+            if problem is not None:
+                bad(column, f"{problem}: a look-alike letter of another alphabet? retype it")
 
         producer = country("weapon_producer_country")
         hq = country("manufacturer_country")
         parent_hq = country("manufacturer_parent_country")
         made_in = country("made_in")
-        made = parsed("manufactured_on", parse_period)
+        made = parsed("manufactured_on", _parse_period)
         coded = parsed("date_code", self._date_code)
         if made is None and v.get("manufactured_on") is None:
             made = coded
-        recovered_on = parsed("recovered_on", parse_full_date)
-        published = parsed("source_published_on", parse_period)
+        recovered_on = parsed("recovered_on", _parse_full_date)
+        published = parsed("source_published_on", _parse_period)
         quantity = parsed("quantity", _parse_quantity) or 1
         hs_code = parsed("hs_code", _parse_hs_code)
         url = parsed("source_url", _parse_url)
@@ -747,7 +801,8 @@ class _RowChecker:
         for column, value in given.items():
             stored = entity.values[column]
             if value is not None and stored is not None and value != stored:
-                bad(column, f"specimen {entity.values['label']} is recorded with {stored}")
+                shown = _shorten(str(stored))
+                bad(column, f"specimen {entity.values['label']} is recorded with {shown}")
                 return None
             if value is not None and stored is None:
                 fills[column] = value
@@ -828,6 +883,7 @@ class _Checker:
             sheets=options.sheets,
             delimiter=options.delimiter,
             looks_like_header=mapping.looks_like_header,
+            warnings=file.summary.warnings,
         ):
             skip = mapping.sheet_rule(table.sheet).skip
             if skip and not options.sheets:  # a sheet asked for by name is read
@@ -866,6 +922,17 @@ class _Checker:
                 f"({', '.join(REQUIRED)}, ...): see README 'Findings files'"
                 + ("" if self.options.mapping.path else ", or give a column mapping (--mapping)"),
             )
+        absent = [c for c in REQUIRED if c not in plan.gives()] if columns else []
+        if absent:
+            unknown = (
+                f"; columns it does not know: {', '.join(plan.unknown)}" if plan.unknown else ""
+            )
+            raise _header_error(
+                table,
+                f"the header lacks the required columns {', '.join(absent)}{unknown}: "
+                "see README 'Findings files'"
+                + ("" if self.options.mapping.path else ", or give a column mapping (--mapping)"),
+            )
         problems = []
         if plan.unknown:
             problems.append(
@@ -896,25 +963,67 @@ class _Checker:
                 file.findings.append(finding)
 
 
+def _insert_new(conn: Connection, table: Table, index_elements: Sequence[str]) -> Insert:
+    """``INSERT ... ON CONFLICT (index_elements) DO NOTHING``: a row that another load, writing at
+    the same moment, has just inserted is kept, and its id is read back (PostgreSQL waits for that
+    load to commit or roll back before it decides). Without a target (empty ``index_elements``),
+    a conflict on any unique key is ignored."""
+    stmt: Any
+    if conn.dialect.name == "postgresql":
+        stmt = postgresql.insert(table)
+    elif conn.dialect.name == "sqlite":
+        stmt = sqlite.insert(table)
+    else:  # pragma: no cover - SQLite and PostgreSQL are the databases provenance supports
+        return insert(table)
+    return stmt.on_conflict_do_nothing(index_elements=list(index_elements) or None)  # type: ignore[no-any-return]
+
+
+def _count_of_batch(conn: Connection, table: Table, batch_id: int) -> int:
+    return conn.execute(
+        select(func.count()).select_from(table).where(table.c.batch_id == batch_id)
+    ).scalar_one()
+
+
 def _insert_entities(
     conn: Connection,
     table: Table,
     entities: list[_Entity],
     rows: Callable[[_Entity], dict[str, Any]],
     key_columns: Sequence[str],
-) -> None:
-    """Insert new entities and set their ids (looked up again by their unique key)."""
+    batch_id: int,
+) -> int:
+    """Insert new entities, set their ids (looked up again by their unique key) and return how
+    many this load created.
+
+    Concurrent loads can create the same entity: the insert skips a row whose key another load
+    has written (``_insert_new``), the entity gets that row's id, and it does not count as
+    created here. Rows go in key order, so that two loads wait for each other's keys in the same
+    order (PostgreSQL would otherwise see a deadlock)."""
     if not entities:
-        return
-    conn.execute(insert(table), [rows(e) for e in entities])
+        return 0
     by_key = {e.key: e for e in entities}
+    ordered = sorted(by_key, key=lambda k: k if isinstance(k, tuple) else (k,))
+    before = _count_of_batch(conn, table, batch_id)
+    for chunk in _chunks(ordered, 5000):
+        conn.execute(
+            _insert_new(conn, table, key_columns if len(key_columns) == 1 else ()),
+            [rows(by_key[k]) for k in chunk],
+        )
+    for e in by_key.values():
+        e.id = None
     cols = [table.c[c] for c in key_columns]
-    keys = list(by_key)
-    for chunk in _chunks(keys):
+    for chunk in _chunks(ordered):
         condition = cols[0].in_(chunk) if len(cols) == 1 else tuple_(*cols).in_(chunk)
         for row in conn.execute(select(table.c.id, *cols).where(condition)):
             key = row[1] if len(cols) == 1 else tuple(row[1:])
             by_key[key].id = row[0]
+    lost = [e for e in by_key.values() if e.id is None]
+    if lost:  # another unique key of the row (a source's URL) was written by another load
+        raise ProvenanceError(
+            f"another load wrote a conflicting {table.name} row at the same time "
+            f"({', '.join(map(str, [e.key for e in lost][:3]))}): nothing was loaded, load again"
+        )
+    return _count_of_batch(conn, table, batch_id) - before
 
 
 def _manufacturers_of(findings: Iterable[_Finding]) -> Iterator[_Entity]:
@@ -932,7 +1041,7 @@ def _write_manufacturers(
     summary = file.summary
     every = {id(e): e for e in _manufacturers_of(findings)}
     manufacturers = [e for e in every.values() if e.id is None and e.created_by == index]
-    _insert_entities(
+    created = _insert_entities(
         conn,
         Manufacturer.__table__,  # type: ignore[arg-type]
         manufacturers,
@@ -943,12 +1052,13 @@ def _write_manufacturers(
             "batch_id": batch_id,
         },
         ["name_key"],
+        batch_id,
     )
     for entity in manufacturers:
         if entity.values["parent"] is not None:
             entity.update["parent"] = entity.values["parent"]
     # A parent created by a later file gets its id then: its child is updated in that file.
-    updated = [e for e in every.values() if e.update]
+    updated = sorted((e for e in every.values() if e.update), key=lambda e: e.id or 0)
     for entity in updated:
         values = dict(entity.update)
         parent = values.pop("parent", None)
@@ -969,12 +1079,15 @@ def _write_manufacturers(
         }
         for alias, key, entity in file.new_aliases
     ]
-    if aliases:
-        conn.execute(insert(ManufacturerAlias), aliases)
-    summary.manufacturers_created = len(manufacturers)
-    created = {id(e) for e in manufacturers}
-    summary.manufacturers_updated = len([e for e in updated if id(e) not in created])
-    summary.manufacturer_aliases_added = len(aliases)
+    added = 0
+    for alias_row in sorted(aliases, key=lambda a: str(a["alias_key"])):
+        # One by one (a few per load), to count those another load did not add first.
+        stmt = _insert_new(conn, ManufacturerAlias.__table__, ["alias_key"])  # type: ignore[arg-type]
+        added += len(conn.execute(stmt.returning(ManufacturerAlias.id), alias_row).all())
+    summary.manufacturers_created = created
+    new_ones = {id(e) for e in manufacturers}
+    summary.manufacturers_updated = len([e for e in updated if id(e) not in new_ones])
+    summary.manufacturer_aliases_added = added
 
 
 def _write_file(conn: Connection, cat: _Catalogue, file: _File, index: int) -> None:
@@ -1000,7 +1113,7 @@ def _write_file(conn: Connection, cat: _Catalogue, file: _File, index: int) -> N
 
     findings = file.findings
     weapons = new(f.specimen.values["weapon"] for f in findings)
-    _insert_entities(
+    weapons_created = _insert_entities(
         conn,
         WeaponSystem.__table__,  # type: ignore[arg-type]
         weapons,
@@ -1012,10 +1125,11 @@ def _write_file(conn: Connection, cat: _Catalogue, file: _File, index: int) -> N
             "batch_id": batch_id,
         },
         ["designation_key"],
+        batch_id,
     )
     _write_manufacturers(conn, file, index, batch_id, findings)
     sources = new(f.source for f in findings)
-    _insert_entities(
+    sources_created = _insert_entities(
         conn,
         Source.__table__,  # type: ignore[arg-type]
         sources,
@@ -1031,13 +1145,14 @@ def _write_file(conn: Connection, cat: _Catalogue, file: _File, index: int) -> N
             "batch_id": batch_id,
         },
         ["publisher_key", "title_key"],
+        batch_id,
     )
     source_updates = {id(f.source): f.source for f in findings if f.source.update}
-    for entity in source_updates.values():
+    for entity in sorted(source_updates.values(), key=lambda e: e.id or 0):
         conn.execute(update(Source).where(Source.id == entity.id).values(entity.update))
         entity.update = {}
     specimens = new(f.specimen for f in findings)
-    _insert_entities(
+    specimens_created = _insert_entities(
         conn,
         Specimen.__table__,  # type: ignore[arg-type]
         specimens,
@@ -1052,14 +1167,15 @@ def _write_file(conn: Connection, cat: _Catalogue, file: _File, index: int) -> N
             "batch_id": batch_id,
         },
         ["label_key"],
+        batch_id,
     )
     specimen_updates = {id(f.specimen): f.specimen for f in findings if f.specimen.update}
-    for entity in specimen_updates.values():
+    for entity in sorted(specimen_updates.values(), key=lambda e: e.id or 0):
         conn.execute(update(Specimen).where(Specimen.id == entity.id).values(entity.update))
         entity.update = {}
-    summary.weapon_systems_created = len(weapons)
-    summary.sources_created = len(sources)
-    summary.specimens_created = len(specimens)
+    summary.weapon_systems_created = weapons_created
+    summary.sources_created = sources_created
+    summary.specimens_created = specimens_created
 
     # Components: the ones already stored for these specimens, then the new ones.
     specimen_ids = sorted({f.specimen.id for f in findings if f.specimen.id is not None})
@@ -1079,20 +1195,24 @@ def _write_file(conn: Connection, cat: _Catalogue, file: _File, index: int) -> N
             summary.components_matched += 1
         else:
             to_add[k] = f
+    components_table: Table = Component.__table__  # type: ignore[assignment]
     if to_add:
-        conn.execute(
-            insert(Component),
-            [
-                {
-                    **f.values,
-                    "specimen_id": k[0],
-                    "identity": k[1],
-                    "manufacturer_id": f.manufacturer.id,
-                    "batch_id": batch_id,
-                }
-                for k, f in to_add.items()
-            ],
-        )
+        # In the files' order (ids follow it), skipping a component another load has just
+        # added (see _insert_entities): that one counts as matched.
+        for keys in _chunks(list(to_add), 5000):
+            conn.execute(
+                _insert_new(conn, components_table, ["specimen_id", "identity"]),
+                [
+                    {
+                        **to_add[k].values,
+                        "specimen_id": k[0],
+                        "identity": k[1],
+                        "manufacturer_id": to_add[k].manufacturer.id,
+                        "batch_id": batch_id,
+                    }
+                    for k in keys
+                ],
+            )
         for chunk in _chunks(sorted({k[0] for k in to_add})):
             for sid, identity, cid in conn.execute(
                 select(Component.specimen_id, Component.identity, Component.id).where(
@@ -1100,7 +1220,8 @@ def _write_file(conn: Connection, cat: _Catalogue, file: _File, index: int) -> N
                 )
             ):
                 existing[(sid, identity)] = cid
-    summary.components_added = len(to_add)
+    summary.components_added = _count_of_batch(conn, components_table, batch_id)
+    summary.components_matched += len(to_add) - summary.components_added
 
     # Citations: one per (component, source), added when new.
     pairs = {(existing[(f.specimen.id, f.identity)], f.source.id) for f in findings}  # type: ignore[index]
@@ -1116,12 +1237,13 @@ def _write_file(conn: Connection, cat: _Catalogue, file: _File, index: int) -> N
             )
         )
     new_pairs = sorted(pairs - cited)
-    if new_pairs:
+    citations_table: Table = Citation.__table__  # type: ignore[assignment]
+    for pairs_chunk in _chunks(new_pairs, 5000):
         conn.execute(
-            insert(Citation),
-            [{"component_id": c, "source_id": s, "batch_id": batch_id} for c, s in new_pairs],
+            _insert_new(conn, citations_table, ["component_id", "source_id"]),
+            [{"component_id": c, "source_id": s, "batch_id": batch_id} for c, s in pairs_chunk],
         )
-    summary.citations_added = len(new_pairs)
+    summary.citations_added = _count_of_batch(conn, citations_table, batch_id)
     summary.duplicate_rows = len(findings) - len(pairs)
     summary.rows_rejected = len(file.rejected)
     conn.execute(
@@ -1172,6 +1294,15 @@ def _inputs(paths: Sequence[Path | str], folder: Path, stdin: IO[bytes] | None) 
     return inputs
 
 
+_ATTEMPTS = 3
+#: PostgreSQL's deadlock_detected and serialization_failure: a load that can be run again.
+_TRANSIENT_SQLSTATES = ("40P01", "40001")
+
+
+def _transient(exc: DBAPIError) -> bool:
+    return getattr(exc.orig, "sqlstate", None) in _TRANSIENT_SQLSTATES
+
+
 def load_files(
     engine: Engine,
     paths: Sequence[Path | str],
@@ -1202,7 +1333,15 @@ def load_files(
     with tempfile.TemporaryDirectory(prefix="provenance-") as folder:
         inputs = _inputs(paths, Path(folder), stdin)
         try:
-            files = _load(engine, inputs, options, dry_run, resolver, progress, staged)
+            for attempt in range(1, _ATTEMPTS + 1):
+                try:
+                    files = _load(engine, inputs, options, dry_run, resolver, progress, staged)
+                    break
+                except DBAPIError as exc:
+                    # Two loads writing the same rows in another order: PostgreSQL rolls one
+                    # back to break the deadlock. That one starts again from the files.
+                    if attempt == _ATTEMPTS or not _transient(exc):
+                        raise
         except BaseException:
             if staged is not None:
                 staged.unlink(missing_ok=True)

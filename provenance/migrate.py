@@ -13,7 +13,7 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, MetaData, inspect
 
-from provenance.db import masked, write_transaction
+from provenance.db import masked, use_wal, write_transaction
 from provenance.errors import DatabaseNotReadyError, ProvenanceError
 from provenance.models import Base
 from provenance.resources import migrations_path
@@ -88,6 +88,7 @@ def _run(engine: Engine, action: str, revision: str) -> None:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Create the schema, or bring it up to ``revision``; the reference data is kept in step."""
     _run(engine, "upgrade", revision)
+    use_wal(engine)
     # Imported here: the reference module needs the country resolver, migrations do not.
     from provenance.reference import sync_countries, sync_reference_lists
 

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from provenance.errors import ProvenanceError
-from provenance.migrate import sqlite_file
+from provenance.migrate import ensure_current, sqlite_file
 
 DEFAULT_TIMEOUT_S = 30.0
 _ALLOWED_FIRST = {"SELECT", "WITH", "VALUES"}
@@ -185,6 +185,9 @@ def check_statement(text: str, dialect: str = "sqlite") -> None:
 def run_query(engine: Engine, text: str, timeout_s: float = DEFAULT_TIMEOUT_S) -> QueryResult:
     """Run one read-only statement and return its columns and rows."""
     check_statement(text, engine.dialect.name)
+    path = sqlite_file(engine)
+    if path is None or path.exists():  # a missing file gets its own message below
+        ensure_current(engine)  # the views and columns a query names are those of the head
     return execute_readonly(engine, text, timeout_s)
 
 
