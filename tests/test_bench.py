@@ -1,0 +1,118 @@
+"""The benchmark's generated findings file (scripts/benchgen.py) loads exactly what it reports.
+
+Performance itself is measured by scripts/bench, never asserted here.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from provenance.loader import load_files
+from provenance.models import (
+    Citation,
+    Component,
+    Manufacturer,
+    Source,
+    Specimen,
+    WeaponSystem,
+)
+from provenance.text import manufacturer_key
+
+GENERATOR = Path(__file__).resolve().parent.parent / "scripts" / "benchgen.py"
+
+
+def _benchgen() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("benchgen", GENERATOR)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("benchgen", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+benchgen = _benchgen()
+
+
+def _counts(engine: Engine) -> dict[str, int]:
+    with engine.connect() as conn:
+
+        def count(model: Any) -> int:
+            return int(conn.execute(select(func.count()).select_from(model)).scalar_one())
+
+        return {
+            "components": count(Component),
+            "citations": count(Citation),
+            "manufacturers": count(Manufacturer),
+            "weapon_systems": count(WeaponSystem),
+            "specimens": count(Specimen),
+            "sources": count(Source),
+            "parts": int(conn.execute(select(func.sum(Component.quantity))).scalar_one()),
+        }
+
+
+def test_generator_is_deterministic(tmp_path: Path) -> None:
+    first = benchgen.generate(tmp_path / "a.csv", 2000, seed=7)
+    second = benchgen.generate(tmp_path / "b.csv", 2000, seed=7)
+    other = benchgen.generate(tmp_path / "c.csv", 2000, seed=8)
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+    assert first == second
+    assert (tmp_path / "a.csv").read_bytes() != (tmp_path / "c.csv").read_bytes()
+    assert other.rows == 2000
+
+
+def test_generator_writes_manufacturers_in_varying_forms(tmp_path: Path) -> None:
+    """Several spellings per manufacturer key (case, legal forms), which the loader merges."""
+    import csv
+
+    path = tmp_path / "f.csv"
+    expected = benchgen.generate(path, 5000, seed=3)
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    spellings: dict[str, set[str]] = {}
+    for row in rows:
+        spellings.setdefault(manufacturer_key(row["manufacturer"]), set()).add(row["manufacturer"])
+        if row["manufacturer_parent"]:
+            spellings.setdefault(manufacturer_key(row["manufacturer_parent"]), set())
+    assert len(spellings) == expected.manufacturers
+    assert max(len(s) for s in spellings.values()) >= 4
+    assert expected.duplicate_rows > 0
+    assert expected.citations > expected.components
+
+
+@pytest.mark.parametrize("rows", [100_000])
+def test_generated_file_loads_the_counts_it_reports(
+    engine: Engine, tmp_path: Path, rows: int
+) -> None:
+    path = tmp_path / "findings.csv"
+    expected = benchgen.generate(path, rows, seed=1)
+    assert expected.weapon_systems >= 200
+    assert expected.specimens >= 1000
+    assert expected.manufacturers >= 1000
+    assert 10 <= expected.sources <= 99
+
+    (summary,) = load_files(engine, [path])
+
+    assert summary.rows_read == rows
+    assert summary.components_added == expected.components
+    assert summary.citations_added == expected.citations
+    assert summary.manufacturers_created == expected.manufacturers
+    assert summary.weapon_systems_created == expected.weapon_systems
+    assert summary.specimens_created == expected.specimens
+    assert summary.sources_created == expected.sources
+    assert summary.duplicate_rows == expected.duplicate_rows
+    assert _counts(engine) == {
+        "components": expected.components,
+        "citations": expected.citations,
+        "manufacturers": expected.manufacturers,
+        "weapon_systems": expected.weapon_systems,
+        "specimens": expected.specimens,
+        "sources": expected.sources,
+        "parts": expected.parts,
+    }
