@@ -37,6 +37,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.dml import Insert
 
 from provenance import __version__
+from provenance.chpl import normalize_hs6
 from provenance.columns import ALL_COLUMNS, COLUMNS, ERROR_COLUMN, EXTRA_COLUMNS, REQUIRED
 from provenance.countries import CountryResolver, default_resolver
 from provenance.dates import parse_date_code, parse_full_date, parse_period
@@ -72,7 +73,6 @@ __all__ = [
     "LoadOptions",
     "LoadSummary",
     "component_identity",
-    "hs6_of",
     "load_files",
 ]
 
@@ -187,14 +187,6 @@ def _parse_hs_code(text: str) -> str:
     if not _HS_CODE.fullmatch(compact) or not 4 <= len(digits) <= 10:
         raise ValueError("expected an HS code of 4 to 10 digits, e.g. 8504.40 or 850440")
     return compact
-
-
-def hs6_of(hs_code: str | None) -> str | None:
-    """The first six digits of an HS code (``8504.40.00`` -> ``850440``), None if shorter."""
-    if hs_code is None:
-        return None
-    digits = hs_code.replace(".", "").replace(" ", "")
-    return digits[:6] if len(digits) >= 6 else None
 
 
 _EXCEL_SERIAL = re.compile(r"[0-9]{5}(?:\.[0-9]+)?")
@@ -521,7 +513,7 @@ class _RowChecker:
             "manufactured_precision": made[1] if made else None,
             "quantity": quantity,
             "hs_code": hs_code,
-            "hs6": hs6_of(hs_code),
+            "hs6": normalize_hs6(hs_code),
             "authenticity": authenticity or Authenticity.UNKNOWN,
             "notes": v.get("notes"),
         }
