@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import click
 
-from provenance import manufacturers, migrate, render, render_manufacturers
-from provenance.cli_common import db_option, format_option, library_errors, open_engine
+from provenance import manufacturers, migrate, render_manufacturers
+from provenance.cli_common import (
+    db_option,
+    format_option,
+    library_errors,
+    open_engine,
+    summary_format_option,
+)
 from provenance.models import AliasKind
-
-
-def _summary_format(func: click.decorators.FC) -> click.decorators.FC:
-    return click.option(
-        "--format",
-        "fmt",
-        type=click.Choice(render.SUMMARY_FORMATS),
-        default="table",
-        show_default=True,
-        help="Output format.",
-    )(func)
 
 
 @click.group("manufacturers")
@@ -83,7 +78,7 @@ def show_command(name: str, db_url: str | None, fmt: str) -> None:
     help="ALIAS is a name the company had before (not just another spelling).",
 )
 @db_option
-@_summary_format
+@summary_format_option
 @library_errors
 def alias_command(name: str, alias: str, former_name: bool, db_url: str | None, fmt: str) -> None:
     """Record ALIAS as another name of the manufacturer NAME.
@@ -105,7 +100,7 @@ def alias_command(name: str, alias: str, former_name: bool, db_url: str | None, 
 @click.argument("merged")
 @click.option("--note", metavar="TEXT", help="Why they are one company (kept with the record).")
 @db_option
-@_summary_format
+@summary_format_option
 @library_errors
 def merge_command(keep: str, merged: str, note: str | None, db_url: str | None, fmt: str) -> None:
     """Merge the manufacturer MERGED into KEEP: one company recorded twice.
