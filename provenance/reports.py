@@ -163,6 +163,19 @@ def _origin_column(basis: Basis, company: Any = Manufacturer) -> ColumnElement[s
     return Component.made_in_code.expression
 
 
+def _component_joins(roll_up: RollUp) -> tuple[Select[Any], Any]:
+    """Components joined to their specimen, weapon system and manufacturer (and, rolled up, to
+    the manufacturer's top parent), with the company the rows count under."""
+    return _roll_up_joins(
+        select()
+        .select_from(Component)
+        .join(Specimen, Specimen.id == Component.specimen_id)
+        .join(WeaponSystem, WeaponSystem.id == Specimen.weapon_system_id)
+        .join(Manufacturer, Manufacturer.id == Component.manufacturer_id),
+        roll_up,
+    )
+
+
 def foreign_parts(
     conn: Connection,
     weapon: str | None = None,
@@ -175,14 +188,7 @@ def foreign_parts(
     its name is listed, and on the manufacturer basis its headquarters is the origin.
     """
     producer = WeaponSystem.producer_country_code
-    joins, company = _roll_up_joins(
-        select()
-        .select_from(Component)
-        .join(Specimen, Specimen.id == Component.specimen_id)
-        .join(WeaponSystem, WeaponSystem.id == Specimen.weapon_system_id)
-        .join(Manufacturer, Manufacturer.id == Component.manufacturer_id),
-        roll_up,
-    )
+    joins, company = _component_joins(roll_up)
     origin = _origin_column(basis, company).label("origin")
     where: list[ColumnElement[bool]] = []
     if weapon is not None:
@@ -296,14 +302,7 @@ def components(
     """
     hq = aliased(Country)
     made = aliased(Country)
-    base, company = _roll_up_joins(
-        select()
-        .select_from(Component)
-        .join(Specimen, Specimen.id == Component.specimen_id)
-        .join(WeaponSystem, WeaponSystem.id == Specimen.weapon_system_id)
-        .join(Manufacturer, Manufacturer.id == Component.manufacturer_id),
-        roll_up,
-    )
+    base, company = _component_joins(roll_up)
     query = (
         base.add_columns(
             Component.id,
