@@ -134,6 +134,16 @@ class _Entity:
     created_by: int | None = None  # index of the file whose load creates it
     update: dict[str, Any] = field(default_factory=dict)
 
+    def fill(self, column: str, value: Any) -> bool:
+        """Give a blank value this one; a stored entity remembers it as an update to write.
+        False when the value was not blank."""
+        if self.values[column] is not None:
+            return False
+        self.values[column] = value
+        if self.id is not None:
+            self.update[column] = value
+        return True
+
 
 @dataclass
 class _Finding:
@@ -366,7 +376,7 @@ def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]
 Bad = Callable[[str, str], None]
 #: Changes to the catalogue that a row makes (a new entity, a country filled in); made only
 #: once the whole row is good, so that a rejected row leaves no trace.
-Pending = list[Callable[[], None]]
+Pending = list[Callable[[], object]]  # applied once the whole row is good; results unused
 
 
 def _error_text(errors: Sequence[RowError]) -> str:
@@ -608,13 +618,7 @@ class _RowChecker:
             stored = entity.values["country_code"]
             if stored is None:
                 found = entity
-
-                def fill() -> None:
-                    found.values["country_code"] = hq
-                    if found.id is not None:
-                        found.update["country_code"] = hq
-
-                pending.append(fill)
+                pending.append(lambda: found.fill("country_code", hq))
             elif hq != stored:
                 bad(
                     country_column,
@@ -690,13 +694,7 @@ class _RowChecker:
             ancestor = ancestor.values["parent"]
         child = entity
 
-        def set_parent() -> None:
-            if child.values["parent"] is None:
-                child.values["parent"] = parent
-                if child.id is not None:
-                    child.update["parent"] = parent
-
-        pending.append(set_parent)
+        pending.append(lambda: child.fill("parent", parent))
         return entity
 
     def _source(
@@ -749,11 +747,8 @@ class _RowChecker:
             found = entity
 
             def keep_url() -> None:
-                if found.values["url"] is None:
-                    found.values["url"] = url
+                if found.fill("url", url):
                     self.cat.sources_by_url[url] = found
-                    if found.id is not None:
-                        found.update["url"] = url
 
             pending.append(keep_url)
         return entity
@@ -803,10 +798,7 @@ class _RowChecker:
 
             def fill() -> None:
                 for column, value in fills.items():
-                    if found.values[column] is None:
-                        found.values[column] = value
-                        if found.id is not None:
-                            found.update[column] = value
+                    found.fill(column, value)
 
             pending.append(fill)
         return entity
