@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import hashlib
 import re
 import sys
@@ -31,7 +32,23 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Connection, Engine, Table, func, insert, select, tuple_, update
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    true,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.dml import Insert
@@ -80,6 +97,11 @@ MAX_REPORTED_ERRORS = 50
 #: How many rows pass between two calls of a load's progress callback.
 PROGRESS_EVERY = 1000
 _CHUNK = 500
+#: Most values of a column repeat (countries, dates, weapons, makers): what is made of a value is
+#: kept for the next row, up to this many values (then forgotten, to keep memory flat).
+_CACHE_LIMIT = 1 << 16
+_clean_cached = functools.lru_cache(maxsize=_CACHE_LIMIT)(clean_text)
+_key = functools.lru_cache(maxsize=_CACHE_LIMIT)(name_key)
 _EXAMPLES = 5
 
 #: Called with the number of rows read so far in the load (all files).
@@ -160,8 +182,11 @@ class _File:
     path: Path
     name: str
     summary: LoadSummary
+    index: int = 0  # in the load
     sha256: str = ""
-    findings: list[_Finding] = field(default_factory=list)
+    #: Rows checked good and written (a load streams: it keeps no list of its findings).
+    findings_written: int = 0
+    updated_manufacturers: set[int] = field(default_factory=set)
     #: The file's columns (every table's, in order), for the rejects file.
     columns: list[str] = field(default_factory=list)
     #: Bad records (kept only for a rejects file) and what is wrong with them.
@@ -235,9 +260,16 @@ def _shorten(text: str) -> str:
 def _repeats_header(record: Record) -> bool:
     """True for a row whose values are its columns' names: a header repeated further down (two
     files joined into one, a page header of an export)."""
-    filled = [(c, val.strip()) for c, val in record.values.items() if val and val.strip()]
-    same = sum(val.casefold() == c.casefold() for c, val in filled)  # cheap: every row
-    return same >= 2 and 2 * same >= len(filled)
+    same = 0
+    for column, val in record.values.items():  # cheap: every row
+        if val and val.strip().casefold() == _folded(column):
+            same += 1
+    if same < 2:
+        return False
+    return 2 * same >= sum(1 for val in record.values.values() if val and val.strip())
+
+
+_folded = functools.lru_cache(maxsize=1024)(str.casefold)
 
 
 def _parse_url(text: str) -> str:
@@ -262,7 +294,7 @@ def component_identity(
     is the same component.
     """
     parts = (specimen_key, function, part_number or "", marking or "", manufacturer_key)
-    text = "\x1f".join(name_key(p) for p in (*parts, date_code or ""))
+    text = "\x1f".join(_key(p) for p in (*parts, date_code or ""))
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
@@ -404,6 +436,8 @@ class _RowChecker:
         self.options = cat.options
         self.keep_rejects = cat.options.rejects is not None
         self.plan: TablePlan | None = None
+        #: (column, cleaned text) -> the parsed value and the problem with it: most values repeat.
+        self.parses: dict[tuple[str, str], tuple[Any, str | None]] = {}
 
     def reject(self, record: Record, first_error: int) -> None:
         if self.keep_rejects:
@@ -428,12 +462,14 @@ class _RowChecker:
             self.reject(record, n_errors)
             return None
         plan = self.plan
+        parses = self.parses
         if _repeats_header(record):
             message = "the row repeats the header (two files joined into one?): delete it"
             self.errors.append(RowError(source_name, record.row, "", "", message, record.row_kind))
             self.reject(record, n_errors)
             return None
-        v = {k: clean_text(val) for k, val in raw.items()}
+        clean = _clean_cached
+        v = {k: clean(val) for k, val in raw.items()}
 
         def bad(column: str, message: str) -> None:
             value = _shorten(raw.get(column) or "")
@@ -446,11 +482,19 @@ class _RowChecker:
             text = v.get(column)
             if text is None:
                 return None
-            try:
-                return parse(text)
-            except ValueError as exc:
-                bad(column, str(exc))
-                return None
+            key = (column, text)
+            found = parses.get(key)
+            if found is None:
+                try:
+                    found = (parse(text), None)
+                except ValueError as exc:
+                    found = (None, str(exc))
+                if len(parses) >= _CACHE_LIMIT:
+                    parses.clear()
+                parses[key] = found
+            if found[1] is not None:
+                bad(column, found[1])
+            return found[0]
 
         def country(column: str) -> str | None:
             text = v.get(column)
@@ -548,7 +592,7 @@ class _RowChecker:
     ) -> _Entity | None:
         designation = v["weapon_system"]
         assert designation is not None
-        key = name_key(designation)
+        key = _key(designation)
         entity = self.cat.weapons.get(key)
         if entity is None:
             if producer is None:
@@ -711,7 +755,7 @@ class _RowChecker:
             assert url is not None
             host = urlsplit(url).netloc
             publisher, title = publisher or host, title or url
-        key = (name_key(publisher), name_key(title))
+        key = (_key(publisher), _key(title))
         by_url = self.cat.sources_by_url.get(url) if url else None
         by_title = self.cat.sources_by_title.get(key)
         if by_url is not None and by_title is not None and by_url is not by_title:
@@ -764,7 +808,7 @@ class _RowChecker:
     ) -> _Entity | None:
         label = v["specimen"]
         assert label is not None
-        key = name_key(label)
+        key = _key(label)
         given = {
             "recovered_on": recovered_on,
             "recovered_at": v.get("recovered_at"),
@@ -818,7 +862,11 @@ class _Checker:
     """Reads and checks every file of a load."""
 
     def __init__(
-        self, cat: _Catalogue, errors: list[RowError], progress: ProgressCallback | None
+        self,
+        cat: _Catalogue,
+        errors: list[RowError],
+        progress: ProgressCallback | None,
+        writer: _Writer,
     ) -> None:
         self.cat = cat
         self.options = cat.options
@@ -826,15 +874,25 @@ class _Checker:
         self.fatal = 0  # errors that stop the load even with a rejects file
         self.progress = progress
         self.rows = 0
+        self.writer = writer
+
+    @property
+    def writing(self) -> bool:
+        """Whether checked rows are still written: not once a row is bad (the load will be
+        rolled back; the rest is only checked, to report every problem), unless bad rows go to
+        a rejects file."""
+        return not self.fatal and (not self.errors or self.options.rejects is not None)
 
     def files(self, inputs: Sequence[_Input]) -> list[_File]:
         files: list[_File] = []
         for index, item in enumerate(inputs):
-            file = _File(item.path, item.name, LoadSummary(item.name, ""))
+            file = _File(item.path, item.name, LoadSummary(item.name, ""), index)
             files.append(file)
             n_errors = len(self.errors)
             try:
                 self._file(file, index)
+                if self.writing and file.summary.batch_id is not None:
+                    self.writer.finish(file)
             except InvalidDataError as exc:
                 self.errors.extend(exc.errors)
                 self.fatal += len(exc.errors)
@@ -860,6 +918,8 @@ class _Checker:
         options = self.options
         source = inspect_file(file.path, file.name, options.input_format)
         file.sha256 = file.summary.sha256 = source.sha256
+        if self.writing:
+            self.writer.start(file)
         checker = _RowChecker(self.cat, file, index, self.errors)
         mapping = options.mapping
         for table in read_tables(
@@ -940,18 +1000,20 @@ class _Checker:
         file: _File,
         records: list[tuple[Record, dict[str, str | None], list[tuple[str, str, str]]]],
     ) -> None:
-        self.cat.specimen_values(name_key(v.get("specimen") or "") for _, v, _ in records)
+        self.cat.specimen_values(_key(v.get("specimen") or "") for _, v, _ in records)
+        findings = []
         for record, values, problems in records:
             finding = checker.check(record, values, problems)
             if finding is not None:
-                file.findings.append(finding)
+                findings.append(finding)
+        if self.writing:
+            self.writer.write(file, findings)
 
 
 def _insert_new(conn: Connection, table: Table, index_elements: Sequence[str]) -> Insert:
-    """``INSERT ... ON CONFLICT (index_elements) DO NOTHING``: a row that another load, writing at
-    the same moment, has just inserted is kept, and its id is read back (PostgreSQL waits for that
-    load to commit or roll back before it decides). Without a target (empty ``index_elements``),
-    a conflict on any unique key is ignored."""
+    """``INSERT ... ON CONFLICT (index_elements) DO NOTHING``: a row already there (written by an
+    earlier chunk of the load, or an earlier load) is kept. Without a target (empty
+    ``index_elements``), a conflict on any unique key is ignored."""
     stmt: Any
     if conn.dialect.name == "postgresql":
         stmt = postgresql.insert(table)
@@ -977,37 +1039,36 @@ def _insert_entities(
     batch_id: int,
 ) -> int:
     """Insert new entities, set their ids (looked up again by their unique key) and return how
-    many this load created.
-
-    Concurrent loads can create the same entity: the insert skips a row whose key another load
-    has written (``_insert_new``), the entity gets that row's id, and it does not count as
-    created here. Rows go in key order, so that two loads wait for each other's keys in the same
-    order (PostgreSQL would otherwise see a deadlock)."""
+    many this load created (those whose row carries its batch)."""
     if not entities:
         return 0
     by_key = {e.key: e for e in entities}
     ordered = sorted(by_key, key=lambda k: k if isinstance(k, tuple) else (k,))
-    before = _count_of_batch(conn, table, batch_id)
-    for chunk in _chunks(ordered, 5000):
-        conn.execute(
-            _insert_new(conn, table, key_columns if len(key_columns) == 1 else ()),
-            [rows(by_key[k]) for k in chunk],
-        )
+    conn.execute(
+        _insert_new(conn, table, key_columns if len(key_columns) == 1 else ()),
+        [rows(by_key[k]) for k in ordered],
+    )
     for e in by_key.values():
         e.id = None
     cols = [table.c[c] for c in key_columns]
+    created = 0
     for chunk in _chunks(ordered):
         condition = cols[0].in_(chunk) if len(cols) == 1 else tuple_(*cols).in_(chunk)
-        for row in conn.execute(select(table.c.id, *cols).where(condition)):
-            key = row[1] if len(cols) == 1 else tuple(row[1:])
+        for row in conn.execute(select(table.c.id, table.c.batch_id, *cols).where(condition)):
+            key = row[2] if len(cols) == 1 else tuple(row[2:])
             by_key[key].id = row[0]
+            created += row[1] == batch_id
     lost = [e for e in by_key.values() if e.id is None]
-    if lost:  # another unique key of the row (a source's URL) was written by another load
+    if lost:  # another unique key of the row (a source's URL) is taken
         raise ProvenanceError(
             f"another load wrote a conflicting {table.name} row at the same time "
             f"({', '.join(map(str, [e.key for e in lost][:3]))}): nothing was loaded, load again"
         )
-    return _count_of_batch(conn, table, batch_id) - before
+    return created
+
+
+def _unique(entities: Iterable[_Entity]) -> list[_Entity]:
+    return list({id(e): e for e in entities}.values())
 
 
 def _manufacturers_of(findings: Iterable[_Finding]) -> Iterator[_Entity]:
@@ -1019,228 +1080,231 @@ def _manufacturers_of(findings: Iterable[_Finding]) -> Iterator[_Entity]:
             entity = entity.values["parent"]
 
 
-def _write_manufacturers(
-    conn: Connection, file: _File, index: int, batch_id: int, findings: list[_Finding]
-) -> None:
-    summary = file.summary
-    every = {id(e): e for e in _manufacturers_of(findings)}
-    manufacturers = [e for e in every.values() if e.id is None and e.created_by == index]
-    created = _insert_entities(
-        conn,
-        Manufacturer.__table__,  # type: ignore[arg-type]
-        manufacturers,
-        lambda e: {
-            "name": e.values["name"],
-            "name_key": e.key,
-            "country_code": e.values["country_code"],
-            "batch_id": batch_id,
-        },
-        ["name_key"],
-        batch_id,
-    )
-    for entity in manufacturers:
-        if entity.values["parent"] is not None:
-            entity.update["parent"] = entity.values["parent"]
-    # A parent created by a later file gets its id then: its child is updated in that file.
-    updated = sorted((e for e in every.values() if e.update), key=lambda e: e.id or 0)
-    for entity in updated:
-        values = dict(entity.update)
-        parent = values.pop("parent", None)
-        if parent is not None and parent.id is None:
-            entity.update = {"parent": parent}
-        else:
-            entity.update = {}
+def _write_updates(conn: Connection, model: Any, entities: Iterable[_Entity]) -> int:
+    """Write the values the entities' rows have given to blank stored values; how many."""
+    changed = sorted((e for e in entities if e.update), key=lambda e: e.id or 0)
+    for entity in changed:
+        conn.execute(update(model).where(model.id == entity.id).values(entity.update))
+        entity.update = {}
+    return len(changed)
+
+
+#: What the rows of the file being loaded cite (temporary: dropped when the load ends).
+_CITES = Table(
+    "provenance_load_cites",
+    MetaData(),
+    Column("specimen_id", Integer, primary_key=True),
+    Column("identity", String(32), primary_key=True),
+    Column("source_id", Integer, primary_key=True),
+    prefixes=["TEMPORARY"],
+)
+
+
+class _Writer:
+    """Writes checked findings as they come, chunk by chunk, in the load's one transaction: new
+    weapon systems, manufacturers, sources and specimens first (their ids are then known), then
+    components and citations, each with ``INSERT ... ON CONFLICT DO NOTHING``."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.components: Table = Component.__table__  # type: ignore[assignment]
+        self.citations: Table = Citation.__table__  # type: ignore[assignment]
+
+    def start(self, file: _File) -> None:
+        """The file's load batch, which its rows will point to."""
+        _CITES.create(self.conn, checkfirst=True)
+        summary = file.summary
+        summary.batch_id = self.conn.execute(
+            insert(LoadBatch).returning(LoadBatch.id),
+            {
+                "file_name": Path(file.name).name if file.name != STDIN_NAME else STDIN_NAME,
+                "sha256": file.sha256,
+                "loaded_at": dt.datetime.now(dt.UTC),
+                "rows_read": 0,
+                "components_added": 0,
+                "components_matched": 0,
+                "citations_added": 0,
+                "tool_version": __version__,
+            },
+        ).scalar_one()
+
+    def write(self, file: _File, findings: list[_Finding]) -> None:
+        if not findings:
+            return
+        conn, summary = self.conn, file.summary
+        batch_id = summary.batch_id
+        assert batch_id is not None
+        file.findings_written += len(findings)
+        specimens = _unique(f.specimen for f in findings)
+        summary.weapon_systems_created += _insert_entities(
+            conn,
+            WeaponSystem.__table__,  # type: ignore[arg-type]
+            _unique(s.values["weapon"] for s in specimens if s.values["weapon"].id is None),
+            lambda e: {
+                "designation": e.values["designation"],
+                "designation_key": e.key,
+                "category": e.values.get("category"),
+                "producer_country_code": e.values["producer"],
+                "batch_id": batch_id,
+            },
+            ["designation_key"],
+            batch_id,
+        )
+        self._manufacturers(file, findings)
+        sources = _unique(f.source for f in findings)
+        summary.sources_created += _insert_entities(
+            conn,
+            Source.__table__,  # type: ignore[arg-type]
+            [e for e in sources if e.id is None],
+            lambda e: {
+                "publisher": e.values["publisher"],
+                "title": e.values["title"],
+                "publisher_key": e.key[0],
+                "title_key": e.key[1],
+                "url": e.values["url"],
+                "published_on": e.values["published_on"],
+                "published_precision": e.values["published_precision"],
+                "reliability": e.values["reliability"],
+                "batch_id": batch_id,
+            },
+            ["publisher_key", "title_key"],
+            batch_id,
+        )
+        _write_updates(conn, Source, sources)
+        summary.specimens_created += _insert_entities(
+            conn,
+            Specimen.__table__,  # type: ignore[arg-type]
+            [e for e in specimens if e.id is None],
+            lambda e: {
+                "label": e.values["label"],
+                "label_key": e.key,
+                "weapon_system_id": e.values["weapon"].id,
+                "recovered_on": e.values["recovered_on"],
+                "recovered_at": e.values["recovered_at"],
+                "recovered_by": e.values["recovered_by"],
+                "identification_confidence": e.values["identification_confidence"],
+                "batch_id": batch_id,
+            },
+            ["label_key"],
+            batch_id,
+        )
+        _write_updates(conn, Specimen, specimens)
+        self._components(file, findings, batch_id)
+
+    def _manufacturers(self, file: _File, findings: list[_Finding]) -> None:
+        conn, summary = self.conn, file.summary
+        batch_id = summary.batch_id
+        assert batch_id is not None
+        every = _unique(_manufacturers_of(findings))
+        new = [e for e in every if e.id is None]
+        summary.manufacturers_created += _insert_entities(
+            conn,
+            Manufacturer.__table__,  # type: ignore[arg-type]
+            new,
+            lambda e: {
+                "name": e.values["name"],
+                "name_key": e.key,
+                "country_code": e.values["country_code"],
+                "batch_id": batch_id,
+            },
+            ["name_key"],
+            batch_id,
+        )
+        for entity in new:
+            if entity.values["parent"] is not None:
+                entity.update["parent"] = entity.values["parent"]
+        for entity in every:  # every parent has its id now
+            parent = entity.update.pop("parent", None)
             if parent is not None:
-                values["parent_id"] = parent.id
-        if values:
-            conn.execute(update(Manufacturer).where(Manufacturer.id == entity.id).values(values))
-    aliases = [
-        {
-            "manufacturer_id": entity.id,
-            "alias": alias,
-            "alias_key": key,
-            "kind": AliasKind.ALIAS,
-        }
-        for alias, key, entity in file.new_aliases
-    ]
-    added = 0
-    for alias_row in sorted(aliases, key=lambda a: str(a["alias_key"])):
-        # One by one (a few per load), to count those another load did not add first.
-        stmt = _insert_new(conn, ManufacturerAlias.__table__, ["alias_key"])  # type: ignore[arg-type]
-        added += len(conn.execute(stmt.returning(ManufacturerAlias.id), alias_row).all())
-    summary.manufacturers_created = created
-    new_ones = {id(e) for e in manufacturers}
-    summary.manufacturers_updated = len([e for e in updated if id(e) not in new_ones])
-    summary.manufacturer_aliases_added = added
+                entity.update["parent_id"] = parent.id
+        new_ones = {id(e) for e in new}
+        for entity in every:
+            if entity.update and id(entity) not in new_ones and entity.created_by != file.index:
+                file.updated_manufacturers.add(entity.id or 0)
+        _write_updates(conn, Manufacturer, every)
+        added = 0
+        for alias, key, entity in sorted(file.new_aliases, key=lambda a: a[1]):
+            # One by one (a few per load), to count those not already there.
+            stmt = _insert_new(conn, ManufacturerAlias.__table__, ["alias_key"])  # type: ignore[arg-type]
+            row = {"manufacturer_id": entity.id, "alias": alias, "alias_key": key}
+            row["kind"] = AliasKind.ALIAS
+            added += len(conn.execute(stmt.returning(ManufacturerAlias.id), row).all())
+        file.new_aliases.clear()
+        summary.manufacturer_aliases_added += added
 
-
-def _write_file(conn: Connection, cat: _Catalogue, file: _File, index: int) -> None:
-    summary = file.summary
-    batch_id = conn.execute(
-        insert(LoadBatch).returning(LoadBatch.id),
-        {
-            "file_name": Path(file.name).name if file.name != STDIN_NAME else STDIN_NAME,
-            "sha256": file.sha256,
-            "loaded_at": dt.datetime.now(dt.UTC),
-            "rows_read": summary.rows_read,
-            "components_added": 0,
-            "components_matched": 0,
-            "citations_added": 0,
-            "tool_version": __version__,
-        },
-    ).scalar_one()
-    summary.batch_id = batch_id
-
-    def new(entities: Iterable[_Entity]) -> list[_Entity]:
-        unique = {id(e): e for e in entities if e.id is None and e.created_by == index}
-        return list(unique.values())
-
-    findings = file.findings
-    weapons = new(f.specimen.values["weapon"] for f in findings)
-    weapons_created = _insert_entities(
-        conn,
-        WeaponSystem.__table__,  # type: ignore[arg-type]
-        weapons,
-        lambda e: {
-            "designation": e.values["designation"],
-            "designation_key": e.key,
-            "category": e.values.get("category"),
-            "producer_country_code": e.values["producer"],
-            "batch_id": batch_id,
-        },
-        ["designation_key"],
-        batch_id,
-    )
-    _write_manufacturers(conn, file, index, batch_id, findings)
-    sources = new(f.source for f in findings)
-    sources_created = _insert_entities(
-        conn,
-        Source.__table__,  # type: ignore[arg-type]
-        sources,
-        lambda e: {
-            "publisher": e.values["publisher"],
-            "title": e.values["title"],
-            "publisher_key": e.key[0],
-            "title_key": e.key[1],
-            "url": e.values["url"],
-            "published_on": e.values["published_on"],
-            "published_precision": e.values["published_precision"],
-            "reliability": e.values["reliability"],
-            "batch_id": batch_id,
-        },
-        ["publisher_key", "title_key"],
-        batch_id,
-    )
-    source_updates = {id(f.source): f.source for f in findings if f.source.update}
-    for entity in sorted(source_updates.values(), key=lambda e: e.id or 0):
-        conn.execute(update(Source).where(Source.id == entity.id).values(entity.update))
-        entity.update = {}
-    specimens = new(f.specimen for f in findings)
-    specimens_created = _insert_entities(
-        conn,
-        Specimen.__table__,  # type: ignore[arg-type]
-        specimens,
-        lambda e: {
-            "label": e.values["label"],
-            "label_key": e.key,
-            "weapon_system_id": e.values["weapon"].id,
-            "recovered_on": e.values["recovered_on"],
-            "recovered_at": e.values["recovered_at"],
-            "recovered_by": e.values["recovered_by"],
-            "identification_confidence": e.values["identification_confidence"],
-            "batch_id": batch_id,
-        },
-        ["label_key"],
-        batch_id,
-    )
-    specimen_updates = {id(f.specimen): f.specimen for f in findings if f.specimen.update}
-    for entity in sorted(specimen_updates.values(), key=lambda e: e.id or 0):
-        conn.execute(update(Specimen).where(Specimen.id == entity.id).values(entity.update))
-        entity.update = {}
-    summary.weapon_systems_created = weapons_created
-    summary.sources_created = sources_created
-    summary.specimens_created = specimens_created
-
-    # Components: the ones already stored for these specimens, then the new ones.
-    specimen_ids = sorted({f.specimen.id for f in findings if f.specimen.id is not None})
-    existing: dict[tuple[int, str], int] = {}
-    for chunk in _chunks(specimen_ids):
-        for sid, identity, cid in conn.execute(
-            select(Component.specimen_id, Component.identity, Component.id).where(
-                Component.specimen_id.in_(chunk)
-            )
-        ):
-            existing[(sid, identity)] = cid
-    to_add: dict[tuple[int, str], _Finding] = {}
-    for f in findings:
-        assert f.specimen.id is not None
-        k = (f.specimen.id, f.identity)
-        if k in existing or k in to_add:
-            summary.components_matched += 1
-        else:
-            to_add[k] = f
-    components_table: Table = Component.__table__  # type: ignore[assignment]
-    if to_add:
-        # In the files' order (ids follow it), skipping a component another load has just
-        # added (see _insert_entities): that one counts as matched.
-        for keys in _chunks(list(to_add), 5000):
-            conn.execute(
-                _insert_new(conn, components_table, ["specimen_id", "identity"]),
-                [
-                    {
-                        **to_add[k].values,
-                        "specimen_id": k[0],
-                        "identity": k[1],
-                        "manufacturer_id": to_add[k].manufacturer.id,
-                        "batch_id": batch_id,
-                    }
-                    for k in keys
-                ],
-            )
-        for chunk in _chunks(sorted({k[0] for k in to_add})):
-            for sid, identity, cid in conn.execute(
-                select(Component.specimen_id, Component.identity, Component.id).where(
-                    Component.specimen_id.in_(chunk)
-                )
-            ):
-                existing[(sid, identity)] = cid
-    summary.components_added = _count_of_batch(conn, components_table, batch_id)
-    summary.components_matched += len(to_add) - summary.components_added
-
-    # Citations: one per (component, source), added when new.
-    pairs = {(existing[(f.specimen.id, f.identity)], f.source.id) for f in findings}  # type: ignore[index]
-    cited: set[tuple[int, int]] = set()
-    component_ids = sorted({p[0] for p in pairs})
-    for chunk in _chunks(component_ids):
-        cited.update(
-            (cid, sid)
-            for cid, sid in conn.execute(
-                select(Citation.component_id, Citation.source_id).where(
-                    Citation.component_id.in_(chunk)
-                )
-            )
-        )
-    new_pairs = sorted(pairs - cited)
-    citations_table: Table = Citation.__table__  # type: ignore[assignment]
-    for pairs_chunk in _chunks(new_pairs, 5000):
+    def _components(self, file: _File, findings: list[_Finding], batch_id: int) -> None:
+        """The chunk's new components, in the file's order, and what each row cites: (specimen,
+        component identity, source) goes to a temporary table, which ``finish`` turns into
+        citations in one statement (and whose size tells the duplicate rows)."""
+        conn = self.conn
+        wanted: dict[tuple[int, str], _Finding] = {}
+        cites: dict[tuple[int, str, int], None] = {}
+        for f in findings:
+            assert f.specimen.id is not None and f.source.id is not None
+            wanted.setdefault((f.specimen.id, f.identity), f)
+            cites[(f.specimen.id, f.identity, f.source.id)] = None
         conn.execute(
-            _insert_new(conn, citations_table, ["component_id", "source_id"]),
-            [{"component_id": c, "source_id": s, "batch_id": batch_id} for c, s in pairs_chunk],
+            _insert_new(conn, self.components, ["specimen_id", "identity"]),
+            [
+                {
+                    **f.values,
+                    "specimen_id": k[0],
+                    "identity": k[1],
+                    "manufacturer_id": f.manufacturer.id,
+                    "batch_id": batch_id,
+                }
+                for k, f in wanted.items()
+            ],
         )
-    summary.citations_added = _count_of_batch(conn, citations_table, batch_id)
-    summary.duplicate_rows = len(findings) - len(pairs)
-    summary.rows_rejected = len(file.rejected)
-    conn.execute(
-        update(LoadBatch)
-        .where(LoadBatch.id == batch_id)
-        .values(
-            components_added=summary.components_added,
-            components_matched=summary.components_matched,
-            citations_added=summary.citations_added,
-            duplicate_rows=summary.duplicate_rows,
-            rows_rejected=summary.rows_rejected,
+        conn.execute(
+            _insert_new(conn, _CITES, ["specimen_id", "identity", "source_id"]),
+            [{"specimen_id": s, "identity": i, "source_id": src} for s, i, src in cites],
         )
-    )
+
+    def finish(self, file: _File) -> None:
+        """The file's citations, then its counts, in its summary and its load batch."""
+        conn, summary = self.conn, file.summary
+        batch_id = summary.batch_id
+        assert batch_id is not None
+        c, t = self.components.c, _CITES.c
+        cited = (
+            select(c.id, t.source_id, literal(batch_id))
+            .join_from(
+                _CITES,
+                self.components,
+                (c.specimen_id == t.specimen_id) & (c.identity == t.identity),
+            )
+            .where(true())  # SQLite: "INSERT ... SELECT ... ON CONFLICT" needs a WHERE
+            .order_by(c.id, t.source_id)
+        )
+        conn.execute(
+            _insert_new(conn, self.citations, ["component_id", "source_id"]).from_select(
+                ["component_id", "source_id", "batch_id"], cited
+            )
+        )
+        pairs = conn.execute(select(func.count()).select_from(_CITES)).scalar_one()
+        conn.execute(delete(_CITES))
+        summary.duplicate_rows = file.findings_written - pairs
+        summary.components_added = _count_of_batch(conn, self.components, batch_id)
+        summary.components_matched = file.findings_written - summary.components_added
+        summary.citations_added = _count_of_batch(conn, self.citations, batch_id)
+        summary.manufacturers_updated = len(file.updated_manufacturers)
+        summary.rows_rejected = len(file.rejected)
+        conn.execute(
+            update(LoadBatch)
+            .where(LoadBatch.id == batch_id)
+            .values(
+                rows_read=summary.rows_read,
+                components_added=summary.components_added,
+                components_matched=summary.components_matched,
+                citations_added=summary.citations_added,
+                duplicate_rows=summary.duplicate_rows,
+                rows_rejected=summary.rows_rejected,
+            )
+        )
+
+    def close(self) -> None:
+        _CITES.drop(self.conn, checkfirst=True)
 
 
 def _where(record: Record) -> str:
@@ -1279,6 +1343,8 @@ def _inputs(paths: Sequence[Path | str], folder: Path, stdin: IO[bytes] | None) 
 
 
 _ATTEMPTS = 3
+#: The key of the PostgreSQL advisory lock a load holds (any fixed number; "prov" in ASCII).
+_LOAD_LOCK = 0x70726F76
 #: PostgreSQL's deadlock_detected and serialization_failure: a load that can be run again.
 _TRANSIENT_SQLSTATES = ("40P01", "40001")
 
@@ -1349,15 +1415,19 @@ def _load(
 ) -> list[_File]:
     """Check and write, in one transaction; the rejects go to ``staged`` before it commits."""
     with write_transaction(engine) as conn:
+        if conn.dialect.name == "postgresql":
+            # One load at a time per database: a second one waits here, then reads what the
+            # first one wrote (so they can neither deadlock nor create the same row twice).
+            conn.execute(select(func.pg_advisory_xact_lock(_LOAD_LOCK)))
         cat = _Catalogue(conn, resolver or default_resolver(), options)
         errors: list[RowError] = []
-        checker = _Checker(cat, errors, progress)
+        checker = _Checker(cat, errors, progress, _Writer(conn))
         files = checker.files(inputs)
         if errors and (staged is None or checker.fatal):
             raise InvalidDataError(errors[:MAX_REPORTED_ERRORS], total=len(errors))
-        for index, file in enumerate(files):
-            _write_file(conn, cat, file, index)
+        for file in files:
             file.summary.dry_run = dry_run
+        checker.writer.close()
         if staged is not None and any(f.rejected for f in files):
             try:
                 _write_rejects(staged, files)

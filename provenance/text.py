@@ -22,7 +22,10 @@ def clean_text(value: object) -> str | None:
     None for a missing or blank value."""
     if value is None:
         return None
-    text = unicodedata.normalize("NFKC", str(value)).translate(_ZERO_WIDTH)
+    text = value if isinstance(value, str) else str(value)
+    if text.isascii():  # the common case, and NFKC leaves ASCII as it is
+        return " ".join(text.split()) or None
+    text = unicodedata.normalize("NFKC", text).translate(_ZERO_WIDTH)
     text = _SPACES.sub(" ", text).strip()
     return text or None
 

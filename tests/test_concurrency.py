@@ -1,9 +1,10 @@
 """Concurrency: loads at the same moment on PostgreSQL, and a writer and readers on SQLite.
 
-On PostgreSQL, loads run side by side; the unique keys and ``INSERT ... ON CONFLICT DO NOTHING``
-decide which load creates a shared manufacturer, weapon system, source, specimen, component or
-citation, and the others reuse it. On SQLite one writer at a time holds the lock (BEGIN IMMEDIATE);
-a second one waits up to the busy timeout, and readers go on reading (WAL).
+On PostgreSQL, loads started at the same moment take turns (each holds an advisory lock for its
+transaction), so the first one creates a shared manufacturer, weapon system, source, specimen,
+component or citation and the others find it; the unique keys and ``INSERT ... ON CONFLICT DO
+NOTHING`` would still keep a row from being written twice. On SQLite one writer at a time holds the
+lock (BEGIN IMMEDIATE); a second one waits up to the busy timeout, and readers go on reading (WAL).
 """
 
 from __future__ import annotations

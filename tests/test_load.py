@@ -1013,16 +1013,19 @@ def test_a_failure_while_writing_leaves_the_database_unchanged(
     before = dump(engine)
     first = write_csv(tmp_path / "first.csv", [row(specimen="SPEC-2", weapon_system="KN-24")])
     second = write_csv(tmp_path / "second.csv", [row(specimen="SPEC-3", component="relay")])
-    write_file = loader._write_file
+    finish = loader._Writer.finish
 
-    def failing(conn: Any, cat: Any, file: Any, index: int) -> None:
-        write_file(conn, cat, file, index)
+    def failing(writer: Any, file: Any) -> None:
+        finish(writer, file)
         # The first file's rows are in the transaction...
-        assert conn.execute(select(func.count()).select_from(Specimen)).scalar_one() == 2 + index
-        if index == 1:
+        conn = writer.conn
+        assert (
+            conn.execute(select(func.count()).select_from(Specimen)).scalar_one() == 2 + file.index
+        )
+        if file.index == 1:
             raise RuntimeError("disk full")
 
-    monkeypatch.setattr(loader, "_write_file", failing)
+    monkeypatch.setattr(loader._Writer, "finish", failing)
     with pytest.raises(RuntimeError, match="disk full"):
         load_files(engine, [first, second])
     # ... and none of them is kept.
