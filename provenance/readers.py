@@ -428,7 +428,7 @@ def _read_delimited(
         try:
             for fields in reader:
                 start, line = line + 1, reader.line_num
-                yield start, list(fields)
+                yield start, fields  # a new list each time
         except csv.Error as exc:  # named by the line the bad row starts on
             raise _file_error(name, f"not a readable CSV row ({exc})", row=line + 1) from None
 
@@ -450,7 +450,7 @@ def _read_delimited(
         with handle:
             try:
                 for start, fields in rest:
-                    if _blank(fields):
+                    if not "".join(fields).strip():  # a blank line (csv gives text only)
                         continue
                     if len(fields) > width and _blank(fields[width:]):
                         del fields[width:]  # trailing delimiters
