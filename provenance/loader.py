@@ -36,6 +36,7 @@ from sqlalchemy import (
     Column,
     Connection,
     Engine,
+    Enum,
     Integer,
     MetaData,
     String,
@@ -167,6 +168,23 @@ class _Entity:
         return True
 
 
+#: The component's columns a row gives, in the order of ``_Finding.values``.
+_FINDING_VALUES = (
+    "function",
+    "part_number",
+    "marking",
+    "made_in_code",
+    "date_code",
+    "manufactured_on",
+    "manufactured_precision",
+    "quantity",
+    "hs_code",
+    "hs6",
+    "authenticity",
+    "notes",
+)
+
+
 @dataclass
 class _Finding:
     file_index: int
@@ -261,8 +279,16 @@ def _repeats_header(record: Record) -> bool:
     """True for a row whose values are its columns' names: a header repeated further down (two
     files joined into one, a page header of an export)."""
     same = 0
-    for column, val in record.values.items():  # cheap: every row
-        if val and val.strip().casefold() == _folded(column):
+    for column, val in record.values.items():  # every row: the lengths first, which is cheap
+        if not val:
+            continue
+        folded = _folded(column)
+        # Case folding never shortens a text, and makes a character at most 3 long.
+        if 3 * len(val) < len(folded) or (
+            len(val) > len(folded) and not (val[0].isspace() or val[-1].isspace())
+        ):
+            continue
+        if val.strip().casefold() == folded:
             same += 1
     if same < 2:
         return False
@@ -557,7 +583,7 @@ class _RowChecker:
             if len(self.file.undated_codes) < _EXAMPLES:
                 self.file.undated_codes.append(v["date_code"] or "")
 
-        values = {
+        values = {  # in the order of _FINDING_VALUES
             "function": v["component"],
             "part_number": v.get("part_number"),
             "marking": v.get("marking"),
@@ -875,6 +901,7 @@ class _Checker:
         self.progress = progress
         self.rows = 0
         self.writer = writer
+        self.errors_dropped = 0  # beyond the MAX_REPORTED_ERRORS kept in ``errors``
 
     @property
     def writing(self) -> bool:
@@ -1008,6 +1035,9 @@ class _Checker:
                 findings.append(finding)
         if self.writing:
             self.writer.write(file, findings)
+        if len(self.errors) > MAX_REPORTED_ERRORS:  # the rest are only counted: memory stays flat
+            self.errors_dropped += len(self.errors) - MAX_REPORTED_ERRORS
+            del self.errors[MAX_REPORTED_ERRORS:]
 
 
 def _insert_new(conn: Connection, table: Table, index_elements: Sequence[str]) -> Insert:
@@ -1022,6 +1052,91 @@ def _insert_new(conn: Connection, table: Table, index_elements: Sequence[str]) -
     else:  # pragma: no cover - SQLite and PostgreSQL are the databases provenance supports
         return insert(table)
     return stmt.on_conflict_do_nothing(index_elements=list(index_elements) or None)  # type: ignore[no-any-return]
+
+
+class _BulkInsert:
+    """``INSERT ... ON CONFLICT DO NOTHING`` of many rows of a table, set up once per load.
+
+    Each value goes through its column type's own conversion (an enum to its value, a date for
+    SQLite), then the rows go to the driver as they are: SQLAlchemy's parameter handling of
+    every row would cost more than the database's insert. On SQLite they go to the driver's
+    ``executemany``; on PostgreSQL they are copied (``COPY``) into a temporary staging table, then
+    moved with one ``INSERT ... SELECT`` in their order."""
+
+    def __init__(
+        self, conn: Connection, table: Table, columns: Sequence[str], conflict: Sequence[str]
+    ) -> None:
+        self.conn = conn
+        self.columns = list(columns)
+        processors = [table.c[c].type.bind_processor(conn.dialect) for c in self.columns]
+        self.processors = [(i, f) for i, f in enumerate(processors) if f is not None]
+        insert_new = _insert_new(conn, table, conflict)
+        self.stage: Table | None = None
+        self.copy: Any = None
+        if conn.dialect.name == "postgresql":
+            from psycopg import sql as pg_sql  # PostgreSQL only, an optional dependency
+
+            stage = Table(
+                f"provenance_stage_{table.name}",
+                MetaData(),
+                Column("position", Integer),
+                *(Column(c, _plain(table.c[c].type)) for c in self.columns),
+                prefixes=["TEMPORARY"],
+                postgresql_on_commit="DROP",
+            )
+            stage.create(conn, checkfirst=True)
+            self.stage = stage
+            self.move = insert_new.from_select(
+                self.columns,
+                select(*(stage.c[c] for c in self.columns)).order_by(stage.c.position),
+            )
+            self.copy = pg_sql.SQL("COPY {} ({}) FROM STDIN").format(
+                pg_sql.Identifier(stage.name),
+                pg_sql.SQL(", ").join(map(pg_sql.Identifier, ["position", *self.columns])),
+            )
+            self.clear = delete(stage)
+        else:
+            compiled = insert_new.compile(dialect=conn.dialect, column_keys=self.columns)
+            self.sql = str(compiled)
+            #: The parameters' order when the driver takes them by position (SQLite's does).
+            order = compiled.positiontup
+            self.order = None if order is None else [self.columns.index(n) for n in order]
+
+    def __call__(self, rows: Iterable[Sequence[Any]]) -> None:
+        """Insert rows given as values in ``columns`` order."""
+        converted: list[list[Any]] = []
+        processors = self.processors
+        for row in rows:
+            values = list(row)
+            for i, process in processors:
+                if values[i] is not None:
+                    values[i] = process(values[i])
+            converted.append(values)
+        if not converted:
+            return
+        if self.stage is not None:
+            self._copy(converted)
+            return
+        order, columns = self.order, self.columns
+        if order is None:
+            params: list[Any] = [dict(zip(columns, v, strict=True)) for v in converted]
+        else:
+            params = [tuple([v[i] for i in order]) for v in converted]
+        self.conn.exec_driver_sql(self.sql, params)
+
+    def _copy(self, rows: list[list[Any]]) -> None:
+        driver = self.conn.connection.driver_connection
+        assert driver is not None
+        with driver.cursor() as cursor, cursor.copy(self.copy) as copy:
+            for position, values in enumerate(rows):
+                copy.write_row((position, *values))
+        self.conn.execute(self.move)
+        self.conn.execute(self.clear)
+
+
+def _plain(type_: Any) -> Any:
+    """A staging table's column type: an enum as the text it is stored as (no constraint)."""
+    return String(type_.length) if isinstance(type_, Enum) else type_
 
 
 def _count_of_batch(conn: Connection, table: Table, batch_id: int) -> int:
@@ -1109,6 +1224,11 @@ class _Writer:
         self.conn = conn
         self.components: Table = Component.__table__  # type: ignore[assignment]
         self.citations: Table = Citation.__table__  # type: ignore[assignment]
+        component_columns = [*_FINDING_VALUES, "specimen_id", "identity", "manufacturer_id"]
+        self.insert_components = _BulkInsert(
+            conn, self.components, [*component_columns, "batch_id"], ["specimen_id", "identity"]
+        )
+        self.insert_cites = _BulkInsert(conn, _CITES, list(_CITES.c.keys()), _CITES.c.keys())
 
     def start(self, file: _File) -> None:
         """The file's load batch, which its rows will point to."""
@@ -1236,30 +1356,16 @@ class _Writer:
         """The chunk's new components, in the file's order, and what each row cites: (specimen,
         component identity, source) goes to a temporary table, which ``finish`` turns into
         citations in one statement (and whose size tells the duplicate rows)."""
-        conn = self.conn
         wanted: dict[tuple[int, str], _Finding] = {}
         cites: dict[tuple[int, str, int], None] = {}
         for f in findings:
             assert f.specimen.id is not None and f.source.id is not None
             wanted.setdefault((f.specimen.id, f.identity), f)
             cites[(f.specimen.id, f.identity, f.source.id)] = None
-        conn.execute(
-            _insert_new(conn, self.components, ["specimen_id", "identity"]),
-            [
-                {
-                    **f.values,
-                    "specimen_id": k[0],
-                    "identity": k[1],
-                    "manufacturer_id": f.manufacturer.id,
-                    "batch_id": batch_id,
-                }
-                for k, f in wanted.items()
-            ],
+        self.insert_components(
+            (*f.values.values(), k[0], k[1], f.manufacturer.id, batch_id) for k, f in wanted.items()
         )
-        conn.execute(
-            _insert_new(conn, _CITES, ["specimen_id", "identity", "source_id"]),
-            [{"specimen_id": s, "identity": i, "source_id": src} for s, i, src in cites],
-        )
+        self.insert_cites(cites)
 
     def finish(self, file: _File) -> None:
         """The file's citations, then its counts, in its summary and its load batch."""
@@ -1424,7 +1530,8 @@ def _load(
         checker = _Checker(cat, errors, progress, _Writer(conn))
         files = checker.files(inputs)
         if errors and (staged is None or checker.fatal):
-            raise InvalidDataError(errors[:MAX_REPORTED_ERRORS], total=len(errors))
+            total = len(errors) + checker.errors_dropped
+            raise InvalidDataError(errors[:MAX_REPORTED_ERRORS], total=total)
         for file in files:
             file.summary.dry_run = dry_run
         checker.writer.close()
