@@ -1,11 +1,14 @@
 """Loading findings: one row per component recovered from a weapon, cited by a source.
 
-A load is all or nothing by default. Every row of every file is checked first, against the
-database and against the other rows; if any row is bad, nothing is written and every problem is
-reported with its file, row, column and value. Then everything is written in one transaction,
-through SQLAlchemy Core with lookups filled once per load, and each file gets a load batch that
-its rows point to. With a rejects file, the bad rows are written there instead (with their
-original columns and an ``error`` column) and the good ones are loaded.
+A load is all or nothing by default. Every row of every file is checked, against the database
+and against the rows before it; if any row is bad, nothing is kept and every problem is reported
+with its file, row, column and value. A load streams, in one transaction: rows are read and
+checked in chunks, against lookups filled once per load, and the good ones written a few
+thousand at a time (new entities through SQLAlchemy Core, components and citations through the
+driver: ``executemany`` on SQLite, ``COPY`` into a staging table on PostgreSQL). Nothing is
+written after the first bad row, and the transaction is rolled back at the end. Each file gets a
+load batch that its rows point to. With a rejects file, the bad rows are written there instead
+(with their original columns and an ``error`` column) and the good ones are loaded.
 
 Files come in any of the formats ``provenance.readers`` reads, in our layout or in a foreign one
 that a column mapping (``provenance.mapping``) turns into ours.
@@ -98,6 +101,8 @@ MAX_REPORTED_ERRORS = 50
 #: How many rows pass between two calls of a load's progress callback.
 PROGRESS_EVERY = 1000
 _CHUNK = 500
+#: How many checked rows are written at a time (fewer, larger statements; memory stays flat).
+_WRITE_BATCH = 5000
 #: Most values of a column repeat (countries, dates, weapons, makers): what is made of a value is
 #: kept for the next row, up to this many values (then forgotten, to keep memory flat).
 _CACHE_LIMIT = 1 << 16
@@ -902,6 +907,13 @@ class _Checker:
         self.rows = 0
         self.writer = writer
         self.errors_dropped = 0  # beyond the MAX_REPORTED_ERRORS kept in ``errors``
+        self.checked: list[_Finding] = []  # checked, not yet written
+
+    def _flush(self, file: _File) -> None:
+        """Write the checked findings (none, and no more, once the load will be rolled back)."""
+        if self.writing:
+            self.writer.write(file, self.checked)
+        self.checked = []
 
     @property
     def writing(self) -> bool:
@@ -919,6 +931,7 @@ class _Checker:
             try:
                 self._file(file, index)
                 if self.writing and file.summary.batch_id is not None:
+                    self._flush(file)
                     self.writer.finish(file)
             except InvalidDataError as exc:
                 self.errors.extend(exc.errors)
@@ -1033,8 +1046,9 @@ class _Checker:
             finding = checker.check(record, values, problems)
             if finding is not None:
                 findings.append(finding)
-        if self.writing:
-            self.writer.write(file, findings)
+        self.checked += findings
+        if len(self.checked) >= _WRITE_BATCH:
+            self._flush(file)
         if len(self.errors) > MAX_REPORTED_ERRORS:  # the rest are only counted: memory stays flat
             self.errors_dropped += len(self.errors) - MAX_REPORTED_ERRORS
             del self.errors[MAX_REPORTED_ERRORS:]
