@@ -282,22 +282,31 @@ def _shorten(text: str) -> str:
 
 def _repeats_header(record: Record) -> bool:
     """True for a row whose values are its columns' names: a header repeated further down (two
-    files joined into one, a page header of an export)."""
-    same = 0
-    for column, val in record.values.items():  # every row: the lengths first, which is cheap
+    files joined into one, a page header of an export); at least two, and half the filled ones."""
+    values = record.values
+    left = len(values)  # values not yet looked at
+    same = other = 0  # filled values that are (not) their column's name
+    for column, val in values.items():  # every row: cheap tests first, and stop when it is clear
+        left -= 1
         if not val:
             continue
         folded = _folded(column)
         # Case folding never shortens a text, and makes a character at most 3 long.
-        if 3 * len(val) < len(folded) or (
-            len(val) > len(folded) and not (val[0].isspace() or val[-1].isspace())
+        if 3 * len(val) >= len(folded) and (
+            len(val) <= len(folded) or val[0].isspace() or val[-1].isspace()
         ):
+            stripped = val.strip()
+            if stripped.casefold() == folded:
+                same += 1
+                continue
+            if not stripped:
+                continue
+        elif val.isspace():
             continue
-        if val.strip().casefold() == folded:
-            same += 1
-    if same < 2:
-        return False
-    return 2 * same >= sum(1 for val in record.values.values() if val and val.strip())
+        other += 1
+        if same + left < max(2, other):  # it can no longer be a header
+            return False
+    return same >= 2 and same >= other
 
 
 _folded = functools.lru_cache(maxsize=1024)(str.casefold)
@@ -500,7 +509,7 @@ class _RowChecker:
             self.reject(record, n_errors)
             return None
         clean = _clean_cached
-        v = {k: clean(val) for k, val in raw.items()}
+        v = {k: clean(val) if val else None for k, val in raw.items()}
 
         def bad(column: str, message: str) -> None:
             value = _shorten(raw.get(column) or "")

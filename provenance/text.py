@@ -176,31 +176,47 @@ class NearDuplicates:
 
     Keys are only compared with keys that have the same numbers in them ("maker 1" and
     "maker 10", "Group 4" and "Group 5" are different companies, however alike the rest is).
+    Each key is kept with its words sorted, once: token_sort_ratio is the plain ratio of the
+    sorted words, so a look-up need not sort every known key's words again.
     """
 
     def __init__(self, keys: Iterable[str] = ()) -> None:
+        #: numbers -> the sorted-word forms of the keys with those numbers, in order of arrival
         self._by_numbers: dict[tuple[str, ...], list[str]] = {}
+        self._keys: dict[tuple[tuple[str, ...], str], list[str]] = {}  # (numbers, form) -> keys
         self._known: set[str] = set()
         for key in keys:
             self.add(key)
 
     def add(self, key: str) -> None:
-        if key not in self._known:
-            self._known.add(key)
-            self._by_numbers.setdefault(tuple(_DIGITS.findall(key)), []).append(key)
+        if key in self._known:
+            return
+        self._known.add(key)
+        numbers = tuple(_DIGITS.findall(key))
+        form = _sorted_words(key)
+        same_form = self._keys.setdefault((numbers, form), [])
+        if not same_form:
+            self._by_numbers.setdefault(numbers, []).append(form)
+        same_form.append(key)
 
     def closest(self, key: str) -> tuple[str, float] | None:
         """The known key most like ``key`` and its score, if it scores NEAR_DUPLICATE_SCORE or
         more (``key`` itself excluded)."""
         from rapidfuzz import fuzz, process
 
-        choices = self._by_numbers.get(tuple(_DIGITS.findall(key)))
-        if not choices:
+        numbers = tuple(_DIGITS.findall(key))
+        forms = self._by_numbers.get(numbers)
+        if not forms:
             return None
         found = process.extract(
-            key, choices, scorer=fuzz.token_sort_ratio, score_cutoff=NEAR_DUPLICATE_SCORE, limit=2
+            _sorted_words(key), forms, scorer=fuzz.ratio, score_cutoff=NEAR_DUPLICATE_SCORE, limit=2
         )
-        for match, score, _ in found:
-            if match != key:
-                return match, float(score)
+        for form, score, _ in found:
+            for match in self._keys[(numbers, form)]:
+                if match != key:
+                    return match, float(score)
         return None
+
+
+def _sorted_words(key: str) -> str:
+    return " ".join(sorted(key.split()))
