@@ -257,6 +257,9 @@ class Component(Base):
             name="manufactured_precision_with_date",
         ),
         Index(None, "made_in_code"),
+        # Covers the foreign-origin report: a weapon system's components, by specimen, with
+        # their manufacturers and quantities, without reading the table (provenance.reports).
+        Index(None, "specimen_id", "manufacturer_id", "quantity"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

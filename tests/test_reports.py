@@ -25,7 +25,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import random
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event, insert, select
@@ -328,6 +330,175 @@ def test_quantities_are_summed_in_the_database(engine: Engine, tmp_path: Path) -
     few = statements(5)
     assert few >= 1
     assert statements(60) == few
+
+
+# How the report reads the database ---------------------------------------------------------
+#
+# SQLite and PostgreSQL each have a fast way of reading the components and citations
+# (reports._Reader); the plain GROUP BY / COUNT(DISTINCT) one is the reference they must agree
+# with, on data with parents, countries of manufacture, quantities and several sources.
+
+_MAKERS = [
+    # name, headquarters, parent
+    ("Alpha Electronics", "USA", ""),
+    ("Bravo Power", "UK", "Alpha Electronics"),
+    ("Charlie Semiconductor", "", "Bravo Power"),  # two levels below Alpha
+    ("Delta Microsystems", "Japan", ""),
+    ("Echo Components", "", "Foxtrot Holdings"),  # its parent's headquarters is not known
+    ("Golf Devices", "China", ""),
+    ("Hotel Instruments", "Iran", ""),
+    ("Kilo Circuits", "North Korea", ""),
+    ("Lima Sensors", "", ""),
+]
+_WEAPONS = [("KN-23", "North Korea"), ("Shahed-136", "Iran"), ("Kh-101", "Russia")]
+_SOURCES = ["Source A", "Source B", "Source C", "Source D"]
+_MADE_IN = ["", "", "China", "Philippines", "Malaysia", "Iran", "North Korea"]
+
+
+def _load_mixed(engine: Engine, tmp_path: Path, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    rows: list[dict[str, str]] = []
+    for n in range(120):
+        weapon, producer = _WEAPONS[n % len(_WEAPONS)]
+        name, country, parent = rng.choice(_MAKERS)
+        finding = row(
+            weapon_system=weapon,
+            weapon_producer_country=producer,
+            specimen=f"{weapon}-{rng.randrange(3)}",
+            component=f"part {n}",
+            manufacturer=name,
+            manufacturer_country=country,
+            made_in=rng.choice(_MADE_IN),
+            quantity=str(rng.choice([1, 1, 2, 3, 10])),
+        )
+        if parent:
+            finding["manufacturer_parent"] = parent
+        for source in rng.sample(_SOURCES, rng.choice([1, 1, 2, 3])):
+            rows.append({**finding, "source_publisher": source, "source_title": "parts"})
+    # Countries written on the manufacturer must agree between rows: one per name, as above.
+    load_files(engine, [write_csv(tmp_path / "mixed.csv", rows)])
+
+
+def _all_reports(engine: Engine) -> list[reports.ForeignPartsReport]:
+    with engine.connect() as conn:
+        return [
+            reports.foreign_parts(conn, weapon, basis, roll_up)
+            for weapon in (None, "KN-23", "kh-101")
+            for basis in Basis
+            for roll_up in reports.RollUp
+        ]
+
+
+def test_readers_agree(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _load_mixed(engine, tmp_path)
+    with engine.connect() as conn:
+        fast = reports._reader(conn)
+    assert fast is not reports._Reader.GROUPED  # SQLite's JSON or PostgreSQL's arrays
+    reports_fast = _all_reports(engine)
+    monkeypatch.setattr(reports, "_reader", lambda conn: reports._Reader.GROUPED)
+    reports_grouped = _all_reports(engine)
+
+    assert reports_fast == reports_grouped
+    everything = reports_fast[0]
+    assert {w.designation for w in everything.weapons} == {"Kh-101", "KN-23", "Shahed-136"}
+    assert {w.sources for w in everything.weapons} <= {1, 2, 3, 4}
+    assert all(w.parts > 0 for w in everything.weapons)
+    for report in reports_fast:
+        for w in report.weapons:
+            assert sum(o.parts for o in w.origins) == w.parts
+            for origin in w.origins:  # each company once (their order is the database's)
+                assert len(set(origin.manufacturers)) == len(origin.manufacturers)
+
+
+def test_roll_up_on_the_mixed_data(engine: Engine, tmp_path: Path) -> None:
+    _load_mixed(engine, tmp_path)
+    with engine.connect() as conn:
+        rolled = reports.foreign_parts(conn, roll_up=reports.RollUp.PARENT)
+        plain = reports.foreign_parts(conn)
+    for w_rolled, w_plain in zip(rolled.weapons, plain.weapons, strict=True):
+        assert (w_rolled.designation, w_rolled.parts, w_rolled.sources) == (
+            w_plain.designation,
+            w_plain.parts,
+            w_plain.sources,
+        )
+        companies = {m for o in w_rolled.origins for m in o.manufacturers}
+        # Bravo Power and Charlie Semiconductor count under Alpha Electronics; Echo Components
+        # under Foxtrot Holdings, from Echo's own (unknown) headquarters.
+        assert not companies & {"Bravo Power", "Charlie Semiconductor", "Echo Components"}
+        assert {"Alpha Electronics", "Foxtrot Holdings"} <= companies
+        for origin in w_rolled.origins:
+            if "Alpha Electronics" in origin.manufacturers:
+                assert origin.country_code == "US"
+            if "Foxtrot Holdings" in origin.manufacturers:
+                assert origin.country_code is None
+
+
+#: sqlite_stat1 of a database loaded from scripts/bench's 1,000,000-row file: with these figures
+#: SQLite would rather read the components first and look up their citations at random.
+_BENCH_STATS = [
+    ("citations", "sqlite_autoindex_citations_1", "917911 1 1"),
+    ("citations", "ix_citations__source_id", "917911 22948"),
+    ("components", "ix_components__specimen_id_manufacturer_id_quantity", "849882 43 2 2"),
+    ("components", "sqlite_autoindex_components_1", "849882 43 1"),
+    ("components", "ix_components__manufacturer_id", "849882 213"),
+    ("components", "ix_components__made_in_code", "849882 94432"),
+    ("specimens", "ix_specimens__weapon_system_id", "20000 67"),
+    ("specimens", "sqlite_autoindex_specimens_1", "20000 1"),
+]
+
+
+def _sqlite_plans(engine: Engine) -> list[str]:
+    """The query plans of the report's JSON statements, on each basis."""
+    statements: list[tuple[str, Any]] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, parameters: Any, *_: object) -> None:
+        if "json_group_array" in statement:
+            statements.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        with engine.connect() as conn:
+            for basis in Basis:
+                reports.foreign_parts(conn, basis=basis)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    with engine.connect() as conn:
+        return [
+            " / ".join(
+                step[3]
+                for step in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+            )
+            for statement, parameters in statements
+        ]
+
+
+@pytest.mark.parametrize("statistics", ["none", "bench"])
+def test_sqlite_reads_the_covering_index_without_sorting(
+    engine: Engine, tmp_path: Path, statistics: str
+) -> None:
+    """The plans the SQLite reader is built on: the components from the covering index in weapon
+    system order, the citations in primary key order, no temporary B-tree (no sort), and the same
+    plans when ANALYZE has seen a database of the benchmark's size."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's query plans")
+    _load_mixed(engine, tmp_path)
+    if statistics == "bench":
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
+            for table, index, stat in _BENCH_STATS:
+                conn.exec_driver_sql(
+                    "UPDATE sqlite_stat1 SET stat = ? WHERE tbl = ? AND idx = ?",
+                    (stat, table, index),
+                )
+        engine.dispose()  # new connections read the statistics
+    plans = _sqlite_plans(engine)
+    assert len(plans) == 5  # parts and sources on each basis, and the made-in codes
+    assert not [plan for plan in plans if "TEMP B-TREE" in plan]
+    by_weapon = "SCAN specimens USING COVERING INDEX ix_specimens__weapon_system_id / SEARCH "
+    by_weapon += "components USING COVERING INDEX ix_components__specimen_id_manufacturer_id"
+    assert len([plan for plan in plans if plan.startswith(by_weapon)]) == 2
+    cited = "SCAN citations USING COVERING INDEX sqlite_autoindex_citations_1 / SEARCH components"
+    assert len([plan for plan in plans if plan.startswith(cited)]) == 2
 
 
 # The component listing ----------------------------------------------------------------------
