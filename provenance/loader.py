@@ -1231,9 +1231,9 @@ def _write_updates(conn: Connection, model: Any, entities: Iterable[_Entity]) ->
 _CITES = Table(
     "provenance_load_cites",
     MetaData(),
-    Column("specimen_id", Integer, primary_key=True),
-    Column("identity", String(32), primary_key=True),
-    Column("source_id", Integer, primary_key=True),
+    Column("specimen_id", Integer),
+    Column("identity", String(32)),
+    Column("source_id", Integer),
     prefixes=["TEMPORARY"],
 )
 
@@ -1251,7 +1251,8 @@ class _Writer:
         self.insert_components = _BulkInsert(
             conn, self.components, [*component_columns, "batch_id"], ["specimen_id", "identity"]
         )
-        self.insert_cites = _BulkInsert(conn, _CITES, list(_CITES.c.keys()), _CITES.c.keys())
+        # Appended (no key to keep in order as it grows: that gets slow), made distinct at the end.
+        self.insert_cites = _BulkInsert(conn, _CITES, list(_CITES.c.keys()), [])
 
     def start(self, file: _File) -> None:
         """The file's load batch, which its rows will point to."""
@@ -1378,7 +1379,7 @@ class _Writer:
     def _components(self, file: _File, findings: list[_Finding], batch_id: int) -> None:
         """The chunk's new components, in the file's order, and what each row cites: (specimen,
         component identity, source) goes to a temporary table, which ``finish`` turns into
-        citations in one statement (and whose size tells the duplicate rows)."""
+        citations in one statement (its distinct rows against the rows written: the duplicates)."""
         wanted: dict[tuple[int, str], _Finding] = {}
         cites: dict[tuple[int, str, int], None] = {}
         for f in findings:
@@ -1398,6 +1399,7 @@ class _Writer:
         c, t = self.components.c, _CITES.c
         cited = (
             select(c.id, t.source_id, literal(batch_id))
+            .distinct()
             .join_from(
                 _CITES,
                 self.components,
@@ -1411,7 +1413,8 @@ class _Writer:
                 ["component_id", "source_id", "batch_id"], cited
             )
         )
-        pairs = conn.execute(select(func.count()).select_from(_CITES)).scalar_one()
+        distinct = select(t.specimen_id, t.identity, t.source_id).distinct().subquery()
+        pairs = conn.execute(select(func.count()).select_from(distinct)).scalar_one()
         conn.execute(delete(_CITES))
         summary.duplicate_rows = file.findings_written - pairs
         summary.components_added = _count_of_batch(conn, self.components, batch_id)
