@@ -192,7 +192,6 @@ _FINDING_VALUES = (
 
 @dataclass
 class _Finding:
-    file_index: int
     specimen: _Entity
     manufacturer: _Entity
     source: _Entity
@@ -462,16 +461,9 @@ def _error_text(errors: Sequence[RowError]) -> str:
 class _RowChecker:
     """Checks one record, collecting every problem in it, and resolves it against the catalogue."""
 
-    def __init__(
-        self,
-        cat: _Catalogue,
-        file: _File,
-        file_index: int,
-        errors: list[RowError],
-    ):
+    def __init__(self, cat: _Catalogue, file: _File, errors: list[RowError]):
         self.cat = cat
         self.file = file
-        self.file_index = file_index
         self.errors = errors
         self.options = cat.options
         self.keep_rejects = cat.options.rejects is not None
@@ -619,13 +611,13 @@ class _RowChecker:
             manufacturer.key,
             values["date_code"],
         )
-        return _Finding(self.file_index, specimen, manufacturer, source, identity, values)
+        return _Finding(specimen, manufacturer, source, identity, values)
 
     def _date_code(self, text: str) -> Any:
         return parse_date_code(text, self.options.mapping.date_codes)
 
     def _new(self, key: Any, values: dict[str, Any]) -> _Entity:
-        return _Entity(key, None, values, created_by=self.file_index)
+        return _Entity(key, None, values, created_by=self.file.index)
 
     def _weapon(
         self, v: dict[str, str | None], producer: str | None, bad: Bad, pending: Pending
@@ -938,7 +930,7 @@ class _Checker:
             files.append(file)
             n_errors = len(self.errors)
             try:
-                self._file(file, index)
+                self._file(file)
                 if self.writing and file.summary.batch_id is not None:
                     self._flush(file)
                     self.writer.finish(file)
@@ -963,13 +955,13 @@ class _Checker:
             self.progress(self.rows)
         return files
 
-    def _file(self, file: _File, index: int) -> None:
+    def _file(self, file: _File) -> None:
         options = self.options
         source = inspect_file(file.path, file.name, options.input_format)
         file.sha256 = file.summary.sha256 = source.sha256
         if self.writing:
             self.writer.start(file)
-        checker = _RowChecker(self.cat, file, index, self.errors)
+        checker = _RowChecker(self.cat, file, self.errors)
         mapping = options.mapping
         for table in read_tables(
             source,
@@ -1095,6 +1087,7 @@ class _BulkInsert:
         self.processors = [(i, f) for i, f in enumerate(processors) if f is not None]
         insert_new = _insert_new(conn, table, conflict)
         self.stage: Table | None = None
+        self.staged = False  # whether ``stage`` exists (it goes at commit or rollback)
         self.copy: Any = None
         if conn.dialect.name == "postgresql":
             from psycopg import sql as pg_sql  # PostgreSQL only, an optional dependency
@@ -1107,8 +1100,7 @@ class _BulkInsert:
                 prefixes=["TEMPORARY"],
                 postgresql_on_commit="DROP",
             )
-            stage.create(conn, checkfirst=True)
-            self.stage = stage
+            self.stage = stage  # created when first needed (``_copy``)
             self.move = insert_new.from_select(
                 self.columns,
                 select(*(stage.c[c] for c in self.columns)).order_by(stage.c.position),
@@ -1148,6 +1140,10 @@ class _BulkInsert:
         self.conn.exec_driver_sql(self.sql, params)
 
     def _copy(self, rows: list[list[Any]]) -> None:
+        if not self.staged:
+            assert self.stage is not None
+            self.stage.create(self.conn, checkfirst=True)
+            self.staged = True
         driver = self.conn.connection.driver_connection
         assert driver is not None
         with driver.cursor() as cursor, cursor.copy(self.copy) as copy:
