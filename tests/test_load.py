@@ -8,6 +8,7 @@ every table exactly as it was.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import json
 from pathlib import Path
@@ -1189,3 +1190,59 @@ def test_a_missing_file(engine: Engine, tmp_path: Path) -> None:
     missing = tmp_path / "missing.csv"
     error = rejected(engine, good, missing)
     assert [e.file for e in error.errors] == [str(missing)]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"component": ""},
+        {"quantity": "0"},
+        {"hs_code": "85"},
+        {"manufactured_on": "2023-13"},
+        {"authenticity": "maybe"},
+        {"made_in": "Atlantis"},
+        {"part_number": "\u0422I317"},  # a Cyrillic Т before a Latin I
+        {"quantity": "two", "made_in": "Atlantis", "recovered_on": "yesterday"},
+    ],
+    ids=lambda bad: ",".join(bad),
+)
+def test_a_rows_problems_do_not_depend_on_the_rows_before_it(
+    engine: Engine, tmp_path: Path, bad: dict[str, str]
+) -> None:
+    """A bad row whose weapon system, specimen, manufacturer and source are those of good rows
+    before it (whose values the loader has cached) is reported exactly as when it comes first."""
+    alone = rejected(engine, write_csv(tmp_path / "alone.csv", [row(**bad)]))
+    after = rejected(
+        engine,
+        write_csv(
+            tmp_path / "after.csv",
+            [
+                row(component="relay"),
+                row(component="fuse", manufacturer="XP POWER LTD"),
+                row(**bad),
+            ],
+        ),
+    )
+    assert [(e.row, e.column, e.value, e.message) for e in after.errors] == [
+        (e.row + 2, e.column, e.value, e.message) for e in alone.errors
+    ]
+
+
+def test_a_load_pauses_the_garbage_collector_and_restores_it(
+    engine: Engine, tmp_path: Path
+) -> None:
+    seen: list[bool] = []
+    good = write_csv(tmp_path / "good.csv", [row()])
+    bad = write_csv(tmp_path / "bad.csv", [row(quantity="0")])
+    assert gc.isenabled()
+    load_files(engine, [good], progress=lambda _: seen.append(gc.isenabled()))
+    assert seen == [False]
+    assert gc.isenabled()
+    rejected(engine, bad)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        load_files(engine, [good])
+        assert not gc.isenabled()  # left as the caller had it
+    finally:
+        gc.enable()
