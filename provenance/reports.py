@@ -12,10 +12,11 @@ from __future__ import annotations
 import enum
 import json
 import operator
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import groupby
+from itertools import repeat
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import CTE, ColumnElement, Connection, Select, func, literal, select
@@ -350,14 +351,16 @@ class _Cells:
     def by_origin(self, ws: int) -> Iterator[tuple[str | None, int, list[str]]]:
         """(origin, parts, company names in name order) of one weapon system's parts."""
         sums = self.parts[ws]
-        names, width = self.makers.names, self.width
-        for number, group in groupby(sorted(sums), width.__rfloordiv__):
-            keys = list(group)
-            yield (
-                self.origins.codes[number],
-                sum(map(sums.__getitem__, keys)),
-                list(map(names.__getitem__, map(width.__rmod__, keys))),
-            )
+        width = self.width
+        keys = sorted(sums)
+        parts = list(map(sums.__getitem__, keys))
+        companies = list(map(self.makers.names.__getitem__, map(operator.mod, keys, repeat(width))))
+        start = 0
+        while start < len(keys):  # one origin's cells: keys from origin number * width up
+            number = keys[start] // width
+            end = bisect_left(keys, (number + 1) * width, start)
+            yield self.origins.codes[number], sum(parts[start:end]), companies[start:end]
+            start = end
 
 
 def _by_weapon(ws_id: int | None, *columns: Any, specimens_first: bool = False) -> Select[Any]:
@@ -490,8 +493,9 @@ def _source_counts_sqlite(conn: Connection) -> dict[int, int]:
             .join(Component, Component.id == Citation.component_id + _IN_ORDER)
         ).scalar_one()
     )
-    pairs = set(map(operator.add, cited, map(_getter(shift), map(k.__rfloordiv__, cited))))
-    return dict(Counter(map(k.__rfloordiv__, pairs)))
+    specimens = map(operator.floordiv, cited, repeat(k))
+    pairs = set(map(operator.add, cited, map(_getter(shift), specimens)))
+    return dict(Counter(map(operator.floordiv, pairs, repeat(k))))
 
 
 def foreign_parts(

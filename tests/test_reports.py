@@ -433,6 +433,32 @@ def test_roll_up_on_the_mixed_data(engine: Engine, tmp_path: Path) -> None:
                 assert origin.country_code is None
 
 
+def test_cells_split_adjacent_keys_of_two_origins() -> None:
+    """A company last in name order under one origin and the first under the next have adjacent
+    cell keys (3 and 4 below): each origin gets its own parts and companies."""
+    makers = reports._Makers(
+        names=["Alpha", "Bravo"],
+        company={10: 0, 20: 1, 30: 0},
+        origin={10: "CN", 20: "US", 30: None},
+    )
+    cells = reports._Cells(makers, reports._Origins([None, "US", "CN"]))
+    # Manufacturer basis: 20 is Bravo in the US (key 1 * 2 + 1), 10 Alpha in China (2 * 2 + 0).
+    cells.put(1, [10, 20, 10, 30, 20], None, [1, 2, 3, 4, 5])
+    assert cells.parts[1] == {3: 7, 4: 4, 0: 4}
+    assert list(cells.by_origin(1)) == [
+        (None, 4, ["Alpha"]),
+        ("US", 7, ["Bravo"]),
+        ("CN", 4, ["Alpha"]),
+    ]
+    # Made-in basis: the countries given, whatever the manufacturers' headquarters.
+    cells.put(2, [20, 10, 20, 30], ["US", "US", "CN", None], [1, 2, 3, 4])
+    assert list(cells.by_origin(2)) == [
+        (None, 4, ["Alpha"]),
+        ("US", 3, ["Alpha", "Bravo"]),
+        ("CN", 3, ["Bravo"]),
+    ]
+
+
 #: sqlite_stat1 of a database loaded from scripts/bench's 1,000,000-row file: with these figures
 #: SQLite would rather read the components first and look up their citations at random.
 _BENCH_STATS = [
