@@ -5,6 +5,7 @@ Performance itself is measured by scripts/bench, never asserted here.
 
 from __future__ import annotations
 
+import importlib.machinery
 import importlib.util
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 
+from provenance.db import make_engine
 from provenance.loader import load_files
 from provenance.models import (
     Citation,
@@ -24,8 +26,10 @@ from provenance.models import (
     WeaponSystem,
 )
 from provenance.text import manufacturer_key
+from tests.helpers import count, dump
 
-GENERATOR = Path(__file__).resolve().parent.parent / "scripts" / "benchgen.py"
+SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
+GENERATOR = SCRIPTS / "benchgen.py"
 
 
 def _benchgen() -> ModuleType:
@@ -116,3 +120,30 @@ def test_generated_file_loads_the_counts_it_reports(
         "sources": expected.sources,
         "parts": expected.parts,
     }
+
+
+def test_the_schema_write_step_writes_back_what_the_load_wrote(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """scripts/bench's "schema write" reference: the loaded database emptied of its components
+    and citations, then (the step timed) the same rows written back."""
+    loader = importlib.machinery.SourceFileLoader("provenance_bench", str(SCRIPTS / "bench"))
+    spec = importlib.util.spec_from_loader(loader.name, loader)
+    assert spec is not None
+    bench = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, loader.name, bench)  # its dataclasses look themselves up
+    loader.exec_module(bench)
+    path = tmp_path / "findings.csv"
+    expected = benchgen.generate(path, 2000, seed=3)
+    engine = bench.fresh_sqlite(tmp_path / "loaded.db")
+    load_files(engine, [path])
+    loaded = dump(engine)
+    engine.dispose()
+
+    step = bench.schema_write(tmp_path / "loaded.db", tmp_path / "again.db")
+    again = make_engine(f"sqlite:///{tmp_path / 'again.db'}")
+    assert (count(again, "components"), count(again, "citations")) == (0, 0)
+    step()
+
+    assert count(again, "components") == expected.components
+    assert dump(again) == loaded
