@@ -28,6 +28,7 @@ import datetime as dt
 import functools
 import gc
 import hashlib
+import operator
 import re
 import sys
 import tempfile
@@ -176,7 +177,7 @@ class _Entity:
         return True
 
 
-#: The component's columns a row gives, in the order of ``_Finding.values``.
+#: The component's columns a row gives (the keys of ``_Finding.values``).
 _FINDING_VALUES = (
     "function",
     "part_number",
@@ -191,6 +192,7 @@ _FINDING_VALUES = (
     "authenticity",
     "notes",
 )
+_finding_values = operator.itemgetter(*_FINDING_VALUES)
 
 
 @dataclass
@@ -592,7 +594,7 @@ class _RowChecker:
             if len(self.file.undated_codes) < _EXAMPLES:
                 self.file.undated_codes.append(v["date_code"] or "")
 
-        values = {  # in the order of _FINDING_VALUES
+        values = {
             "function": v["component"],
             "part_number": v.get("part_number"),
             "marking": v.get("marking"),
@@ -1385,8 +1387,10 @@ class _Writer:
             assert f.specimen.id is not None and f.source.id is not None
             wanted.setdefault((f.specimen.id, f.identity), f)
             cites[(f.specimen.id, f.identity, f.source.id)] = None
+        finding_values = _finding_values
         self.insert_components(
-            (*f.values.values(), k[0], k[1], f.manufacturer.id, batch_id) for k, f in wanted.items()
+            (*finding_values(f.values), k[0], k[1], f.manufacturer.id, batch_id)
+            for k, f in wanted.items()
         )
         self.insert_cites(cites)
 
