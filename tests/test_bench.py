@@ -26,6 +26,7 @@ from provenance.models import (
     WeaponSystem,
 )
 from provenance.text import manufacturer_key
+from tests.conftest import empty_postgres
 from tests.helpers import count, dump
 
 SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
@@ -122,17 +123,22 @@ def test_generated_file_loads_the_counts_it_reports(
     }
 
 
-def test_the_schema_write_step_writes_back_what_the_load_wrote(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """scripts/bench's "schema write" reference: the loaded database emptied of its components
-    and citations, then (the step timed) the same rows written back."""
+def _bench(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     loader = importlib.machinery.SourceFileLoader("provenance_bench", str(SCRIPTS / "bench"))
     spec = importlib.util.spec_from_loader(loader.name, loader)
     assert spec is not None
     bench = importlib.util.module_from_spec(spec)
     monkeypatch.setitem(sys.modules, loader.name, bench)  # its dataclasses look themselves up
     loader.exec_module(bench)
+    return bench
+
+
+def test_the_schema_write_step_writes_back_what_the_load_wrote(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """scripts/bench's "schema write" reference: the loaded database emptied of its components
+    and citations, then (the step timed) the same rows written back."""
+    bench = _bench(monkeypatch)
     path = tmp_path / "findings.csv"
     expected = benchgen.generate(path, 2000, seed=3)
     engine = bench.fresh_sqlite(tmp_path / "loaded.db")
@@ -147,3 +153,26 @@ def test_the_schema_write_step_writes_back_what_the_load_wrote(
 
     assert count(again, "components") == expected.components
     assert dump(again) == loaded
+
+
+@pytest.mark.postgres
+def test_the_postgresql_schema_write_copies_back_what_the_load_wrote(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bench = _bench(monkeypatch)
+    empty_postgres(postgres_url)
+    path = tmp_path / "findings.csv"
+    expected = benchgen.generate(path, 2000, seed=3)
+    engine = make_engine(postgres_url)
+    try:
+        load_files(engine, [path])
+        loaded = dump(engine)
+
+        step = bench.pg_schema_write(postgres_url)
+        assert (count(engine, "components"), count(engine, "citations")) == (0, 0)
+        step()
+
+        assert count(engine, "citations") == expected.citations
+        assert dump(engine) == loaded
+    finally:
+        engine.dispose()
