@@ -293,27 +293,24 @@ class _Makers:
 
     @classmethod
     def load(cls, conn: Connection, roll_up: RollUp) -> _Makers:
-        rows = conn.execute(
-            select(Manufacturer.id, Manufacturer.name, Manufacturer.country_code).order_by(
-                Manufacturer.name
-            )
-        ).all()
-        position = {maker: i for i, (maker, _name, _country) in enumerate(rows)}
-        country = {maker: code for maker, _name, code in rows}
-        top: dict[int, int] = {}
-        if roll_up is RollUp.PARENT:
-            tops = top_parents()
-            top = {
-                maker: parent for maker, parent in conn.execute(select(tops.c.id, tops.c.top_id))
-            }
-        company: dict[int, int] = {}
+        rows = conn.execute(select(Manufacturer.id, Manufacturer.name).order_by(Manufacturer.name))
+        names: list[str] = []
+        position: dict[int, int] = {}
+        for maker, name in rows:
+            position[maker] = len(names)
+            names.append(name)
+        # The company and origin rules of the component listings (``_roll_up_joins``,
+        # ``_origin_column``), per manufacturer.
+        joins, company = _roll_up_joins(select().select_from(Manufacturer), roll_up)
+        query = joins.add_columns(
+            Manufacturer.id, company.id, _origin_column(Basis.MANUFACTURER, company)
+        )
+        company_of: dict[int, int] = {}
         origin: dict[int, str | None] = {}
-        for maker, code in country.items():
-            parent = top.get(maker, maker)
-            company[maker] = position[parent]
-            # The parent's headquarters; the manufacturer's own when the parent's is unknown.
-            origin[maker] = country[parent] if country[parent] is not None else code
-        return cls([name for _maker, name, _country in rows], company, origin)
+        for maker, top, code in conn.execute(query):
+            company_of[maker] = position[top]
+            origin[maker] = code
+        return cls(names, company_of, origin)
 
 
 class _Cells:
