@@ -287,30 +287,13 @@ def _shorten(text: str) -> str:
 def _repeats_header(record: Record) -> bool:
     """True for a row whose values are its columns' names: a header repeated further down (two
     files joined into one, a page header of an export); at least two, and half the filled ones."""
-    values = record.values
-    left = len(values)  # values not yet looked at
-    same = other = 0  # filled values that are (not) their column's name
-    for column, val in values.items():  # every row: cheap tests first, and stop when it is clear
-        left -= 1
-        if not val:
-            continue
-        folded = _folded(column)
-        # Case folding never shortens a text, and makes a character at most 3 long.
-        if 3 * len(val) >= len(folded) and (
-            len(val) <= len(folded) or val[0].isspace() or val[-1].isspace()
-        ):
-            stripped = val.strip()
-            if stripped.casefold() == folded:
-                same += 1
-                continue
-            if not stripped:
-                continue
-        elif val.isspace():
-            continue
-        other += 1
-        if same + left < max(2, other):  # it can no longer be a header
-            return False
-    return same >= 2 and same >= other
+    same = 0
+    for column, val in record.values.items():  # cheap: every row
+        if val and val.strip().casefold() == _folded(column):
+            same += 1
+    if same < 2:
+        return False
+    return 2 * same >= sum(1 for val in record.values.values() if val and val.strip())
 
 
 _folded = functools.lru_cache(maxsize=1024)(str.casefold)
@@ -1118,9 +1101,10 @@ class _BulkInsert:
         else:
             compiled = insert_new.compile(dialect=conn.dialect, column_keys=self.columns)
             self.sql = str(compiled)
-            #: The parameters' order when the driver takes them by position (SQLite's does).
             order = compiled.positiontup
-            self.order = None if order is None else [self.columns.index(n) for n in order]
+            assert order is not None  # SQLite's driver takes the parameters by position
+            #: Where each parameter comes from in a row of ``columns``.
+            self.order = [self.columns.index(n) for n in order]
 
     def __call__(self, rows: Iterable[Sequence[Any]]) -> None:
         """Insert rows given as values in ``columns`` order."""
@@ -1137,12 +1121,8 @@ class _BulkInsert:
         if self.stage is not None:
             self._copy(converted)
             return
-        order, columns = self.order, self.columns
-        if order is None:
-            params: list[Any] = [dict(zip(columns, v, strict=True)) for v in converted]
-        else:
-            params = [tuple([v[i] for i in order]) for v in converted]
-        self.conn.exec_driver_sql(self.sql, params)
+        order = self.order
+        self.conn.exec_driver_sql(self.sql, [tuple([v[i] for i in order]) for v in converted])
 
     def _copy(self, rows: list[list[Any]]) -> None:
         if not self.staged:
@@ -1387,9 +1367,8 @@ class _Writer:
             assert f.specimen.id is not None and f.source.id is not None
             wanted.setdefault((f.specimen.id, f.identity), f)
             cites[(f.specimen.id, f.identity, f.source.id)] = None
-        finding_values = _finding_values
         self.insert_components(
-            (*finding_values(f.values), k[0], k[1], f.manufacturer.id, batch_id)
+            (*_finding_values(f.values), k[0], k[1], f.manufacturer.id, batch_id)
             for k, f in wanted.items()
         )
         self.insert_cites(cites)
