@@ -13,7 +13,7 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, MetaData, inspect
 
-from provenance.db import masked, use_wal, write_transaction
+from provenance.db import masked, use_wal
 from provenance.errors import DatabaseNotReadyError, ProvenanceError
 from provenance.models import Base
 from provenance.resources import migrations_path
@@ -85,18 +85,14 @@ def _run(engine: Engine, action: str, revision: str) -> None:
             ) from exc
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Create the schema, or bring it up to ``revision``; the reference data is kept in step."""
+def upgrade_schema(engine: Engine, revision: str = "head") -> None:
+    """Create the schema, or bring it up to ``revision``: the schema only.
+
+    ``provenance.reference.install.upgrade`` also keeps the reference data in step; commands and
+    most callers want that one.
+    """
     _run(engine, "upgrade", revision)
     use_wal(engine)
-    # Imported here: the reference module needs the country resolver, migrations do not.
-    from provenance.reference import sync_countries, sync_reference_lists
-
-    # Whether ``revision`` said "head", "+1" or a revision id: once the schema is at head.
-    if current_revision(engine) == head_revision():
-        with write_transaction(engine) as conn:
-            sync_countries(conn)
-            sync_reference_lists(conn)
 
 
 def downgrade(engine: Engine, revision: str) -> None:

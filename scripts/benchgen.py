@@ -2,8 +2,8 @@
 
 ``generate(path, rows, seed)`` writes a CSV file in the findings layout (README, "Findings
 files") and returns what a load of it into an empty database must create: distinct components,
-citations, manufacturers (counted by ``provenance.text.manufacturer_key``, the loader's key, so
-"XP POWER LTD" and "XP Power Limited" are one), weapon systems, specimens and sources.
+citations, manufacturers (counted by ``provenance.values.text.manufacturer_key``, the loader's
+key, so "XP POWER LTD" and "XP Power Limited" are one), weapon systems, specimens and sources.
 
 The shape is meant to be realistic, not flattering: a few hundred weapon systems, thousands of
 specimens and manufacturers, manufacturers written with varying case and legal forms, countries
@@ -12,7 +12,7 @@ codes in several notations, and repeated rows (the same finding again, the same 
 by a second source, the same component with its manufacturer written another way).
 
 Manufacturer names are generated far apart: a name the loader would take for a probable duplicate
-of another (``provenance.text.NearDuplicates``) is skipped, so the file loads without
+of another (``provenance.values.text.NearDuplicates``) is skipped, so the file loads without
 ``new_manufacturers``.
 """
 
@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from provenance.text import NearDuplicates, manufacturer_key
+from provenance.values.text import NearDuplicates, manufacturer_key
 
 HEADER = [
     "weapon_system",

@@ -38,9 +38,9 @@ from pathlib import Path
 from sqlalchemy import Engine, select, update
 
 from provenance.db import write_transaction
-from provenance.loader import load_files
+from provenance.ingest.loader import load_files
 from provenance.models import Manufacturer
-from provenance.reference import sync_reference_lists
+from provenance.reference.sync import sync_reference_lists
 from tests.helpers import row, write_csv
 
 DIU = {

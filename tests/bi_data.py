@@ -32,7 +32,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
-from provenance.loader import load_files
+from provenance.ingest.loader import load_files
 from provenance.models import (
     ChplEntry,
     ChplList,

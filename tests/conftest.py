@@ -20,9 +20,9 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
-from provenance import migrate
 from provenance.db import make_engine
 from provenance.models import Base
+from provenance.reference import install
 
 PG_ENV = "PROVENANCE_TEST_POSTGRES_URL"
 # Reference tables that migrations and `init` fill: kept between tests.
@@ -33,7 +33,7 @@ _REFERENCE_TABLES = {"countries", "country_aliases"}
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.db"
     engine = make_engine(f"sqlite:///{path}")
-    migrate.upgrade(engine)
+    install.upgrade(engine)
     engine.dispose()
     return path
 
@@ -52,7 +52,7 @@ def postgres_url() -> Iterator[str]:
         conn.execute(text(f'CREATE DATABASE "{name}"'))  # name made above, not user input
     url = make_url(server).set(database=name).render_as_string(hide_password=False)
     engine = make_engine(url)
-    migrate.upgrade(engine)
+    install.upgrade(engine)
     engine.dispose()
     try:
         yield url

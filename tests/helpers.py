@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from provenance.loader import COLUMNS
+from provenance.ingest.loader import COLUMNS
 from provenance.models import Base
 
 #: A complete, valid findings row; tests override what they need.

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from provenance import analysis
-from provenance.analysis import DateField, Filters, Period
-from provenance.chpl import ChplError
-from provenance.groups import UnknownGroupError
-from provenance.reports import Basis, UnknownWeaponError
+from provenance.reference.chpl import ChplError
+from provenance.reference.groups import UnknownGroupError
+from provenance.reports import analysis
+from provenance.reports.analysis import DateField, Filters, Period
+from provenance.reports.parts import Basis, UnknownWeaponError
 from tests.analysis_data import (
     ALL_COMPONENTS,
     ALL_PARTS,

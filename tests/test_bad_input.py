@@ -30,11 +30,11 @@ from click.testing import CliRunner, Result
 from openpyxl.utils import get_column_letter
 from sqlalchemy import Engine, select
 
-from provenance.cli import cli
-from provenance.columns import COLUMNS
+from provenance.cli.main import cli
 from provenance.db import ENV_VAR
 from provenance.errors import InvalidDataError
-from provenance.loader import LoadOptions, load_files
+from provenance.ingest.columns import COLUMNS
+from provenance.ingest.loader import LoadOptions, load_files
 from provenance.models import Component, Manufacturer, Specimen
 from tests.helpers import dump, row, write_csv
 

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from provenance.db import make_engine
-from provenance.loader import load_files
+from provenance.ingest.loader import load_files
 from provenance.models import (
     Citation,
     Component,
@@ -25,7 +25,7 @@ from provenance.models import (
     Specimen,
     WeaponSystem,
 )
-from provenance.text import manufacturer_key
+from provenance.values.text import manufacturer_key
 from tests.conftest import empty_postgres
 from tests.helpers import count, dump
 

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection, Engine
 
-from provenance import analysis, charts
-from provenance.analysis import Filters, Period
+from provenance.publish import charts
+from provenance.reports import analysis
+from provenance.reports.analysis import Filters, Period
 from tests.analysis_data import ensure_reference_lists, load_sample
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -11,12 +11,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Engine, delete, func, select
 
-from provenance import chpl
 from provenance.db import write_transaction
 from provenance.errors import InvalidDataError
-from provenance.loader import load_files
+from provenance.ingest.loader import load_files
 from provenance.models import ChplEntry, ChplList, Component
-from provenance.reference import load_reference_lists, sync_reference_lists
+from provenance.reference import chpl
+from provenance.reference.sync import load_reference_lists, sync_reference_lists
 from provenance.resources import seeds_path
 from tests.analysis_data import ensure_reference_lists
 from tests.helpers import dump, row, write_csv

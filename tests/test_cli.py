@@ -18,10 +18,10 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import Engine
 
-from provenance.cli import cli
-from provenance.countries import default_resolver
+from provenance.cli.main import cli
 from provenance.db import ENV_VAR
 from provenance.resources import seeds_path
+from provenance.values.countries import default_resolver
 from tests.helpers import count, dump, row, write_csv
 
 SEED_FINDINGS = seeds_path() / "findings" / "kn23.csv"

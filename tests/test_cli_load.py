@@ -11,10 +11,10 @@ import openpyxl
 from click.testing import CliRunner, Result
 from sqlalchemy import Engine
 
-from provenance.cli import cli
-from provenance.cli_progress import SHOW_AFTER_ROWS, RowProgress
-from provenance.columns import COLUMNS
+from provenance.cli.main import cli
+from provenance.cli.progress import SHOW_AFTER_ROWS, RowProgress
 from provenance.db import ENV_VAR
+from provenance.ingest.columns import COLUMNS
 from tests.helpers import count, dump, row, write_csv
 
 
@@ -141,7 +141,7 @@ def test_quiet_and_the_progress_bar(tmp_path: Path) -> None:
 
 
 def test_the_readme_documents_every_load_option_and_manufacturers_command() -> None:
-    from provenance.cli_manufacturers import manufacturers_group
+    from provenance.cli.manufacturers import manufacturers_group
     from provenance.resources import seeds_path
 
     readme = (seeds_path().parent / "README.md").read_text("utf-8")

@@ -12,7 +12,7 @@ from click.testing import CliRunner, Result
 from openpyxl import load_workbook
 from sqlalchemy import Engine
 
-from provenance.cli import cli
+from provenance.cli.main import cli
 from provenance.db import ENV_VAR
 from tests.analysis_data import ALL_PARTS, KN23_PARTS, load_sample
 

@@ -22,9 +22,9 @@ from click.testing import CliRunner
 from sqlalchemy import Engine, func, insert, select, text
 
 from provenance import db as provenance_db
-from provenance.cli import cli
+from provenance.cli.main import cli
 from provenance.db import ENV_VAR, make_engine, write_transaction
-from provenance.loader import load_files
+from provenance.ingest.loader import load_files
 from provenance.models import (
     Manufacturer,
     ManufacturerAlias,
@@ -42,7 +42,7 @@ OWN_ROWS = 500  # rows only one load has
 _LAUNCHER = """
 import sys, time
 from pathlib import Path
-from provenance.cli import main
+from provenance.cli.main import main
 start = Path(sys.argv.pop(1))
 while not start.exists():
     time.sleep(0.001)

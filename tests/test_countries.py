@@ -10,8 +10,9 @@ import pycountry
 import pytest
 import yaml
 
-from provenance import countries
-from provenance.countries import (
+from provenance.errors import ProvenanceError, UnknownCountryError
+from provenance.values import countries
+from provenance.values.countries import (
     Country,
     CountryAliasError,
     CountryResolver,
@@ -21,7 +22,6 @@ from provenance.countries import (
     normalize_key,
     shipped_aliases,
 )
-from provenance.errors import ProvenanceError, UnknownCountryError
 
 # Every form the issue asks for, by country. Each must resolve, from pycountry or the alias file.
 REQUIRED: dict[str, list[str]] = {

@@ -14,17 +14,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 
-from provenance.dates import (
+from provenance.errors import InvalidDataError
+from provenance.ingest.loader import LoadOptions, load_files
+from provenance.ingest.mapping import parse_mapping
+from provenance.models import Component, DatePrecision
+from provenance.values.dates import (
     DateCodeOrder,
     format_partial_date,
     iso_week_start,
     parse_date_code,
     parse_period,
 )
-from provenance.errors import InvalidDataError
-from provenance.loader import LoadOptions, load_files
-from provenance.mapping import parse_mapping
-from provenance.models import Component, DatePrecision
 from tests.helpers import dump, row, write_csv
 
 TODAY = dt.date(2026, 6, 1)

@@ -17,8 +17,9 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import Engine, inspect
 
-from provenance import datasette, sqlquery, views
-from provenance.cli import cli
+from provenance import views
+from provenance.bi import datasette, sqlquery
+from provenance.cli.main import cli
 from provenance.db import ENV_VAR
 from provenance.models import Base
 from tests import bi_data

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from provenance import analysis, dossier
+from provenance.publish import dossier
+from provenance.reports import analysis
 from tests.analysis_data import load_sample
 
 CHROMIUM = shutil.which("chromium") or (
@@ -133,9 +134,9 @@ def test_dossier_opens_in_a_headless_browser(built: dossier.Dossier, tmp_path: P
 
 
 def test_html_escapes_text_and_links_only_source_addresses() -> None:
-    from provenance import publish
-    from provenance.analysis import Scope
-    from provenance.reports import Basis
+    from provenance.publish import documents as publish
+    from provenance.reports.analysis import Scope
+    from provenance.reports.parts import Basis
 
     scope = Scope(
         None, Basis.MANUFACTURER, analysis.DateField.MANUFACTURED, None, None, 0, 0, 0, 0, 0

@@ -18,14 +18,16 @@ from click.testing import CliRunner, Result
 from openpyxl import load_workbook
 from sqlalchemy import Engine, func, literal_column, select, table
 
-from provenance import export, migrate, reports, views
-from provenance.cli import cli
+from provenance import migrate, views
+from provenance.bi import export
+from provenance.bi.export import ExportError
+from provenance.cli.main import cli
 from provenance.db import ENV_VAR, make_engine
 from provenance.errors import DatabaseNotReadyError
-from provenance.export import ExportError
-from provenance.loader import load_files
+from provenance.ingest.loader import load_files
 from provenance.models import Base
-from provenance.reports import Basis
+from provenance.reports import parts as reports
+from provenance.reports.parts import Basis
 from tests import bi_data
 from tests.helpers import dump
 

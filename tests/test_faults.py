@@ -18,10 +18,12 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import Engine, MetaData, event, select, text
 
-from provenance import cli_common, migrate
-from provenance.cli import cli
+from provenance import migrate
+from provenance.cli import common as cli_common
+from provenance.cli.main import cli
 from provenance.db import ENV_VAR, make_engine
-from provenance.loader import LoadOptions, load_files
+from provenance.ingest.loader import LoadOptions, load_files
+from provenance.reference import install
 from provenance.resources import seeds_path
 from tests.helpers import dump, row, write_csv
 
@@ -76,7 +78,7 @@ def _db_commands(tmp_path: Path, url: str) -> dict[str, list[str]]:
 def test_every_command_refuses_an_older_schema(
     empty_db_url: str, empty_engine: Engine, tmp_path: Path
 ) -> None:
-    migrate.upgrade(empty_engine)
+    install.upgrade(empty_engine)
     migrate.downgrade(empty_engine, FIRST_REVISION)
     before = dump_tables(empty_engine)
     failures = []
@@ -101,7 +103,7 @@ def test_every_command_refuses_an_older_schema(
 def test_every_command_refuses_a_newer_schema(
     empty_db_url: str, empty_engine: Engine, tmp_path: Path
 ) -> None:
-    migrate.upgrade(empty_engine)
+    install.upgrade(empty_engine)
     with empty_engine.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = '9999_future'"))
     failures = []
@@ -157,7 +159,7 @@ def _start_load(url: str, *files: Path) -> subprocess.Popen[bytes]:
         [
             sys.executable,
             "-c",
-            "from provenance.cli import main; main()",
+            "from provenance.cli.main import main; main()",
             "load",
             "--new-manufacturers",
             "--db",

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from provenance import groups
 from provenance.db import write_transaction
 from provenance.errors import InvalidDataError
-from provenance.reference import load_reference_lists, sync_reference_lists
+from provenance.reference import groups
+from provenance.reference.sync import load_reference_lists, sync_reference_lists
 from tests.analysis_data import ensure_reference_lists
 from tests.helpers import dump
 

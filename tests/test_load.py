@@ -17,9 +17,10 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, insert, select
 
-from provenance import loader
 from provenance.errors import InvalidDataError
-from provenance.loader import COLUMNS, MAX_REPORTED_ERRORS, LoadSummary, load_files
+from provenance.ingest import loader
+from provenance.ingest.loader import COLUMNS, MAX_REPORTED_ERRORS, LoadSummary, load_files
+from provenance.ingest.readers import detect_format
 from provenance.models import (
     Citation,
     Component,
@@ -31,8 +32,7 @@ from provenance.models import (
     WeaponSystem,
     WeaponSystemAlias,
 )
-from provenance.readers import detect_format
-from provenance.text import name_key
+from provenance.values.text import name_key
 from tests.helpers import count, dump, row, write_csv, write_json
 
 # ---------------------------------------------------------------------------------------------

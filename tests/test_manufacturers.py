@@ -10,13 +10,11 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import Engine, func, select
 
-from provenance import manufacturers, reports
-from provenance.cli import cli
+from provenance.cli.main import cli
 from provenance.db import ENV_VAR
 from provenance.errors import InvalidDataError
-from provenance.loader import LoadOptions, load_files
-from provenance.manufacturers import ManufacturerError, UnknownManufacturerError
-from provenance.mapping import parse_mapping
+from provenance.ingest.loader import LoadOptions, load_files
+from provenance.ingest.mapping import parse_mapping
 from provenance.models import (
     AliasKind,
     Citation,
@@ -27,7 +25,10 @@ from provenance.models import (
     Source,
     Specimen,
 )
-from provenance.text import NearDuplicates, manufacturer_key
+from provenance.reference import manufacturers
+from provenance.reference.manufacturers import ManufacturerError, UnknownManufacturerError
+from provenance.reports import parts as reports
+from provenance.values.text import NearDuplicates, manufacturer_key
 from tests.helpers import count, dump, row, write_csv
 
 # ---------------------------------------------------------------------------------------------

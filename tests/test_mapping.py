@@ -13,11 +13,11 @@ import yaml
 from click.testing import CliRunner
 from sqlalchemy import Engine, select
 
-from provenance.cli import cli
+from provenance.cli.main import cli
 from provenance.db import ENV_VAR
 from provenance.errors import InvalidDataError
-from provenance.loader import LoadOptions, load_files
-from provenance.mapping import MappingError, load_mapping, parse_mapping
+from provenance.ingest.loader import LoadOptions, load_files
+from provenance.ingest.mapping import MappingError, load_mapping, parse_mapping
 from provenance.models import (
     AliasKind,
     Citation,
@@ -28,7 +28,7 @@ from provenance.models import (
     Specimen,
     WeaponSystem,
 )
-from provenance.reference import load_reference
+from provenance.reference.sync import load_reference
 from provenance.resources import seeds_path
 from tests.helpers import dump
 

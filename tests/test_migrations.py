@@ -52,11 +52,12 @@ from sqlalchemy import table as sql_table
 from sqlalchemy.exc import IntegrityError
 
 from provenance import migrate
-from provenance.cli import cli
+from provenance.cli.main import cli
 from provenance.db import make_engine, write_transaction
 from provenance.errors import DatabaseNotReadyError, ProvenanceError
-from provenance.loader import LoadOptions, load_files
+from provenance.ingest.loader import LoadOptions, load_files
 from provenance.models import NAMING_CONVENTION, Base, Component, LoadBatch, Manufacturer
+from provenance.reference import install
 from provenance.resources import migrations_path
 from provenance.views import all_view_names
 from tests.helpers import count, dump, row, write_csv
@@ -119,7 +120,7 @@ def test_upgrade_from_empty_creates_every_table(empty_engine: Engine) -> None:
     assert migrate.current_revision(empty_engine) is None
     assert migrate.table_names(empty_engine) == []
 
-    migrate.upgrade(empty_engine)
+    install.upgrade(empty_engine)
 
     assert migrate.current_revision(empty_engine) == migrate.head_revision()
     assert set(migrate.table_names(empty_engine)) == set(Base.metadata.tables) | {"alembic_version"}
@@ -128,9 +129,9 @@ def test_upgrade_from_empty_creates_every_table(empty_engine: Engine) -> None:
 
 
 def test_upgrade_twice_changes_nothing(empty_engine: Engine) -> None:
-    migrate.upgrade(empty_engine)
+    install.upgrade(empty_engine)
     before = dump(empty_engine)
-    migrate.upgrade(empty_engine)
+    install.upgrade(empty_engine)
     assert dump(empty_engine) == before
     assert migrate.current_revision(empty_engine) == migrate.head_revision()
 
@@ -158,7 +159,7 @@ def test_drift_is_found_when_the_models_change(engine: Engine) -> None:
 
 
 def test_drift_is_found_when_the_database_changes(empty_engine: Engine) -> None:
-    migrate.upgrade(empty_engine)
+    install.upgrade(empty_engine)
     with write_transaction(empty_engine) as conn:
         conn.execute(text("DROP INDEX ix_components__made_in_code"))
 
@@ -287,7 +288,7 @@ def test_alembic_command_line_upgrade_and_check(empty_db_url: str, tmp_path: Pat
 def test_downgrade_to_base_removes_everything_and_upgrade_works_again(
     empty_engine: Engine, tmp_path: Path
 ) -> None:
-    migrate.upgrade(empty_engine)
+    install.upgrade(empty_engine)
     [summary] = load_files(empty_engine, [_findings(tmp_path)])
     assert summary.components_added == 3
 
@@ -302,7 +303,7 @@ def test_downgrade_to_base_removes_everything_and_upgrade_works_again(
     with pytest.raises(DatabaseNotReadyError):
         migrate.ensure_current(empty_engine)
 
-    migrate.upgrade(empty_engine)
+    install.upgrade(empty_engine)
 
     assert migrate.current_revision(empty_engine) == migrate.head_revision()
     assert migrate.schema_drift(empty_engine) == []
@@ -315,7 +316,7 @@ def test_downgrade_to_base_removes_everything_and_upgrade_works_again(
 def test_one_revision_at_a_time_up_and_down(empty_engine: Engine, tmp_path: Path) -> None:
     revisions = [s.revision for s in _revisions()]
     for expected in revisions:
-        migrate.upgrade(empty_engine, "+1")
+        install.upgrade(empty_engine, "+1")
         assert migrate.current_revision(empty_engine) == expected
     assert count(empty_engine, "countries") > 200  # filled on reaching head, however reached
     load_files(empty_engine, [_findings(tmp_path)])
@@ -330,13 +331,13 @@ def test_stepping_down_and_up_again_keeps_the_data(empty_engine: Engine, tmp_pat
     steps = [s for s in _revisions() if s.down_revision is not None]
     if not steps:
         pytest.skip("one revision only: its downgrade goes to base (tested above)")
-    migrate.upgrade(empty_engine)
+    install.upgrade(empty_engine)
     load_files(empty_engine, [_findings(tmp_path)])
     before = dump(empty_engine)
     for script in reversed(steps):
         assert isinstance(script.down_revision, str), "merge revisions: test them by hand"
         migrate.downgrade(empty_engine, script.down_revision)
-        migrate.upgrade(empty_engine)
+        install.upgrade(empty_engine)
         assert dump(empty_engine) == before, f"data changed by {script.revision} down and up"
 
 
@@ -353,7 +354,7 @@ def test_ensure_current_on_an_empty_database_says_to_run_init(empty_engine: Engi
 
 
 def test_ensure_current_on_a_database_from_a_newer_version(empty_engine: Engine) -> None:
-    migrate.upgrade(empty_engine)
+    install.upgrade(empty_engine)
     with write_transaction(empty_engine) as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": "9999_future"})
 
@@ -369,10 +370,10 @@ def test_ensure_current_on_a_database_from_a_newer_version(empty_engine: Engine)
 def test_upgrade_refuses_a_database_from_a_newer_version(empty_db_url: str) -> None:
     engine = make_engine(empty_db_url)
     try:
-        migrate.upgrade(engine)
+        install.upgrade(engine)
         with write_transaction(engine) as conn:
             conn.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": "9999_future"})
-        for run in (migrate.upgrade, lambda e: migrate.downgrade(e, "base")):
+        for run in (install.upgrade, lambda e: migrate.downgrade(e, "base")):
             with pytest.raises(DatabaseNotReadyError, match="newer version"):
                 run(engine)
         assert migrate.current_revision(engine) == "9999_future"
@@ -388,8 +389,8 @@ def test_upgrade_refuses_a_database_from_a_newer_version(empty_db_url: str) -> N
 
 def test_migrating_to_an_unknown_revision_is_a_clear_error(empty_engine: Engine) -> None:
     with pytest.raises(ProvenanceError, match=r"cannot upgrade .* to revision 'nonsense'"):
-        migrate.upgrade(empty_engine, "nonsense")
-    migrate.upgrade(empty_engine)
+        install.upgrade(empty_engine, "nonsense")
+    install.upgrade(empty_engine)
     with pytest.raises(ProvenanceError, match=r"cannot downgrade .* to revision 'nonsense'"):
         migrate.downgrade(empty_engine, "nonsense")
     assert migrate.current_revision(empty_engine) == migrate.head_revision()
@@ -448,9 +449,9 @@ def test_foreign_keys_are_enforced(engine: Engine) -> None:
 
 def test_foreign_keys_are_on_again_after_migrating(empty_engine: Engine) -> None:
     """env.py turns them off for SQLite migrations; pooled connections must not keep that."""
-    migrate.upgrade(empty_engine)
+    install.upgrade(empty_engine)
     migrate.downgrade(empty_engine, "base")
-    migrate.upgrade(empty_engine)
+    install.upgrade(empty_engine)
     if empty_engine.dialect.name == "sqlite":
         with empty_engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
@@ -551,8 +552,8 @@ def test_read_transaction_does_not_take_the_write_lock(sqlite_url: str) -> None:
 
 def _fill_every_table(engine: Engine, tmp_path: Path) -> None:
     """Rows in every table of the head schema (the reference tables are filled by upgrade)."""
-    from provenance.manufacturers import add_alias, merge
     from provenance.models import WeaponSystem, WeaponSystemAlias, WeaponSystemUser
+    from provenance.reference.manufacturers import add_alias, merge
 
     load_files(
         engine,
@@ -583,7 +584,7 @@ def test_every_step_down_and_up_keeps_the_data_of_every_table(
 ) -> None:
     """With a row in every table: each revision down and up again keeps every row of the tables
     that the lower revision has, and the views are back after each step."""
-    migrate.upgrade(empty_engine)
+    install.upgrade(empty_engine)
     _fill_every_table(empty_engine, tmp_path)
     before = dump(empty_engine)
     empty = sorted(name for name, rows in before.items() if not rows)
@@ -601,7 +602,7 @@ def test_every_step_down_and_up_keeps_the_data_of_every_table(
             if name != "alembic_version"
         }
         assert kept, lower
-        migrate.upgrade(empty_engine)
+        install.upgrade(empty_engine)
         after = dump(empty_engine)
         for name, columns in kept.items():
             names = [c.name for c in Base.metadata.tables[name].columns]

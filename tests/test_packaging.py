@@ -125,7 +125,7 @@ def test_wheel_declares_the_console_script(wheel: Path) -> None:
         [entry_points] = [n for n in zf.namelist() if n.endswith(".dist-info/entry_points.txt")]
         text = zf.read(entry_points).decode()
     assert "[console_scripts]" in text
-    assert "provenance = provenance.cli:main" in text
+    assert "provenance = provenance.cli.main:main" in text
 
 
 _WHERE = """
@@ -150,7 +150,7 @@ def test_installed_wheel_finds_its_migrations_and_seeds(installed: Path, tmp_pat
     assert (where["seeds"] / "reference.yaml").is_file()
 
 
-_MAIN = "from provenance.cli import main; main()"
+_MAIN = "from provenance.cli.main import main; main()"
 
 
 def test_installed_wheel_init_seed_report_from_any_folder(installed: Path, tmp_path: Path) -> None:

@@ -28,11 +28,11 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
-from provenance import reports
+from provenance.bi.export import export
 from provenance.db import make_engine
 from provenance.errors import InvalidDataError
-from provenance.export import export
-from provenance.loader import load_files
+from provenance.ingest.loader import load_files
+from provenance.reports import parts as reports
 from tests.conftest import PG_ENV, empty_postgres
 from tests.helpers import dump, write_csv, write_json
 

@@ -22,10 +22,11 @@ from click.testing import CliRunner, Result
 from openpyxl import load_workbook
 from sqlalchemy import Engine
 
-from provenance import render, sqlquery
-from provenance.cli import cli
+from provenance.bi import sqlquery
+from provenance.bi.sqlquery import QueryError, QueryRefusedError, check_statement
+from provenance.cli.main import cli
 from provenance.db import ENV_VAR
-from provenance.sqlquery import QueryError, QueryRefusedError, check_statement
+from provenance.publish import render
 from tests import bi_data
 from tests.helpers import dump
 

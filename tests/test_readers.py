@@ -1,7 +1,7 @@
 """Reading files: formats detected from content, delimiters, encodings, Excel workbooks.
 
-These tests read files without a database (``provenance.readers``); the loading tests at the end
-check that each format and encoding loads the same findings, on SQLite and PostgreSQL.
+These tests read files without a database (``provenance.ingest.readers``); the loading tests at
+the end check that each format and encoding loads the same findings, on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
-from provenance.columns import COLUMNS
 from provenance.errors import InvalidDataError
-from provenance.loader import LoadOptions, load_files
-from provenance.readers import inspect_file, read_tables
+from provenance.ingest.columns import COLUMNS
+from provenance.ingest.loader import LoadOptions, load_files
+from provenance.ingest.readers import inspect_file, read_tables
 from tests.helpers import dump, row, write_csv
 
 # ---------------------------------------------------------------------------------------------

@@ -22,8 +22,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from provenance import migrate, views
-from provenance.cli import cli
+from provenance.cli.main import cli
 from provenance.db import ENV_VAR, make_engine
+from provenance.reference import install
 from tests import bi_data
 from tests.conftest import PG_ENV, empty_postgres, scratch_postgres_database
 from tests.helpers import dump
@@ -217,13 +218,13 @@ def test_views_created_later_are_readable(scratch_engine: Engine, role: Role) ->
     """Default privileges: views that migrations drop and create again stay readable."""
     empty_engine = scratch_engine
     url = empty_engine.url.render_as_string(hide_password=False)
-    migrate.upgrade(empty_engine)
+    install.upgrade(empty_engine)
     _grant(role, url)
     reader = create_engine(role.url(url))
     try:
         assert _view_counts(reader) == dict.fromkeys(views.view_names(), 0)
         migrate.downgrade(empty_engine, "0003")
-        migrate.upgrade(empty_engine)
+        install.upgrade(empty_engine)
         assert _view_counts(reader) == dict.fromkeys(views.view_names(), 0)
     finally:
         reader.dispose()
@@ -236,7 +237,7 @@ def test_views_dropped_grants_again_without_default_privileges(
     helper grants again what was granted on the views."""
     empty_engine = scratch_engine
     url = empty_engine.url.render_as_string(hide_password=False)
-    migrate.upgrade(empty_engine)
+    install.upgrade(empty_engine)
     _grant(role, url)
     from psycopg import sql
 

@@ -12,12 +12,12 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import Engine, select
 
-from provenance.cli import cli
-from provenance.columns import COLUMNS
+from provenance.cli.main import cli
 from provenance.db import ENV_VAR
 from provenance.errors import InvalidDataError, ProvenanceError
-from provenance.loader import LoadOptions, load_files
-from provenance.mapping import parse_mapping
+from provenance.ingest.columns import COLUMNS
+from provenance.ingest.loader import LoadOptions, load_files
+from provenance.ingest.mapping import parse_mapping
 from provenance.models import LoadBatch
 from tests.helpers import count, dump, row, write_csv, write_json
 

@@ -32,10 +32,11 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event, insert, select
 
-from provenance import render, reports
-from provenance.loader import load_files
+from provenance.ingest.loader import load_files
 from provenance.models import WeaponSystem, WeaponSystemAlias
-from provenance.reports import Basis, UnknownWeaponError
+from provenance.publish import render
+from provenance.reports import parts as reports
+from provenance.reports.parts import Basis, UnknownWeaponError
 from tests.helpers import row, write_csv
 
 DIU = {"source_publisher": "Defence Intelligence of Ukraine", "source_title": "KN-23 parts"}

@@ -14,10 +14,10 @@ from click.testing import CliRunner, Result
 from openpyxl import load_workbook
 from sqlalchemy import Engine
 
-from provenance.cli import cli
+from provenance.cli.main import cli
 from provenance.db import ENV_VAR
-from provenance.loader import LoadOptions, load_files
-from provenance.reports import UnknownWeaponError, components
+from provenance.ingest.loader import LoadOptions, load_files
+from provenance.reports.parts import UnknownWeaponError, components
 from tests.helpers import count, dump, row, write_csv
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,7 +7,7 @@ import datetime as dt
 
 from sqlalchemy import Engine, func, select
 
-from provenance import reports
+from provenance.ingest.seed import demo_files, seed
 from provenance.models import (
     Authenticity,
     Citation,
@@ -17,7 +17,7 @@ from provenance.models import (
     Source,
     WeaponSystem,
 )
-from provenance.reference import demo_files, seed
+from provenance.reports import parts as reports
 from tests.helpers import dump
 
 

@@ -4,8 +4,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from provenance import reports
-from provenance.loader import load_files
+from provenance.ingest.loader import load_files
+from provenance.reports import parts as reports
 from tests.helpers import count, row, write_csv
 
 

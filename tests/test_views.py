@@ -40,9 +40,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError
 
-from provenance import migrate, reports, views
+from provenance import migrate, views
 from provenance.db import make_engine
-from provenance.reports import Basis
+from provenance.reference import install
+from provenance.reports import parts as reports
+from provenance.reports.parts import Basis
 from tests import bi_data
 from tests.conftest import empty_postgres
 
@@ -400,9 +402,9 @@ def test_current_version_is_the_newest_and_is_documented() -> None:
 
 
 def test_head_has_the_current_views(empty_engine: Engine) -> None:
-    migrate.upgrade(empty_engine, "0003")
+    install.upgrade(empty_engine, "0003")
     assert inspect(empty_engine).get_view_names() == []
-    migrate.upgrade(empty_engine)
+    install.upgrade(empty_engine)
     assert sorted(inspect(empty_engine).get_view_names()) == sorted(VIEW_NAMES)
     assert migrate.schema_drift(empty_engine) == []  # autogenerate does not see the views
     migrate.downgrade(empty_engine, "0003")
@@ -416,7 +418,7 @@ def test_head_has_the_current_views(empty_engine: Engine) -> None:
 def migration_op(empty_engine: Engine) -> Iterator[Operations]:
     """Alembic's ``op`` on a migrated database, as a migration sees it (SQLite: batch mode with
     foreign keys off)."""
-    migrate.upgrade(empty_engine)
+    install.upgrade(empty_engine)
     with empty_engine.connect() as conn:
         sqlite = conn.dialect.name == "sqlite"
         raw = conn.connection.driver_connection

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from provenance.errors import InvalidDataError, RowError
-from provenance.text import strip_invisible
+from provenance.values.text import strip_invisible
 
 # A single cell may hold a long marking or notes; Python's default limit is 128 KiB.
 csv.field_size_limit(16 * 1024 * 1024)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import aliased
 
 from provenance.db import write_transaction
 from provenance.errors import ProvenanceError
-from provenance.loader import component_identity
+from provenance.ingest.loader import component_identity
 from provenance.migrate import ensure_current
 from provenance.models import (
     AliasKind,
@@ -34,7 +34,7 @@ from provenance.models import (
     Specimen,
     WeaponSystem,
 )
-from provenance.text import clean_text, manufacturer_key
+from provenance.values.text import clean_text, manufacturer_key
 
 _SUGGEST_CUTOFF = 60.0
 #: Columns of a component that a merge fills in on the surviving component when it has none.

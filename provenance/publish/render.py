@@ -12,9 +12,9 @@ from typing import Any
 
 from tabulate import tabulate
 
-from provenance.loader import LoadSummary
-from provenance.reference import ReferenceSummary
-from provenance.reports import ComponentRow, ForeignPartsReport, RollUp
+from provenance.ingest.loader import LoadSummary
+from provenance.reference.sync import ReferenceSummary
+from provenance.reports.parts import ComponentRow, ForeignPartsReport, RollUp
 
 FORMATS = ("table", "csv", "json", "markdown")
 #: The formats of load and seed summaries.

@@ -7,7 +7,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from provenance.countries import normalize_key
+from provenance.values.countries import normalize_key
 
 # Invisible characters a value may carry from a web page or a PDF: zero-width spaces and joiners,
 # the word joiner, a byte-order mark, the soft hyphen, direction marks and invisible operators.

@@ -43,8 +43,6 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
-from provenance import chpl, groups
-from provenance.dates import format_partial_date, parse_partial_date
 from provenance.errors import ProvenanceError
 from provenance.models import (
     ChplEntry,
@@ -57,7 +55,9 @@ from provenance.models import (
     Specimen,
     WeaponSystem,
 )
-from provenance.reports import Basis, resolve_weapon
+from provenance.reference import chpl, groups
+from provenance.reports.parts import Basis, resolve_weapon
+from provenance.values.dates import format_partial_date, parse_partial_date
 
 UNKNOWN_ORIGIN = "(unknown origin)"
 

@@ -25,10 +25,10 @@ from typing import Any
 
 import yaml
 
-from provenance.columns import ALL_COLUMNS, ERROR_COLUMN
-from provenance.dates import DateCodeOrder
 from provenance.errors import InvalidDataError, ProvenanceError, RowError
-from provenance.text import clean_text, manufacturer_key
+from provenance.ingest.columns import ALL_COLUMNS, ERROR_COLUMN
+from provenance.values.dates import DateCodeOrder
+from provenance.values.text import clean_text, manufacturer_key
 
 _KEYS = {
     "description",

@@ -23,7 +23,6 @@ from sqlalchemy import CTE, ColumnElement, Connection, Select, func, literal, se
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import aliased
 
-from provenance.dates import format_partial_date
 from provenance.db import is_sqlite
 from provenance.errors import ProvenanceError
 from provenance.models import (
@@ -36,7 +35,8 @@ from provenance.models import (
     WeaponSystem,
     WeaponSystemAlias,
 )
-from provenance.text import name_key
+from provenance.values.dates import format_partial_date
+from provenance.values.text import name_key
 
 
 class Basis(enum.StrEnum):

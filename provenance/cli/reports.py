@@ -1,9 +1,9 @@
 """The researcher's report commands (``provenance report countries|manufacturers|chpl|timeline|
 sources|dossier``) and ``provenance reference`` (export-control lists and country groups).
 
-Each command opens the database, calls one function of :mod:`provenance.analysis` (or
-:mod:`provenance.dossier`, :mod:`provenance.reference`) and writes what it returns; registered in
-``provenance/cli.py``.
+Each command opens the database, calls one function of :mod:`provenance.reports.analysis` (or
+:mod:`provenance.publish.dossier`, :mod:`provenance.reference.sync`) and writes what it returns;
+registered in ``provenance/cli/main.py``.
 """
 
 from __future__ import annotations
@@ -17,9 +17,12 @@ from typing import Any, TypeVar
 import click
 from sqlalchemy import Connection
 
-from provenance import analysis, charts, chpl, dossier, groups, migrate, publish, reference
-from provenance.cli_common import db_option, library_errors, open_engine
-from provenance.reports import Basis
+from provenance import migrate
+from provenance.cli.common import db_option, library_errors, open_engine
+from provenance.publish import charts, documents, dossier
+from provenance.reference import chpl, groups, sync
+from provenance.reports import analysis
+from provenance.reports.parts import Basis
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -75,7 +78,7 @@ def report_options(func: F) -> F:
         click.option(
             "--format",
             "fmt",
-            type=click.Choice(publish.FORMATS),
+            type=click.Choice(documents.FORMATS),
             default="table",
             show_default=True,
             help="Output format (xlsx: a workbook, written to --output or a redirected stdout).",
@@ -120,8 +123,8 @@ def _connect(db_url: str | None) -> Any:
     return engine.connect()
 
 
-def _emit(doc: publish.Document, fmt: str, output: Path | None) -> None:
-    data = publish.render(doc, fmt)
+def _emit(doc: documents.Document, fmt: str, output: Path | None) -> None:
+    data = documents.render(doc, fmt)
     if output is not None:
         try:
             if isinstance(data, bytes):
@@ -146,7 +149,7 @@ def _emit(doc: publish.Document, fmt: str, output: Path | None) -> None:
 def _finish(
     conn: Connection,
     report: charts.Report,
-    make_doc: Callable[[analysis.SourcesReport | None], publish.Document],
+    make_doc: Callable[[analysis.SourcesReport | None], documents.Document],
     filters: analysis.Filters,
     options: dict[str, Any],
 ) -> None:
@@ -187,7 +190,7 @@ def report_countries(db_url: str | None, group: str | None, group_on: Any, **opt
     filters = _filters(options)
     with _connect(db_url) as conn:
         report = analysis.countries(conn, filters, group=group, group_on=group_on)
-        _finish(conn, report, lambda s: publish.countries_document(report, s), filters, options)
+        _finish(conn, report, lambda s: documents.countries_document(report, s), filters, options)
 
 
 @click.command("manufacturers")
@@ -214,7 +217,9 @@ def report_manufacturers(db_url: str | None, top: int, roll_up: bool, **options:
     filters = _filters(options)
     with _connect(db_url) as conn:
         report = analysis.manufacturers(conn, filters, top=top, roll_up=roll_up)
-        _finish(conn, report, lambda s: publish.manufacturers_document(report, s), filters, options)
+        _finish(
+            conn, report, lambda s: documents.manufacturers_document(report, s), filters, options
+        )
 
 
 @click.command("chpl")
@@ -237,7 +242,7 @@ def report_chpl(db_url: str | None, chpl_version: str | None, **options: Any) ->
     filters = _filters(options)
     with _connect(db_url) as conn:
         report = analysis.chpl_report(conn, filters, version=chpl_version)
-        _finish(conn, report, lambda s: publish.chpl_document(report, s), filters, options)
+        _finish(conn, report, lambda s: documents.chpl_document(report, s), filters, options)
 
 
 @click.command("timeline")
@@ -272,7 +277,7 @@ def report_timeline(db_url: str | None, period: str, controls_group: str, **opti
         report = analysis.timeline(
             conn, filters, period=analysis.Period(period), controls_group=controls_group
         )
-        _finish(conn, report, lambda s: publish.timeline_document(report, s), filters, options)
+        _finish(conn, report, lambda s: documents.timeline_document(report, s), filters, options)
 
 
 @click.command("sources")
@@ -291,7 +296,7 @@ def report_sources(db_url: str | None, **options: Any) -> None:
     options["with_sources"] = False  # the report is the sources
     with _connect(db_url) as conn:
         report = analysis.sources(conn, filters, analysis.reference_data(conn))
-        _finish(conn, report, lambda _s: publish.sources_document(report), filters, options)
+        _finish(conn, report, lambda _s: documents.sources_document(report), filters, options)
 
 
 @click.command("dossier")
@@ -450,7 +455,7 @@ def reference_load(file: Path, db_url: str | None, update: bool) -> None:
       provenance reference load --update corrected-dates.yaml
     """
     engine = open_engine(db_url)
-    summary = reference.load_reference_lists(engine, file, update_existing=update)
+    summary = sync.load_reference_lists(engine, file, update_existing=update)
     click.echo(
         f"{file}: {summary.groups_created} groups and {summary.members_created} memberships "
         f"added, {summary.groups_updated} groups and {summary.members_updated} memberships "

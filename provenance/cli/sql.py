@@ -1,7 +1,7 @@
 """Commands for SQL and BI tools: query, export, datasette-metadata, db grant-readonly.
 
-Registered in ``provenance/cli.py``. Each command opens the database, calls one library function
-and prints what it returns.
+Registered in ``provenance/cli/main.py``. Each command opens the database, calls one library
+function and prints what it returns.
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ import click
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from provenance import datasette, export, readonly, render, sqlquery
-from provenance.cli_common import db_option, library_errors, open_engine
+from provenance.bi import datasette, export, readonly, sqlquery
+from provenance.cli.common import db_option, library_errors, open_engine
 from provenance.db import masked, resolve_url
+from provenance.publish import render
 
 
 @click.command()

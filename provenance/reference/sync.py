@@ -13,12 +13,8 @@ from typing import Any
 import yaml
 from sqlalchemy import Connection, Engine, insert, select, update
 
-from provenance.countries import CountryResolver, all_countries, default_resolver, shipped_aliases
-from provenance.countries import normalize_key as country_key
-from provenance.dates import parse_partial_date
 from provenance.db import write_transaction
 from provenance.errors import InvalidDataError, RowError
-from provenance.loader import LoadSummary, load_files
 from provenance.migrate import ensure_current
 from provenance.models import (
     Country,
@@ -30,7 +26,15 @@ from provenance.models import (
     WeaponSystemUser,
 )
 from provenance.resources import seeds_path
-from provenance.text import clean_text, name_key
+from provenance.values.countries import (
+    CountryResolver,
+    all_countries,
+    default_resolver,
+    shipped_aliases,
+)
+from provenance.values.countries import normalize_key as country_key
+from provenance.values.dates import parse_partial_date
+from provenance.values.text import clean_text, name_key
 
 
 def sync_countries(conn: Connection) -> int:
@@ -180,22 +184,9 @@ def load_reference(
     return summary
 
 
-def demo_files() -> tuple[Path, list[Path]]:
-    """The shipped reference file and the shipped findings of published reports."""
-    root = seeds_path()
-    return root / "reference.yaml", sorted((root / "findings").glob("*.csv"))
-
-
-def seed(engine: Engine) -> tuple[ReferenceSummary, list[LoadSummary]]:
-    """Load the shipped reference data and published findings (idempotent)."""
-    reference, findings = demo_files()
-    ref_summary = load_reference(engine, reference)
-    return ref_summary, load_files(engine, findings)
-
-
 # Reference lists: the Common High Priority List and country groups -----------------------------
 
-#: The shipped reference lists, synced after every upgrade to head (``migrate.upgrade``).
+#: The shipped reference lists, synced after every upgrade to head (``install.upgrade``).
 REFERENCE_LIST_FILES = ("chpl.yaml", "country_groups.yaml")
 #: The layouts of reference-list files this version reads (the files' ``version:`` key).
 REFERENCE_LIST_FORMATS = (1,)
@@ -250,8 +241,8 @@ def _apply_list_files(
     update_existing: bool,
 ) -> ReferenceListSummary:
     # Imported here: reference is imported by migrate, which these modules need not load.
-    from provenance.chpl import apply_chpl_lists
-    from provenance.groups import apply_groups
+    from provenance.reference.chpl import apply_chpl_lists
+    from provenance.reference.groups import apply_groups
 
     summary = ReferenceListSummary([str(p) for p in paths])
     errors: list[RowError] = []

@@ -10,21 +10,26 @@ from pathlib import Path
 
 import click
 
-from provenance import __version__, cli_sql, migrate, reference, render, reports
-from provenance.cli_common import (
+from provenance import __version__, migrate
+from provenance.cli import sql as cli_sql
+from provenance.cli.common import (
     db_option,
     format_option,
     library_errors,
     open_engine,
     summary_format_option,
 )
-from provenance.cli_manufacturers import manufacturers_group
-from provenance.cli_progress import RowProgress
-from provenance.countries import default_resolver
+from provenance.cli.manufacturers import manufacturers_group
+from provenance.cli.progress import RowProgress
 from provenance.db import masked
-from provenance.loader import LoadOptions, load_files
-from provenance.mapping import ColumnMapping, load_mapping
-from provenance.readers import INPUT_FORMATS
+from provenance.ingest.loader import LoadOptions, load_files
+from provenance.ingest.mapping import ColumnMapping, load_mapping
+from provenance.ingest.readers import INPUT_FORMATS
+from provenance.ingest.seed import seed as seed_database
+from provenance.publish import render
+from provenance.reference import install
+from provenance.reports import parts as reports
+from provenance.values.countries import default_resolver
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -52,7 +57,7 @@ def init(db_url: str | None) -> None:
       provenance init --db sqlite:///kn23.db
     """
     engine = open_engine(db_url)
-    migrate.upgrade(engine)
+    install.upgrade(engine)
     click.echo(f"{masked(str(engine.url))}: schema at revision {migrate.current_revision(engine)}")
 
 
@@ -79,7 +84,7 @@ def db_upgrade(db_url: str | None, revision: str) -> None:
     """
     engine = open_engine(db_url)
     before = migrate.current_revision(engine)
-    migrate.upgrade(engine, revision)
+    install.upgrade(engine, revision)
     after = migrate.current_revision(engine)
     click.echo(f"{masked(str(engine.url))}: revision {before or '(empty)'} -> {after}")
 
@@ -115,8 +120,8 @@ def seed(db_url: str | None, fmt: str) -> None:
     """
     engine = open_engine(db_url)
     if migrate.current_revision(engine) is None:
-        migrate.upgrade(engine)
-    ref, loaded = reference.seed(engine)
+        install.upgrade(engine)
+    ref, loaded = seed_database(engine)
     click.echo(render.seed_summary(ref, loaded, fmt), nl=False)
 
 
@@ -344,8 +349,8 @@ cli.add_command(cli_sql.datasette_metadata)
 db.add_command(cli_sql.grant_readonly)
 
 
-# --- issue 5: the researcher's reports and reference data (provenance/cli_reports.py) ---
-from provenance import cli_reports  # noqa: E402
+# --- issue 5: the researcher's reports and reference data (provenance/cli/reports.py) ---
+from provenance.cli import reports as cli_reports  # noqa: E402
 
 report.add_command(cli_reports.report_countries)
 report.add_command(cli_reports.report_manufacturers)

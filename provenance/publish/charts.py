@@ -24,8 +24,10 @@ from matplotlib.dates import AutoDateLocator, DateFormatter, YearLocator, date2n
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from provenance import analysis, chpl
-from provenance.analysis import (
+from provenance.errors import ProvenanceError
+from provenance.reference import chpl
+from provenance.reports import analysis
+from provenance.reports.analysis import (
     ChplReport,
     CountriesReport,
     ManufacturersReport,
@@ -34,7 +36,6 @@ from provenance.analysis import (
     SourcesReport,
     TimelineReport,
 )
-from provenance.errors import ProvenanceError
 
 CHART_SUFFIXES = (".png", ".svg")
 _WIDTH = 10.0  # inches

@@ -38,10 +38,12 @@ from sqlalchemy import (
     table,
 )
 
-from provenance import migrate, render
+from provenance import migrate
 from provenance.db import make_engine, write_transaction
 from provenance.errors import ProvenanceError
 from provenance.models import Base
+from provenance.publish import render
+from provenance.reference import install
 from provenance.views import VIEWS
 
 EXPORT_FORMATS = ("sqlite", "csv", "xlsx", "json")
@@ -173,7 +175,7 @@ def _copy_into_new_sqlite(engine: Engine, path: Path) -> None:
     """Create the file with the migrations, then copy every row over (reference rows too)."""
     target = make_engine(f"sqlite:///{path}")
     try:
-        migrate.upgrade(target)
+        install.upgrade(target)
         tables = Base.metadata.sorted_tables  # parents before children
         with engine.connect() as src, write_transaction(target) as dst:
             # A manufacturer's parent may come after it: check foreign keys at commit.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from provenance import manufacturers, migrate, render_manufacturers
-from provenance.cli_common import (
+from provenance import migrate
+from provenance.cli.common import (
     db_option,
     format_option,
     library_errors,
@@ -13,6 +13,8 @@ from provenance.cli_common import (
     summary_format_option,
 )
 from provenance.models import AliasKind
+from provenance.publish import render_manufacturers
+from provenance.reference import manufacturers
 
 
 @click.group("manufacturers")

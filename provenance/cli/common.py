@@ -1,7 +1,7 @@
 """Options and error handling shared by the ``provenance`` command and its sub-command modules.
 
 A module that adds commands (``provenance/cli_*.py``) builds them with these decorators and is
-registered in ``provenance/cli.py`` with ``cli.add_command(...)``.
+registered in ``provenance/cli/main.py`` with ``cli.add_command(...)``.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
-from provenance import render
 from provenance.db import DEFAULT_URL, ENV_VAR, make_engine, masked, resolve_url
 from provenance.errors import ProvenanceError
+from provenance.publish import render
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -5,8 +5,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
-from provenance.manufacturers import AliasAdded, ManufacturerDetail, ManufacturerRow, MergeSummary
-from provenance.render import _csv, _json, _tabulate
+from provenance.publish.render import _csv, _json, _tabulate
+from provenance.reference.manufacturers import (
+    AliasAdded,
+    ManufacturerDetail,
+    ManufacturerRow,
+    MergeSummary,
+)
 
 LIST_COLUMNS = ("manufacturer", "country", "parent", "components", "parts", "aliases")
 

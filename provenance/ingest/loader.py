@@ -10,8 +10,8 @@ written after the first bad row, and the transaction is rolled back at the end. 
 load batch that its rows point to. With a rejects file, the bad rows are written there instead
 (with their original columns and an ``error`` column) and the good ones are loaded.
 
-Files come in any of the formats ``provenance.readers`` reads, in our layout or in a foreign one
-that a column mapping (``provenance.mapping``) turns into ours.
+Files come in any of the formats ``provenance.ingest.readers`` reads, in our layout or in a
+foreign one that a column mapping (``provenance.ingest.mapping``) turns into ours.
 
 Loading the same findings again adds nothing: a component is identified within its specimen by
 its function, part number, marking, manufacturer and date code; a new source for a known component
@@ -62,13 +62,11 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.dml import Insert
 
 from provenance import __version__
-from provenance.chpl import normalize_hs6
-from provenance.columns import ALL_COLUMNS, COLUMNS, ERROR_COLUMN, EXTRA_COLUMNS, REQUIRED
-from provenance.countries import CountryResolver, default_resolver
-from provenance.dates import parse_date_code, parse_full_date, parse_period
 from provenance.db import write_transaction
 from provenance.errors import InvalidDataError, ProvenanceError, RowError
-from provenance.mapping import ColumnMapping, TablePlan
+from provenance.ingest.columns import ALL_COLUMNS, COLUMNS, ERROR_COLUMN, EXTRA_COLUMNS, REQUIRED
+from provenance.ingest.mapping import ColumnMapping, TablePlan
+from provenance.ingest.readers import STDIN_NAME, Record, copy_stream, inspect_file, read_tables
 from provenance.migrate import ensure_current
 from provenance.models import (
     AliasKind,
@@ -86,8 +84,16 @@ from provenance.models import (
     WeaponSystem,
     WeaponSystemAlias,
 )
-from provenance.readers import STDIN_NAME, Record, copy_stream, inspect_file, read_tables
-from provenance.text import NearDuplicates, clean_text, manufacturer_key, mixed_script, name_key
+from provenance.reference.chpl import normalize_hs6
+from provenance.values.countries import CountryResolver, default_resolver
+from provenance.values.dates import parse_date_code, parse_full_date, parse_period
+from provenance.values.text import (
+    NearDuplicates,
+    clean_text,
+    manufacturer_key,
+    mixed_script,
+    name_key,
+)
 
 __all__ = [
     "ALL_COLUMNS",

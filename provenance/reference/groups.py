@@ -16,10 +16,10 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, func, insert, or_, select, update
 
-from provenance.countries import CountryResolver
 from provenance.errors import ProvenanceError, RowError
 from provenance.models import CountryGroup, CountryGroupMember
-from provenance.text import clean_text
+from provenance.values.countries import CountryResolver
+from provenance.values.text import clean_text
 
 #: The group whose ``controls_from`` dates the reports use for "made after the controls".
 CONTROLS_GROUP = "coalition"

@@ -2,8 +2,8 @@
 tables, and the sources behind the numbers; written as a terminal table, Markdown, CSV, JSON,
 an Excel workbook (xlsx) or an HTML fragment (for the dossier).
 
-A :class:`Document` is built from a report of :mod:`provenance.analysis` by the ``*_document``
-functions and rendered by :func:`render`. Tables are plain header + rows; shares are
+A :class:`Document` is built from a report of :mod:`provenance.reports.analysis` by the
+``*_document`` functions and rendered by :func:`render`. Tables are plain header + rows; shares are
 :class:`Share` values (a fraction, shown as a percentage).
 """
 
@@ -23,8 +23,10 @@ from typing import Any
 
 from tabulate import tabulate
 
-from provenance import analysis, chpl
-from provenance.analysis import (
+from provenance.publish.render import write_xlsx
+from provenance.reference import chpl
+from provenance.reports import analysis
+from provenance.reports.analysis import (
     ChplReport,
     CountriesReport,
     ManufacturersReport,
@@ -34,8 +36,7 @@ from provenance.analysis import (
     SourcesReport,
     TimelineReport,
 )
-from provenance.render import write_xlsx
-from provenance.reports import Basis
+from provenance.reports.parts import Basis
 
 FORMATS = ("table", "csv", "json", "markdown", "xlsx")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -23,7 +23,7 @@ from sqlalchemy import Connection, func, insert, select
 
 from provenance.errors import ProvenanceError, RowError
 from provenance.models import ChplEntry, ChplList
-from provenance.text import clean_text
+from provenance.values.text import clean_text
 
 #: The tiers in the order the list gives them.
 TIERS: tuple[str, ...] = ("1", "2", "3.A", "3.B", "4.A", "4.B")

@@ -15,10 +15,12 @@ from pathlib import Path
 
 from sqlalchemy import Connection, select
 
-from provenance import __version__, analysis, charts, publish
+from provenance import __version__
 from provenance.errors import ProvenanceError
 from provenance.models import Country, WeaponSystem, WeaponSystemAlias
-from provenance.reports import resolve_weapon
+from provenance.publish import charts, documents
+from provenance.reports import analysis
+from provenance.reports.parts import resolve_weapon
 
 _CSS = """
 body { font-family: "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; color: #1a1a1a;
@@ -118,23 +120,23 @@ def build(
             | analysis.ChplReport
             | analysis.TimelineReport
             | analysis.SourcesReport,
-            publish.Document,
+            documents.Document,
         ]
     ] = []
     countries = analysis.countries(conn, filters)
-    reports.append(("countries", countries, publish.countries_document(countries)))
+    reports.append(("countries", countries, documents.countries_document(countries)))
     grouped = analysis.countries(conn, filters, group=group)
-    reports.append(("groups", grouped, publish.countries_document(grouped)))
+    reports.append(("groups", grouped, documents.countries_document(grouped)))
     makers = analysis.manufacturers(conn, filters, top=top)
-    reports.append(("manufacturers", makers, publish.manufacturers_document(makers)))
+    reports.append(("manufacturers", makers, documents.manufacturers_document(makers)))
     listed = analysis.chpl_report(conn, filters, version=chpl_version)
-    reports.append(("chpl", listed, publish.chpl_document(listed)))
+    reports.append(("chpl", listed, documents.chpl_document(listed)))
     times = analysis.timeline(conn, filters, period=period)
-    reports.append(("timeline", times, publish.timeline_document(times)))
+    reports.append(("timeline", times, documents.timeline_document(times)))
     # The sources section lists all reference data; each chart's caption only its report's.
     references = [*grouped.references, *listed.references, *times.references]
     everything = dataclasses.replace(src, references=list(dict.fromkeys(references)))
-    reports.append(("sources", everything, publish.sources_document(everything)))
+    reports.append(("sources", everything, documents.sources_document(everything)))
 
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -152,8 +154,8 @@ def build(
         svg = charts.chart_bytes(report, "svg", src)
         uri = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
         alt = f"Chart: {doc.title}"
-        html_sections.append(publish.to_html(doc, level=2, charts=[(uri, alt)]))
-        md = publish.to_text(doc, markdown=True, level=2)
+        html_sections.append(documents.to_html(doc, level=2, charts=[(uri, alt)]))
+        md = documents.to_text(doc, markdown=True, level=2)
         head, _, rest = md.partition("\n")
         md_sections.append(f"{head}\n\n![{alt}]({png.name})\n{rest}")
 

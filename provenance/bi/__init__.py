@@ -1,0 +1,1 @@
+"""SQL and BI tools: read-only queries, the read-only role, exports, Datasette metadata."""

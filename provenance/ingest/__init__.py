@@ -1,0 +1,2 @@
+"""Loading findings: reading files in any format, column mappings, checking every row and writing
+it all or nothing."""

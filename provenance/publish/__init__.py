@@ -1,0 +1,1 @@
+"""Reports as documents: tables in every output format, charts, the dossier."""
