@@ -56,3 +56,116 @@ class InvalidDataError(ProvenanceError):
 
 class DatabaseNotReadyError(ProvenanceError):
     """The database has no schema yet, or is at another schema version than the code."""
+
+
+# provenance.values.countries ---------------------------------------------------------------------
+
+
+class CountryAliasError(ProvenanceError, ValueError):
+    """An alias table (shipped or user) with an entry that cannot be used."""
+
+
+# provenance.ingest.mapping -----------------------------------------------------------------------
+
+
+class MappingError(ProvenanceError):
+    """A mapping file that cannot be used; the message lists every problem."""
+
+    def __init__(self, path: str, problems: Sequence[str]) -> None:
+        self.path = path
+        self.problems = list(problems)
+        super().__init__("\n".join(f"{path}: {p}" for p in self.problems))
+
+
+# provenance.reference.chpl -----------------------------------------------------------------------
+
+
+class ChplError(ProvenanceError):
+    """No CHPL list in the database, or an unknown version."""
+
+
+# provenance.reference.groups ---------------------------------------------------------------------
+
+
+class UnknownGroupError(ProvenanceError):
+    def __init__(self, value: str, known: list[str]) -> None:
+        hint = f"; known groups: {', '.join(known)}" if known else ""
+        super().__init__(
+            f"unknown country group {value!r}{hint} (add groups with `provenance reference load`)"
+        )
+
+
+# provenance.reference.manufacturers --------------------------------------------------------------
+
+
+class UnknownManufacturerError(ProvenanceError):
+    def __init__(self, value: str, suggestions: list[str]) -> None:
+        self.value = value
+        self.suggestions = suggestions
+        hint = f"; closest: {', '.join(suggestions)}" if suggestions else ""
+        super().__init__(f"unknown manufacturer {value!r}{hint}")
+
+
+class ManufacturerError(ProvenanceError):
+    """A change to manufacturers that cannot be made (an alias taken, a merge into itself)."""
+
+
+# provenance.reports.parts ------------------------------------------------------------------------
+
+
+class UnknownWeaponError(ProvenanceError):
+    def __init__(self, value: str, known: list[str]) -> None:
+        self.value = value
+        hint = f"; known weapon systems: {', '.join(known)}" if known else ""
+        super().__init__(f"unknown weapon system {value!r}{hint}")
+
+
+# provenance.reports.analysis ---------------------------------------------------------------------
+
+
+class FilterError(ProvenanceError):
+    """A report filter that cannot be used (a bad date, an empty date range)."""
+
+
+# provenance.publish.charts -----------------------------------------------------------------------
+
+
+class ChartError(ProvenanceError):
+    """A chart file name that is neither .png nor .svg."""
+
+
+# provenance.publish.dossier ----------------------------------------------------------------------
+
+
+class DossierError(ProvenanceError):
+    pass
+
+
+# provenance.bi.sqlquery --------------------------------------------------------------------------
+
+
+class QueryError(ProvenanceError):
+    """The statement was refused, or the database could not run it."""
+
+
+class QueryRefusedError(QueryError):
+    """The statement is not one read-only SELECT."""
+
+    REFUSED = "only one read-only SELECT statement is allowed"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"{self.REFUSED} ({reason})")
+
+
+# provenance.bi.readonly --------------------------------------------------------------------------
+
+
+class RoleError(ProvenanceError):
+    """The role cannot be made a read-only role."""
+
+
+# provenance.bi.export ----------------------------------------------------------------------------
+
+
+class ExportError(ProvenanceError):
+    """The export cannot be written."""

@@ -10,11 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from provenance.reference.chpl import ChplError
-from provenance.reference.groups import UnknownGroupError
+from provenance.errors import ChplError, FilterError, UnknownGroupError, UnknownWeaponError
 from provenance.reports import analysis
 from provenance.reports.analysis import DateField, Filters, Period
-from provenance.reports.parts import Basis, UnknownWeaponError
+from provenance.reports.parts import Basis
 from tests.analysis_data import (
     ALL_COMPONENTS,
     ALL_PARTS,
@@ -160,9 +159,9 @@ def test_recovery_date_filter(sample: Engine) -> None:
 
 
 def test_bad_filters() -> None:
-    with pytest.raises(analysis.FilterError, match="--since '2022-13'"):
+    with pytest.raises(FilterError, match="--since '2022-13'"):
         Filters.parse(since="2022-13")
-    with pytest.raises(analysis.FilterError, match="before --since"):
+    with pytest.raises(FilterError, match="before --since"):
         Filters.parse(since="2023", until="2022")
 
 

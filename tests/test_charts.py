@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection, Engine
 
+from provenance.errors import ChartError
 from provenance.publish import charts
 from provenance.reports import analysis
 from provenance.reports.analysis import Filters, Period
@@ -70,6 +71,6 @@ def test_chart_of_nothing(engine: Engine, tmp_path: Path) -> None:
 
 
 def test_chart_file_name_must_say_png_or_svg(tmp_path: Path) -> None:
-    with pytest.raises(charts.ChartError, match=r"must end in \.png or \.svg"):
+    with pytest.raises(ChartError, match=r"must end in \.png or \.svg"):
         charts.chart_format(tmp_path / "chart.jpg")
     assert charts.chart_format(tmp_path / "CHART.SVG") == "svg"

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, delete, func, select
 
 from provenance.db import write_transaction
-from provenance.errors import InvalidDataError
+from provenance.errors import ChplError, InvalidDataError
 from provenance.ingest.loader import load_files
 from provenance.models import ChplEntry, ChplList, Component
 from provenance.reference import chpl
@@ -149,7 +149,7 @@ def test_versions_newest_wins_unless_named(engine: Engine, tmp_path: Path) -> No
         assert chpl.tier_of(conn, "8504.40") == "2"
         assert chpl.tier_of(conn, "8504.40", version="2024-02-23") == "3.A"
         assert chpl.tier_of(conn, "8504.40", version="2023-05-19") is None
-        with pytest.raises(chpl.ChplError, match="unknown CHPL version '1999'"):
+        with pytest.raises(ChplError, match="unknown CHPL version '1999'"):
             chpl.tier_of(conn, "8504.40", version="1999")
 
 
@@ -182,7 +182,7 @@ def test_no_list_in_the_database(engine: Engine) -> None:
     with write_transaction(engine) as conn:
         conn.execute(delete(ChplEntry))
         conn.execute(delete(ChplList))
-    with engine.connect() as conn, pytest.raises(chpl.ChplError, match="run `provenance init`"):
+    with engine.connect() as conn, pytest.raises(ChplError, match="run `provenance init`"):
         chpl.resolve_version(conn)
 
 

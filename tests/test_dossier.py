@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from provenance.errors import DossierError
 from provenance.publish import dossier
 from provenance.reports import analysis
 from tests.analysis_data import load_sample
@@ -70,7 +71,7 @@ def test_dossier_files(built: dossier.Dossier) -> None:
 
 
 def test_dossier_needs_a_weapon(engine: Engine, tmp_path: Path) -> None:
-    with engine.connect() as conn, pytest.raises(dossier.DossierError, match="--weapon"):
+    with engine.connect() as conn, pytest.raises(DossierError, match="--weapon"):
         dossier.build(conn, analysis.Filters(), tmp_path)
 
 

@@ -20,10 +20,9 @@ from sqlalchemy import Engine, func, literal_column, select, table
 
 from provenance import migrate, views
 from provenance.bi import export
-from provenance.bi.export import ExportError
 from provenance.cli.main import cli
 from provenance.db import ENV_VAR, make_engine
-from provenance.errors import DatabaseNotReadyError
+from provenance.errors import DatabaseNotReadyError, ExportError
 from provenance.ingest.loader import load_files
 from provenance.models import Base
 from provenance.reports import parts as reports

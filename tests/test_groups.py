@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine
 
 from provenance.db import write_transaction
-from provenance.errors import InvalidDataError
+from provenance.errors import InvalidDataError, UnknownGroupError
 from provenance.reference import groups
 from provenance.reference.sync import load_reference_lists, sync_reference_lists
 from tests.analysis_data import ensure_reference_lists
@@ -148,5 +148,5 @@ country_groups:
 
 
 def test_unknown_group(synced: Engine) -> None:
-    with synced.connect() as conn, pytest.raises(groups.UnknownGroupError, match="known groups"):
+    with synced.connect() as conn, pytest.raises(UnknownGroupError, match="known groups"):
         groups.members_on(conn, "nato", dt.date(2025, 1, 1))

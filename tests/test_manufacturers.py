@@ -12,7 +12,7 @@ from sqlalchemy import Engine, func, select
 
 from provenance.cli.main import cli
 from provenance.db import ENV_VAR
-from provenance.errors import InvalidDataError
+from provenance.errors import InvalidDataError, ManufacturerError, UnknownManufacturerError
 from provenance.ingest.loader import LoadOptions, load_files
 from provenance.ingest.mapping import parse_mapping
 from provenance.models import (
@@ -26,7 +26,6 @@ from provenance.models import (
     Specimen,
 )
 from provenance.reference import manufacturers
-from provenance.reference.manufacturers import ManufacturerError, UnknownManufacturerError
 from provenance.reports import parts as reports
 from provenance.values.text import NearDuplicates, manufacturer_key
 from tests.helpers import count, dump, row, write_csv

@@ -15,9 +15,9 @@ from sqlalchemy import Engine, select
 
 from provenance.cli.main import cli
 from provenance.db import ENV_VAR
-from provenance.errors import InvalidDataError
+from provenance.errors import InvalidDataError, MappingError
 from provenance.ingest.loader import LoadOptions, load_files
-from provenance.ingest.mapping import MappingError, load_mapping, parse_mapping
+from provenance.ingest.mapping import load_mapping, parse_mapping
 from provenance.models import (
     AliasKind,
     Citation,

@@ -23,9 +23,10 @@ from openpyxl import load_workbook
 from sqlalchemy import Engine
 
 from provenance.bi import sqlquery
-from provenance.bi.sqlquery import QueryError, QueryRefusedError, check_statement
+from provenance.bi.sqlquery import check_statement
 from provenance.cli.main import cli
 from provenance.db import ENV_VAR
+from provenance.errors import QueryError, QueryRefusedError
 from provenance.publish import render
 from tests import bi_data
 from tests.helpers import dump

@@ -32,11 +32,12 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event, insert, select
 
+from provenance.errors import UnknownWeaponError
 from provenance.ingest.loader import load_files
 from provenance.models import WeaponSystem, WeaponSystemAlias
 from provenance.publish import render
 from provenance.reports import parts as reports
-from provenance.reports.parts import Basis, UnknownWeaponError
+from provenance.reports.parts import Basis
 from tests.helpers import row, write_csv
 
 DIU = {"source_publisher": "Defence Intelligence of Ukraine", "source_title": "KN-23 parts"}

@@ -16,8 +16,9 @@ from sqlalchemy import Engine
 
 from provenance.cli.main import cli
 from provenance.db import ENV_VAR
+from provenance.errors import UnknownWeaponError
 from provenance.ingest.loader import LoadOptions, load_files
-from provenance.reports.parts import UnknownWeaponError, components
+from provenance.reports.parts import components
 from tests.helpers import count, dump, row, write_csv
 
 ROOT = Path(__file__).resolve().parent.parent

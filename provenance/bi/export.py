@@ -40,7 +40,7 @@ from sqlalchemy import (
 
 from provenance import migrate
 from provenance.db import make_engine, write_transaction
-from provenance.errors import ProvenanceError
+from provenance.errors import ExportError
 from provenance.models import Base
 from provenance.publish import render
 from provenance.reference import install
@@ -57,10 +57,6 @@ _SUFFIXES = {
     ".xlsx": "xlsx",
     ".json": "json",
 }
-
-
-class ExportError(ProvenanceError):
-    """The export cannot be written."""
 
 
 @dataclass

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, Engine
 
 from provenance.db import write_transaction
-from provenance.errors import ProvenanceError
+from provenance.errors import RoleError
 from provenance.migrate import ensure_current
 from provenance.views import view_names
 
@@ -36,10 +36,6 @@ _UNSAFE_ATTRIBUTES = {
     "rolreplication": "REPLICATION",
     "rolbypassrls": "BYPASSRLS",
 }
-
-
-class RoleError(ProvenanceError):
-    """The role cannot be made a read-only role."""
 
 
 @dataclass

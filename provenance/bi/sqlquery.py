@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from provenance.errors import ProvenanceError
+from provenance.errors import QueryError, QueryRefusedError
 from provenance.migrate import ensure_current, sqlite_file
 
 DEFAULT_TIMEOUT_S = 30.0
@@ -54,18 +54,7 @@ WRITE_KEYWORDS = frozenset(
         "COPY",
     }
 )
-REFUSED = "only one read-only SELECT statement is allowed"
-
-
-class QueryError(ProvenanceError):
-    """The statement was refused, or the database could not run it."""
-
-
-class QueryRefusedError(QueryError):
-    """The statement is not one read-only SELECT."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(f"{REFUSED} ({reason})")
+REFUSED = QueryRefusedError.REFUSED
 
 
 @dataclass

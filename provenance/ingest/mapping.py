@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from provenance.errors import InvalidDataError, ProvenanceError, RowError
+from provenance.errors import InvalidDataError, MappingError, RowError
 from provenance.ingest.columns import ALL_COLUMNS, ERROR_COLUMN
 from provenance.values.dates import DateCodeOrder
 from provenance.values.text import clean_text, manufacturer_key
@@ -43,15 +43,6 @@ _KEYS = {
 _SPLIT_KEYS = {"column", "separator", "into", "pattern", "otherwise"}
 _SHEET_KEYS = {"constants", "skip"}
 _SEPARATORS = re.compile(r"[\s_\-]+")
-
-
-class MappingError(ProvenanceError):
-    """A mapping file that cannot be used; the message lists every problem."""
-
-    def __init__(self, path: str, problems: Sequence[str]) -> None:
-        self.path = path
-        self.problems = list(problems)
-        super().__init__("\n".join(f"{path}: {p}" for p in self.problems))
 
 
 def header_key(name: str) -> str:

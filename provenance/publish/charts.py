@@ -24,7 +24,7 @@ from matplotlib.dates import AutoDateLocator, DateFormatter, YearLocator, date2n
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from provenance.errors import ProvenanceError
+from provenance.errors import ChartError
 from provenance.reference import chpl
 from provenance.reports import analysis
 from provenance.reports.analysis import (
@@ -47,10 +47,6 @@ _NOT_LISTED_COLOUR = "#9ecae1"
 _CONTROLS_COLOUR = "#c00000"
 
 Report = CountriesReport | ManufacturersReport | ChplReport | TimelineReport | SourcesReport
-
-
-class ChartError(ProvenanceError):
-    """A chart file name that is neither .png nor .svg."""
 
 
 def chart_format(path: Path) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import Connection, select
 
 from provenance import __version__
-from provenance.errors import ProvenanceError
+from provenance.errors import DossierError
 from provenance.models import Country, WeaponSystem, WeaponSystemAlias
 from provenance.publish import charts, documents
 from provenance.reports import analysis
@@ -46,10 +46,6 @@ p.note, p.meta { font-size: 0.85rem; color: #444; }
   a { color: inherit; text-decoration: none; }
 }
 """
-
-
-class DossierError(ProvenanceError):
-    pass
 
 
 @dataclass

@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
 
-from provenance.errors import ProvenanceError, RowError
+from provenance.errors import ChplError, RowError
 from provenance.models import ChplEntry, ChplList
 from provenance.values.text import clean_text
 
@@ -36,10 +36,6 @@ TIER_LABELS: dict[str, str] = {
     "4.B": "machine tools",
 }
 _HS_TEXT = re.compile(r"[0-9]+(?:[ .][0-9]+)*")
-
-
-class ChplError(ProvenanceError):
-    """No CHPL list in the database, or an unknown version."""
 
 
 def hs_digits(text: str | None) -> str | None:

@@ -16,21 +16,13 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, func, insert, or_, select, update
 
-from provenance.errors import ProvenanceError, RowError
+from provenance.errors import RowError, UnknownGroupError
 from provenance.models import CountryGroup, CountryGroupMember
 from provenance.values.countries import CountryResolver
 from provenance.values.text import clean_text
 
 #: The group whose ``controls_from`` dates the reports use for "made after the controls".
 CONTROLS_GROUP = "coalition"
-
-
-class UnknownGroupError(ProvenanceError):
-    def __init__(self, value: str, known: list[str]) -> None:
-        hint = f"; known groups: {', '.join(known)}" if known else ""
-        super().__init__(
-            f"unknown country group {value!r}{hint} (add groups with `provenance reference load`)"
-        )
 
 
 @dataclass(frozen=True)

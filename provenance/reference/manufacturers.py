@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, sele
 from sqlalchemy.orm import aliased
 
 from provenance.db import write_transaction
-from provenance.errors import ProvenanceError
+from provenance.errors import ManufacturerError, UnknownManufacturerError
 from provenance.ingest.loader import component_identity
 from provenance.migrate import ensure_current
 from provenance.models import (
@@ -44,18 +44,6 @@ _FILLED_ON_COMBINE = (
     ("hs_code", "hs6"),
     ("notes",),
 )
-
-
-class UnknownManufacturerError(ProvenanceError):
-    def __init__(self, value: str, suggestions: list[str]) -> None:
-        self.value = value
-        self.suggestions = suggestions
-        hint = f"; closest: {', '.join(suggestions)}" if suggestions else ""
-        super().__init__(f"unknown manufacturer {value!r}{hint}")
-
-
-class ManufacturerError(ProvenanceError):
-    """A change to manufacturers that cannot be made (an alias taken, a merge into itself)."""
 
 
 def find(conn: Connection, name: str) -> int:

@@ -43,7 +43,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
-from provenance.errors import ProvenanceError
+from provenance.errors import FilterError, UnknownGroupError
 from provenance.models import (
     ChplEntry,
     Citation,
@@ -60,10 +60,6 @@ from provenance.reports.parts import Basis, resolve_weapon
 from provenance.values.dates import format_partial_date, parse_partial_date
 
 UNKNOWN_ORIGIN = "(unknown origin)"
-
-
-class FilterError(ProvenanceError):
-    """A report filter that cannot be used (a bad date, an empty date range)."""
 
 
 class DateField(enum.StrEnum):
@@ -1141,7 +1137,7 @@ def reference_data(conn: Connection) -> list[ReferenceRow]:
         out.append(ReferenceRow("export-control list", versions[0].citation, versions[0].notes))
     try:
         info = groups.get_group(conn, groups.CONTROLS_GROUP)
-    except groups.UnknownGroupError:
+    except UnknownGroupError:
         return out
     out.append(
         ReferenceRow("country group (controls dates)", f"{info.name} ({info.code})", info.basis)

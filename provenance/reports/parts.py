@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import aliased
 
 from provenance.db import is_sqlite
-from provenance.errors import ProvenanceError
+from provenance.errors import UnknownWeaponError
 from provenance.models import (
     Citation,
     Component,
@@ -100,13 +100,6 @@ def _roll_up_joins(query: Select[Any], roll_up: RollUp) -> tuple[Select[Any], An
         top, top.id == func.coalesce(tops.c.top_id, Manufacturer.id)
     )
     return query, top
-
-
-class UnknownWeaponError(ProvenanceError):
-    def __init__(self, value: str, known: list[str]) -> None:
-        self.value = value
-        hint = f"; known weapon systems: {', '.join(known)}" if known else ""
-        super().__init__(f"unknown weapon system {value!r}{hint}")
 
 
 @dataclass

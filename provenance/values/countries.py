@@ -21,7 +21,7 @@ from typing import Any
 import pycountry
 import yaml
 
-from provenance.errors import ProvenanceError, UnknownCountryError
+from provenance.errors import CountryAliasError, UnknownCountryError
 from provenance.resources import seeds_path
 
 __all__ = [
@@ -68,10 +68,6 @@ def normalize_key(text: str) -> str:
     text = unicodedata.normalize("NFC", "".join(c for c in decomposed if not _is_diacritic(c)))
     text = _DROPPED.sub("", text.translate(_LETTERS))
     return _SEPARATORS.sub(" ", text).strip()
-
-
-class CountryAliasError(ProvenanceError, ValueError):
-    """An alias table (shipped or user) with an entry that cannot be used."""
 
 
 @dataclass(frozen=True)
