@@ -10,10 +10,10 @@ Versioning
 Migrations create the views, and a migration must create them *as they were at its revision*,
 not as they are in the newest code (an upgrade through revision 0004 to a later head runs 0004's
 code against 0004's tables). So the SQL is versioned: :data:`DEFINITIONS` maps the revision that
-introduced a set of definitions to their SQL, and a released set is never edited (a test pins
-each one by hash). To change a view: add a new set under the new migration's revision id, point
-:data:`CURRENT_VERSION` at it, update the column documentation in :data:`VIEWS`, and write a
-migration that calls ``drop_views(op)`` then ``create_views(op, "<new revision>")``.
+introduced a set of definitions to their SQL (files in ``provenance/view_sql/<revision>/``), and a
+released set is never edited (a test pins each one by hash). To change a view: add a new set
+under the new migration's revision id, point :data:`CURRENT_VERSION` at it, update the column
+documentation in :data:`VIEWS`, and write a migration that calls ``drop_views(op)`` then ``create_views(op, "<new revision>")``.
 
 The SQL is the same text on SQLite and PostgreSQL (standard SQL only: joins, CASE, CAST, window
 functions, CTEs; SQLite 3.25 or newer). Column types are documented in one vocabulary:
@@ -39,6 +39,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy import Connection
@@ -56,258 +57,24 @@ Target = Connection | _HasBind
 
 
 # --- the SQL, per revision ----------------------------------------------------------------------
-# Released sets are frozen: never edit them, add a new set (see the module docstring).
+# provenance/view_sql/<revision>/NN_<view>.sql, one file per view, NN the creation order. Released
+# sets are frozen: never edit them, add a new set (see the module docstring).
 
-_PARTS_BY_BASIS_0004 = """
-    bases(basis) AS (VALUES ('manufacturer'), ('made-in')),
-    parts AS (
-        SELECT
-            b.basis AS basis,
-            s.weapon_system_id AS weapon_system_id,
-            CASE WHEN b.basis = 'manufacturer' THEN m.country_code ELSE c.made_in_code END
-                AS origin_code,
-            c.manufacturer_id AS manufacturer_id,
-            c.quantity AS quantity
-        FROM components c
-        JOIN specimens s ON s.id = c.specimen_id
-        JOIN manufacturers m ON m.id = c.manufacturer_id
-        CROSS JOIN bases b
-    )"""
+_SQL_DIR = Path(__file__).parent / "view_sql"
 
-_V_COMPONENTS_0004 = """
-SELECT
-    c.id AS component_id,
-    ws.id AS weapon_system_id,
-    ws.designation AS weapon_system,
-    ws.category AS weapon_category,
-    ws.producer_country_code AS weapon_producer_country_code,
-    wpc.display_name AS weapon_producer_country,
-    s.id AS specimen_id,
-    s.label AS specimen,
-    s.identification_confidence AS identification_confidence,
-    s.recovered_on AS recovered_on,
-    s.recovered_at AS recovered_at,
-    s.recovered_by AS recovered_by,
-    c."function" AS component,
-    c.part_number AS part_number,
-    c.marking AS marking,
-    c.date_code AS date_code,
-    c.quantity AS quantity,
-    m.id AS manufacturer_id,
-    m.name AS manufacturer,
-    pm.name AS manufacturer_parent,
-    m.country_code AS manufacturer_country_code,
-    mc.display_name AS manufacturer_country,
-    c.made_in_code AS made_in_code,
-    mi.display_name AS made_in_country,
-    c.manufactured_on AS manufactured_on,
-    c.manufactured_precision AS manufactured_precision,
-    c.hs_code AS hs_code,
-    c.hs6 AS hs6,
-    ce.tier AS chpl_tier,
-    CASE WHEN c.hs6 IS NOT NULL THEN cl.version END AS chpl_version,
-    c.authenticity AS authenticity,
-    CASE
-        WHEN m.country_code IS NULL THEN NULL
-        WHEN m.country_code <> ws.producer_country_code THEN 1
-        ELSE 0
-    END AS foreign_by_manufacturer,
-    CASE
-        WHEN c.made_in_code IS NULL THEN NULL
-        WHEN c.made_in_code <> ws.producer_country_code THEN 1
-        ELSE 0
-    END AS foreign_by_made_in,
-    CAST(COALESCE(sc.source_count, 0) AS INTEGER) AS source_count,
-    fs.publisher AS first_source_publisher,
-    fs.title AS first_source_title,
-    fs.url AS first_source_url,
-    fs.published_on AS first_source_published_on,
-    c.batch_id AS batch_id,
-    lb.file_name AS batch_file_name,
-    lb.loaded_at AS batch_loaded_at
-FROM components c
-JOIN specimens s ON s.id = c.specimen_id
-JOIN weapon_systems ws ON ws.id = s.weapon_system_id
-JOIN countries wpc ON wpc.code = ws.producer_country_code
-JOIN manufacturers m ON m.id = c.manufacturer_id
-JOIN load_batches lb ON lb.id = c.batch_id
-LEFT JOIN manufacturers pm ON pm.id = m.parent_id
-LEFT JOIN countries mc ON mc.code = m.country_code
-LEFT JOIN countries mi ON mi.code = c.made_in_code
-LEFT JOIN chpl_lists cl ON cl.id = (
-    SELECT newest.id FROM chpl_lists newest
-    ORDER BY newest.published_on DESC, newest.id DESC
-    LIMIT 1
-)
-LEFT JOIN chpl_entries ce ON ce.list_id = cl.id AND ce.hs6 = c.hs6
-LEFT JOIN (
-    SELECT component_id, COUNT(*) AS source_count
-    FROM citations
-    GROUP BY component_id
-) sc ON sc.component_id = c.id
-LEFT JOIN (
-    SELECT
-        ci.component_id AS component_id,
-        so.publisher AS publisher,
-        so.title AS title,
-        so.url AS url,
-        so.published_on AS published_on,
-        ROW_NUMBER() OVER (
-            PARTITION BY ci.component_id
-            ORDER BY CASE WHEN so.published_on IS NULL THEN 1 ELSE 0 END, so.published_on, so.id
-        ) AS source_order
-    FROM citations ci
-    JOIN sources so ON so.id = ci.source_id
-) fs ON fs.component_id = c.id AND fs.source_order = 1
-"""
 
-_V_FOREIGN_PARTS_BY_WEAPON_0004 = f"""
-WITH{_PARTS_BY_BASIS_0004}
-SELECT
-    p.basis AS basis,
-    ws.id AS weapon_system_id,
-    ws.designation AS weapon_system,
-    ws.producer_country_code AS weapon_producer_country_code,
-    wpc.display_name AS weapon_producer_country,
-    p.origin_code AS origin_country_code,
-    COALESCE(oc.display_name, '(unknown origin)') AS origin_country,
-    CASE
-        WHEN p.origin_code IS NULL THEN NULL
-        WHEN p.origin_code <> ws.producer_country_code THEN 1
-        ELSE 0
-    END AS is_foreign,
-    CAST(SUM(p.quantity) AS INTEGER) AS parts,
-    CAST(SUM(SUM(p.quantity)) OVER (PARTITION BY p.basis, ws.id) AS INTEGER) AS weapon_parts,
-    CAST(SUM(p.quantity) AS DOUBLE PRECISION)
-        / SUM(SUM(p.quantity)) OVER (PARTITION BY p.basis, ws.id) AS share,
-    CAST(COUNT(*) AS INTEGER) AS component_count,
-    CAST(COUNT(DISTINCT p.manufacturer_id) AS INTEGER) AS manufacturer_count
-FROM parts p
-JOIN weapon_systems ws ON ws.id = p.weapon_system_id
-JOIN countries wpc ON wpc.code = ws.producer_country_code
-LEFT JOIN countries oc ON oc.code = p.origin_code
-GROUP BY
-    p.basis, ws.id, ws.designation, ws.producer_country_code, wpc.display_name,
-    p.origin_code, oc.display_name
-"""  # noqa: S608 - a constant fragment, no input
+def _definitions() -> dict[str, tuple[tuple[str, str], ...]]:
+    found: dict[str, tuple[tuple[str, str], ...]] = {}
+    for folder in sorted(p for p in _SQL_DIR.iterdir() if p.is_dir()):
+        files = sorted(folder.glob("[0-9][0-9]_*.sql"))
+        found[folder.name] = tuple(
+            (f.stem.split("_", 1)[1], f.read_text(encoding="utf-8")) for f in files
+        )
+    return found
 
-_V_FOREIGN_SHARE_BY_WEAPON_0004 = f"""
-WITH{_PARTS_BY_BASIS_0004},
-    cited AS (
-        SELECT s.weapon_system_id AS weapon_system_id, COUNT(DISTINCT ci.source_id) AS sources
-        FROM citations ci
-        JOIN components c ON c.id = ci.component_id
-        JOIN specimens s ON s.id = c.specimen_id
-        GROUP BY s.weapon_system_id
-    )
-SELECT
-    p.basis AS basis,
-    ws.id AS weapon_system_id,
-    ws.designation AS weapon_system,
-    ws.category AS weapon_category,
-    ws.producer_country_code AS weapon_producer_country_code,
-    wpc.display_name AS weapon_producer_country,
-    CAST(SUM(p.quantity) AS INTEGER) AS parts,
-    CAST(SUM(CASE
-        WHEN p.origin_code IS NOT NULL AND p.origin_code <> ws.producer_country_code
-        THEN p.quantity ELSE 0 END) AS INTEGER) AS foreign_parts,
-    CAST(SUM(CASE
-        WHEN p.origin_code = ws.producer_country_code THEN p.quantity ELSE 0 END) AS INTEGER)
-        AS domestic_parts,
-    CAST(SUM(CASE WHEN p.origin_code IS NULL THEN p.quantity ELSE 0 END) AS INTEGER)
-        AS unknown_origin_parts,
-    CAST(SUM(CASE
-        WHEN p.origin_code IS NOT NULL AND p.origin_code <> ws.producer_country_code
-        THEN p.quantity ELSE 0 END) AS DOUBLE PRECISION) / SUM(p.quantity) AS foreign_share,
-    CAST(COUNT(DISTINCT CASE
-        WHEN p.origin_code <> ws.producer_country_code THEN p.origin_code END) AS INTEGER)
-        AS foreign_country_count,
-    CAST(COALESCE(MAX(cited.sources), 0) AS INTEGER) AS source_count
-FROM parts p
-JOIN weapon_systems ws ON ws.id = p.weapon_system_id
-JOIN countries wpc ON wpc.code = ws.producer_country_code
-LEFT JOIN cited ON cited.weapon_system_id = ws.id
-GROUP BY
-    p.basis, ws.id, ws.designation, ws.category, ws.producer_country_code, wpc.display_name
-"""  # noqa: S608 - a constant fragment, no input
-
-_V_MANUFACTURERS_0004 = """
-SELECT
-    m.id AS manufacturer_id,
-    m.name AS manufacturer,
-    m.parent_id AS parent_manufacturer_id,
-    pm.name AS parent_manufacturer,
-    m.country_code AS country_code,
-    mc.display_name AS country,
-    CAST(COALESCE(al.alias_count, 0) AS INTEGER) AS alias_count,
-    CAST(COALESCE(found.component_count, 0) AS INTEGER) AS component_count,
-    CAST(COALESCE(found.parts, 0) AS INTEGER) AS parts,
-    CAST(COALESCE(found.weapon_system_count, 0) AS INTEGER) AS weapon_system_count,
-    found.first_manufactured_on AS first_manufactured_on,
-    found.last_manufactured_on AS last_manufactured_on,
-    m.batch_id AS batch_id
-FROM manufacturers m
-LEFT JOIN manufacturers pm ON pm.id = m.parent_id
-LEFT JOIN countries mc ON mc.code = m.country_code
-LEFT JOIN (
-    SELECT manufacturer_id, COUNT(*) AS alias_count
-    FROM manufacturer_aliases
-    GROUP BY manufacturer_id
-) al ON al.manufacturer_id = m.id
-LEFT JOIN (
-    SELECT
-        c.manufacturer_id AS manufacturer_id,
-        COUNT(*) AS component_count,
-        SUM(c.quantity) AS parts,
-        COUNT(DISTINCT s.weapon_system_id) AS weapon_system_count,
-        MIN(c.manufactured_on) AS first_manufactured_on,
-        MAX(c.manufactured_on) AS last_manufactured_on
-    FROM components c
-    JOIN specimens s ON s.id = c.specimen_id
-    GROUP BY c.manufacturer_id
-) found ON found.manufacturer_id = m.id
-"""
-
-_V_SOURCES_0004 = """
-SELECT
-    so.id AS source_id,
-    so.publisher AS publisher,
-    so.title AS title,
-    so.url AS url,
-    so.published_on AS published_on,
-    so.published_precision AS published_precision,
-    so.reliability AS reliability,
-    CAST(COALESCE(cited.component_count, 0) AS INTEGER) AS component_count,
-    CAST(COALESCE(cited.parts, 0) AS INTEGER) AS parts,
-    CAST(COALESCE(cited.specimen_count, 0) AS INTEGER) AS specimen_count,
-    CAST(COALESCE(cited.weapon_system_count, 0) AS INTEGER) AS weapon_system_count,
-    so.notes AS notes,
-    so.batch_id AS batch_id
-FROM sources so
-LEFT JOIN (
-    SELECT
-        ci.source_id AS source_id,
-        COUNT(*) AS component_count,
-        SUM(c.quantity) AS parts,
-        COUNT(DISTINCT c.specimen_id) AS specimen_count,
-        COUNT(DISTINCT s.weapon_system_id) AS weapon_system_count
-    FROM citations ci
-    JOIN components c ON c.id = ci.component_id
-    JOIN specimens s ON s.id = c.specimen_id
-    GROUP BY ci.source_id
-) cited ON cited.source_id = so.id
-"""
 
 #: revision that introduced a set of definitions -> ((view name, SELECT), ...) in creation order.
-DEFINITIONS: dict[str, tuple[tuple[str, str], ...]] = {
-    "0004": (
-        ("v_components", _V_COMPONENTS_0004),
-        ("v_foreign_parts_by_weapon", _V_FOREIGN_PARTS_BY_WEAPON_0004),
-        ("v_foreign_share_by_weapon", _V_FOREIGN_SHARE_BY_WEAPON_0004),
-        ("v_manufacturers", _V_MANUFACTURERS_0004),
-        ("v_sources", _V_SOURCES_0004),
-    ),
-}
+DEFINITIONS: dict[str, tuple[tuple[str, str], ...]] = _definitions()
 #: The set the newest migration creates; the documentation in ``VIEWS`` describes it.
 CURRENT_VERSION = "0004"
 
