@@ -5,7 +5,9 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from provenance.values.countries import normalize_key
 
@@ -71,6 +73,86 @@ def mixed_script(text: str) -> str | None:
         names = " and ".join(s.title() for s in ordered)
         return f"mixes {names} letters (U+{ord(odd):04X} {unicodedata.name(odd)})"
     return None
+
+
+@dataclass(frozen=True)
+class Folded:
+    """A text whose mixed-script words were folded to one script: what it became and why."""
+
+    text: str
+    #: (the word as written, the word folded), in the order they occur
+    words: tuple[tuple[str, str], ...]
+
+    def describe(self) -> str:
+        changes = ", ".join(f"{before!r} -> {after!r}" for before, after in self.words)
+        return f"letters of another script read as look-alikes: {changes}"
+
+
+def _letter_scripts(text: str) -> Counter[str]:
+    return Counter(s for s in map(_script, text) if s is not None)
+
+
+@functools.lru_cache(maxsize=4096)
+def _look_alike(char: str, script: str) -> str | None:
+    """The letter of ``script`` that Unicode's confusables list gives for ``char``, if one."""
+    from confusable_homoglyphs import confusables
+
+    found = confusables.is_confusable(char, greedy=True, preferred_aliases=[script.lower()])
+    for entry in found or ():
+        for glyph in entry["homoglyphs"]:
+            candidate = glyph["c"]
+            if len(candidate) == 1 and _script(candidate) == script:
+                return str(candidate)
+    return None
+
+
+def _targets(scripts: Counter[str]) -> list[str]:
+    """The scripts to try folding to: the most letters first; on a tie Latin, Cyrillic, Greek."""
+    return sorted(scripts, key=lambda s: (-scripts[s], _CONFUSABLE_SCRIPTS.index(s)))
+
+
+def _fold_word(word: str, target: str) -> str | None:
+    out = []
+    for char in word:
+        script = _script(char)
+        if script is None or script == target:
+            out.append(char)
+            continue
+        alike = _look_alike(char, target)
+        if alike is None:
+            return None
+        out.append(alike)
+    return "".join(out)
+
+
+def fold_mixed_script(text: str) -> Folded | None:
+    """``text`` with every word that mixes Latin, Cyrillic or Greek letters folded to one script,
+    or None when no word mixes scripts or a word cannot be folded.
+
+    A word is folded to the script of the rest of the text ("Peak Еlectronics" with a Cyrillic Е:
+    Latin, from "Peak"), or, in a text of one word, to the script of most of its letters (on a tie,
+    or when that fails, to the next: Latin first). Each letter of another script becomes its
+    look-alike in that script as listed in Unicode's confusables (Cyrillic Е is Latin E, Сomp is
+    Comp). A letter without a look-alike there (a Cyrillic Ж in a Latin word) means the word is not
+    a look-alike spelling: None.
+    """
+    if text.isascii() or mixed_script(text) is None:
+        return None
+    words = _WORD.findall(text)
+    changes: list[tuple[str, str]] = []
+    for i, word in enumerate(words):
+        scripts = _letter_scripts(word)
+        if len(scripts) < 2:
+            continue
+        rest = _letter_scripts(" ".join(words[:i] + words[i + 1 :]))
+        folded = next(filter(None, (_fold_word(word, s) for s in _targets(rest or scripts))), None)
+        if folded is None:
+            return None
+        changes.append((word, folded))
+    result = text
+    for before, after in changes:
+        result = result.replace(before, after, 1)
+    return Folded(result, tuple(changes))
 
 
 def name_key(value: str) -> str:
