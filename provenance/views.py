@@ -13,7 +13,8 @@ code against 0004's tables). So the SQL is versioned: :data:`DEFINITIONS` maps t
 introduced a set of definitions to their SQL (files in ``provenance/view_sql/<revision>/``), and a
 released set is never edited (a test pins each one by hash). To change a view: add a new set
 under the new migration's revision id, point :data:`CURRENT_VERSION` at it, update the column
-documentation in :data:`VIEWS`, and write a migration that calls ``drop_views(op)`` then ``create_views(op, "<new revision>")``.
+documentation in :data:`VIEWS`, and write a migration that calls ``drop_views(op)`` then
+``create_views(op, "<new revision>")``.
 
 The SQL is the same text on SQLite and PostgreSQL (standard SQL only: joins, CASE, CAST, window
 functions, CTEs; SQLite 3.25 or newer). Column types are documented in one vocabulary:
