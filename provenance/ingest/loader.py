@@ -27,7 +27,6 @@ import csv
 import datetime as dt
 import functools
 import gc
-import hashlib
 import operator
 import re
 import sys
@@ -87,6 +86,7 @@ from provenance.models import (
 from provenance.reference.chpl import normalize_hs6
 from provenance.values.countries import CountryResolver, default_resolver
 from provenance.values.dates import parse_date_code, parse_full_date, parse_period
+from provenance.values.identity import component_identity
 from provenance.values.text import (
     NearDuplicates,
     clean_text,
@@ -103,7 +103,6 @@ __all__ = [
     "REQUIRED",
     "LoadOptions",
     "LoadSummary",
-    "component_identity",
     "load_files",
 ]
 
@@ -310,25 +309,6 @@ def _parse_url(text: str) -> str:
     if parts.scheme not in {"http", "https"} or not parts.netloc or " " in text:
         raise ValueError("expected a web address starting with http:// or https://")
     return text
-
-
-def component_identity(
-    specimen_key: str,
-    function: str,
-    part_number: str | None,
-    marking: str | None,
-    manufacturer_key: str,
-    date_code: str | None,
-) -> str:
-    """The hash that identifies a component within its specimen.
-
-    ``manufacturer_key`` is the key of the manufacturer the component is filed under (after
-    aliases are resolved), so a part written "XP POWER LTD" in one file and "XP Power" in another
-    is the same component.
-    """
-    parts = (specimen_key, function, part_number or "", marking or "", manufacturer_key)
-    text = "\x1f".join(_key(p) for p in (*parts, date_code or ""))
-    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 class _Catalogue:
