@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import Engine, func, insert, select
 
 from provenance.errors import InvalidDataError
-from provenance.ingest import loader
+from provenance.ingest import catalogue, loader, write
 from provenance.ingest.loader import COLUMNS, MAX_REPORTED_ERRORS, LoadSummary, load_files
 from provenance.ingest.readers import detect_format
 from provenance.models import (
@@ -687,23 +687,23 @@ def test_same_component_in_two_specimens_is_two_components(engine: Engine, tmp_p
 
 
 def test_a_file_larger_than_a_chunk(engine: Engine, tmp_path: Path) -> None:
-    """Lookups and inserts go in chunks of loader._CHUNK rows: rows across them still match."""
-    n = loader._CHUNK * 2 + 37
+    """Lookups and inserts go in chunks of catalogue.CHUNK rows: rows across them still match."""
+    n = catalogue.CHUNK * 2 + 37
     rows = [
         row(
-            specimen=f"SPEC-{i % (loader._CHUNK + 50)}",
+            specimen=f"SPEC-{i % (catalogue.CHUNK + 50)}",
             component=f"part {i}",
-            manufacturer=f"Maker {i % (loader._CHUNK + 10)}",
-            source_title=f"Report {i % (loader._CHUNK + 20)}",
+            manufacturer=f"Maker {i % (catalogue.CHUNK + 10)}",
+            source_title=f"Report {i % (catalogue.CHUNK + 20)}",
         )
         for i in range(n)
     ]
     path = write_csv(tmp_path / "big.csv", rows)
     [summary] = load_files(engine, [path])
     assert (summary.rows_read, summary.components_added, summary.citations_added) == (n, n, n)
-    assert summary.specimens_created == loader._CHUNK + 50
-    assert summary.manufacturers_created == loader._CHUNK + 10
-    assert summary.sources_created == loader._CHUNK + 20
+    assert summary.specimens_created == catalogue.CHUNK + 50
+    assert summary.manufacturers_created == catalogue.CHUNK + 10
+    assert summary.sources_created == catalogue.CHUNK + 20
     assert_traceable(engine)
     before = without_batches(dump(engine))
     [summary] = load_files(engine, [path])
@@ -1014,7 +1014,7 @@ def test_a_failure_while_writing_leaves_the_database_unchanged(
     before = dump(engine)
     first = write_csv(tmp_path / "first.csv", [row(specimen="SPEC-2", weapon_system="KN-24")])
     second = write_csv(tmp_path / "second.csv", [row(specimen="SPEC-3", component="relay")])
-    finish = loader._Writer.finish
+    finish = write.Writer.finish
 
     def failing(writer: Any, file: Any) -> None:
         finish(writer, file)
@@ -1026,7 +1026,7 @@ def test_a_failure_while_writing_leaves_the_database_unchanged(
         if file.index == 1:
             raise RuntimeError("disk full")
 
-    monkeypatch.setattr(loader._Writer, "finish", failing)
+    monkeypatch.setattr(write.Writer, "finish", failing)
     with pytest.raises(RuntimeError, match="disk full"):
         load_files(engine, [first, second])
     # ... and none of them is kept.

@@ -21,7 +21,6 @@ from sqlalchemy.orm import aliased
 
 from provenance.db import write_transaction
 from provenance.errors import ManufacturerError, UnknownManufacturerError
-from provenance.ingest.loader import component_identity
 from provenance.migrate import ensure_current
 from provenance.models import (
     AliasKind,
@@ -34,6 +33,7 @@ from provenance.models import (
     Specimen,
     WeaponSystem,
 )
+from provenance.values.identity import component_identity
 from provenance.values.text import clean_text, manufacturer_key
 
 _SUGGEST_CUTOFF = 60.0

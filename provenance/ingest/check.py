@@ -1,0 +1,380 @@
+"""Checking the files of a load: each file's header, then each of its rows.
+
+A file is read a table at a time (``provenance.ingest.readers``), its columns mapped to ours
+(``provenance.ingest.mapping``) and its header checked: problems with a file as a whole stop the
+load. Rows are checked in chunks: each row's shape, its required values, its typed cells
+(``provenance.ingest.fields``), then the entities it names (``provenance.ingest.resolve``). A good
+row becomes a ``Finding``, written a few thousand at a time; every problem of a bad row is
+reported with its file, row, column and value, and nothing more is written after the first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from provenance.errors import InvalidDataError, RowError
+from provenance.ingest.catalogue import CHUNK, Catalogue, Entity, Finding
+from provenance.ingest.columns import ERROR_COLUMN, REQUIRED
+from provenance.ingest.fields import SINGLE_SCRIPT, Bad, Fields, clean, key, repeats_header, shorten
+from provenance.ingest.mapping import TablePlan
+from provenance.ingest.options import LoadOptions, ProgressCallback
+from provenance.ingest.readers import Record, inspect_file, read_tables
+from provenance.ingest.rejects import error_text
+from provenance.ingest.resolve import Cells, Pending, Resolver
+from provenance.ingest.summary import FileLoad, LoadSummary
+from provenance.ingest.write import Writer
+from provenance.models import Authenticity
+from provenance.reference.chpl import normalize_hs6
+from provenance.values.identity import component_identity
+from provenance.values.text import mixed_script
+
+__all__ = ["MAX_REPORTED_ERRORS", "PROGRESS_EVERY", "Checker", "Input", "RowChecker"]
+
+#: How many errors a load reports; the rest are only counted.
+MAX_REPORTED_ERRORS = 50
+#: How many rows pass between two calls of a load's progress callback.
+PROGRESS_EVERY = 1000
+#: How many checked rows are written at a time (fewer, larger statements; memory stays flat).
+WRITE_BATCH = 5000
+#: How many date codes in no known form a file's warning shows.
+_EXAMPLES = 5
+
+#: A record read, its values in our columns, and the problems of mapping it to them.
+_Mapped = tuple[Record, Cells, list[tuple[str, str, str]]]
+
+
+class RowChecker:
+    """Checks one record, collecting every problem in it, and resolves it against the catalogue."""
+
+    def __init__(
+        self,
+        fields: Fields,
+        resolver: Resolver,
+        file: FileLoad,
+        errors: list[RowError],
+        keep_rejects: bool,
+    ) -> None:
+        self.fields = fields
+        self.resolver = resolver
+        self.file = file
+        self.errors = errors
+        self.keep_rejects = keep_rejects
+        self.plan: TablePlan | None = None  # of the table being read
+
+    def reject(self, record: Record, first_error: int) -> None:
+        """Keep ``record`` for the rejects file, with its errors from ``first_error`` on."""
+        if self.keep_rejects:
+            self.file.rejected.append((record, error_text(self.errors[first_error:])))
+
+    def check(
+        self, record: Record, raw: Cells, problems: Sequence[tuple[str, str, str]]
+    ) -> Finding | None:
+        """The finding in a record (``raw``: its values in our columns), or None when it is bad
+        (its problems then added to the errors)."""
+        n_errors = len(self.errors)
+        if record.errors or problems or self._repeats_header(record):
+            self.errors.extend(record.errors)
+            where = record.source or self.file.name
+            self.errors.extend(
+                RowError(where, record.row, column, value, message, record.row_kind)
+                for column, value, message in problems
+            )
+            self.reject(record, n_errors)
+            return None
+        v = {k: clean(val) if val else None for k, val in raw.items()}
+        bad = self._teller(record, raw)
+        self._required(v, bad)
+        parsed = self.fields.parse(v, bad)
+        if len(self.errors) > n_errors:
+            self.reject(record, n_errors)
+            return None
+        pending: Pending = []
+        resolver = self.resolver
+        weapon = resolver.weapon(v, parsed["weapon_producer_country"], bad, pending)
+        manufacturer = resolver.manufacturer(
+            v, parsed["manufacturer_country"], parsed["manufacturer_parent_country"], bad, pending
+        )
+        source = resolver.source(
+            v,
+            parsed["source_url"],
+            parsed["source_published_on"],
+            parsed["source_reliability"],
+            bad,
+            pending,
+        )
+        specimen = (
+            resolver.specimen(
+                v, weapon, parsed["recovered_on"], parsed["identification_confidence"], bad, pending
+            )
+            if weapon
+            else None
+        )
+        if not (weapon and manufacturer and source and specimen) or len(self.errors) > n_errors:
+            self.reject(record, n_errors)
+            return None
+        for change in pending:
+            change()
+        return self._finding(v, parsed, specimen, manufacturer, source)
+
+    def _repeats_header(self, record: Record) -> bool:
+        """Whether the record repeats the header (then an error)."""
+        if not repeats_header(record):
+            return False
+        message = "the row repeats the header (two files joined into one?): delete it"
+        source = record.source or self.file.name
+        self.errors.append(RowError(source, record.row, "", "", message, record.row_kind))
+        return True
+
+    def _teller(self, record: Record, raw: Cells) -> Bad:
+        """What tells of a problem with ``record``: an error naming the column as the file does,
+        and showing the value as written."""
+        errors, plan = self.errors, self.plan
+        source = record.source or self.file.name
+
+        def bad(column: str, message: str) -> None:
+            value = shorten(raw.get(column) or "")
+            shown = plan.column(column) if plan is not None else column
+            errors.append(RowError(source, record.row, shown, value, message, record.row_kind))
+
+        return bad
+
+    @staticmethod
+    def _required(v: Cells, bad: Bad) -> None:
+        """The values every row needs, and the words that must be in one alphabet."""
+        for column in REQUIRED:
+            if v.get(column) is None:
+                bad(column, "required, but empty")
+        if v.get("source_url") is None and (
+            v.get("source_publisher") is None or v.get("source_title") is None
+        ):
+            bad("source_publisher", "every finding needs a source: publisher and title, or a URL")
+        for column in SINGLE_SCRIPT:
+            text = v.get(column)
+            problem = mixed_script(text) if text is not None else None
+            if problem is not None:
+                bad(column, f"{problem}: a look-alike letter of another alphabet? retype it")
+
+    def _finding(
+        self,
+        v: Cells,
+        parsed: dict[str, Any],
+        specimen: Entity,
+        manufacturer: Entity,
+        source: Entity,
+    ) -> Finding:
+        """The component a good row gives (a date code dates it when no manufacture date does)."""
+        made, coded = parsed["manufactured_on"], parsed["date_code"]
+        if made is None and v.get("manufactured_on") is None:
+            made = coded
+        if coded is None and v.get("date_code") is not None:
+            self.file.undated_count += 1
+            if len(self.file.undated_codes) < _EXAMPLES:
+                self.file.undated_codes.append(v["date_code"] or "")
+        hs_code = parsed["hs_code"]
+        values = {
+            "function": v["component"],
+            "part_number": v.get("part_number"),
+            "marking": v.get("marking"),
+            "made_in_code": parsed["made_in"],
+            "date_code": v.get("date_code"),
+            "manufactured_on": made[0] if made else None,
+            "manufactured_precision": made[1] if made else None,
+            "quantity": parsed["quantity"] or 1,
+            "hs_code": hs_code,
+            "hs6": normalize_hs6(hs_code),
+            "authenticity": parsed["authenticity"] or Authenticity.UNKNOWN,
+            "notes": v.get("notes"),
+        }
+        identity = component_identity(
+            specimen.key,
+            values["function"],
+            values["part_number"],
+            values["marking"],
+            manufacturer.key,
+            values["date_code"],
+        )
+        return Finding(specimen, manufacturer, source, identity, values)
+
+
+@dataclass(frozen=True)
+class Input:
+    """A file of a load."""
+
+    path: Path  # what is read
+    name: str  # as named in messages and summaries
+
+
+def _header_error(table: str, message: str, column: str = "") -> InvalidDataError:
+    return InvalidDataError([RowError(table, 1, column, "", message)])
+
+
+class Checker:
+    """Reads and checks every file of a load, and has its good rows written."""
+
+    def __init__(
+        self,
+        cat: Catalogue,
+        options: LoadOptions,
+        errors: list[RowError],
+        progress: ProgressCallback | None,
+        writer: Writer,
+    ) -> None:
+        self.cat = cat
+        self.options = options
+        self.fields = Fields(cat.countries, options.mapping.date_codes)
+        self.errors = errors
+        self.fatal = 0  # errors that stop the load even with a rejects file
+        self.progress = progress
+        self.rows = 0
+        self.writer = writer
+        self.errors_dropped = 0  # beyond the MAX_REPORTED_ERRORS kept in ``errors``
+        self.checked: list[Finding] = []  # checked, not yet written
+
+    def _flush(self, file: FileLoad) -> None:
+        """Write the checked findings (none, and no more, once the load will be rolled back)."""
+        if self.writing:
+            self.writer.write(file, self.checked)
+        self.checked = []
+
+    @property
+    def writing(self) -> bool:
+        """Whether checked rows are still written: not once a row is bad (the load will be
+        rolled back; the rest is only checked, to report every problem), unless bad rows go to
+        a rejects file."""
+        return not self.fatal and (not self.errors or self.options.rejects is not None)
+
+    def files(self, inputs: Sequence[Input]) -> list[FileLoad]:
+        """Check (and write) every file; problems with a file as a whole are fatal."""
+        files: list[FileLoad] = []
+        for index, item in enumerate(inputs):
+            file = FileLoad(item.path, item.name, LoadSummary(item.name, ""), index)
+            files.append(file)
+            n_errors = len(self.errors)
+            try:
+                self._file(file)
+                if self.writing and file.summary.batch_id is not None:
+                    self._flush(file)
+                    self.writer.finish(file)
+            except InvalidDataError as exc:
+                self.errors.extend(exc.errors)
+                self.fatal += len(exc.errors)
+            except OSError as exc:
+                message = f"cannot read the file ({exc.strerror or exc})"
+                self.errors.append(RowError(item.name, 0, "", "", message))
+                self.fatal += 1
+            if file.summary.rows_read == 0 and len(self.errors) == n_errors:
+                self.errors.append(RowError(item.name, 0, "", "", "the file holds no findings"))
+                self.fatal += 1
+            if file.undated_count:
+                examples = ", ".join(map(repr, file.undated_codes))
+                more = ", ..." if file.undated_count > len(file.undated_codes) else ""
+                file.summary.warnings.append(
+                    f"{item.name}: {file.undated_count} date codes in no known form were kept "
+                    f"as written, without a manufacture date ({examples}{more})"
+                )
+        if self.progress is not None:
+            self.progress(self.rows)
+        return files
+
+    def _file(self, file: FileLoad) -> None:
+        options = self.options
+        source = inspect_file(file.path, file.name, options.input_format)
+        file.sha256 = file.summary.sha256 = source.sha256
+        if self.writing:
+            self.writer.start(file)
+        resolver = Resolver(self.cat, options, file)
+        checker = RowChecker(self.fields, resolver, file, self.errors, options.rejects is not None)
+        mapping = options.mapping
+        for table in read_tables(
+            source,
+            sheets=options.sheets,
+            delimiter=options.delimiter,
+            looks_like_header=mapping.looks_like_header,
+            warnings=file.summary.warnings,
+        ):
+            skip = mapping.sheet_rule(table.sheet).skip
+            if skip and not options.sheets:  # a sheet asked for by name is read
+                continue
+            plan = mapping.plan(table.name, table.sheet)
+            checker.plan = plan
+            plan.see_all(table.columns)
+            plan.fixed = table.fixed_columns
+            if table.fixed_columns:
+                self._check_header(file, table.name, plan, table.columns)
+            pending: list[_Mapped] = []
+            for record in table.records:
+                file.summary.rows_read += 1
+                self.rows += 1
+                if self.progress is not None and self.rows % PROGRESS_EVERY == 0:
+                    self.progress(self.rows)
+                values, problems = plan.apply(record.values) if record.values else ({}, [])
+                pending.append((record, values, problems))
+                if len(pending) >= CHUNK:
+                    self._chunk(checker, file, pending)
+                    pending = []
+            self._chunk(checker, file, pending)
+            if not table.fixed_columns:
+                self._check_header(file, table.name, plan, table.columns)
+            for column in table.columns:
+                if column not in file.columns and column != ERROR_COLUMN:
+                    file.columns.append(column)
+
+    def _check_header(
+        self, file: FileLoad, table: str, plan: TablePlan, columns: Sequence[str]
+    ) -> None:
+        """The table's columns against the findings layout and the mapping: a required column
+        missing is fatal; unknown ones are warnings (errors with ``strict``)."""
+        see_readme = "see README 'Findings files'" + (
+            "" if self.options.mapping.path else ", or give a column mapping (--mapping)"
+        )
+        if columns and not plan.gives() & set(REQUIRED):
+            raise _header_error(
+                table,
+                f"the header has none of the findings columns ({', '.join(REQUIRED)}, ...): "
+                + see_readme,
+            )
+        absent = [c for c in REQUIRED if c not in plan.gives()] if columns else []
+        if absent:
+            unknown = (
+                f"; columns it does not know: {', '.join(plan.unknown)}" if plan.unknown else ""
+            )
+            raise _header_error(
+                table,
+                f"the header lacks the required columns {', '.join(absent)}{unknown}: "
+                + see_readme,
+            )
+        problems = []
+        if plan.unknown:
+            problems.append(
+                f"columns that neither the findings layout nor the mapping uses: "
+                f"{', '.join(plan.unknown)}"
+            )
+        missing = plan.missing() if columns else []
+        if missing:
+            problems.append(f"columns of the mapping that it does not have: {', '.join(missing)}")
+        if problems and self.options.strict:
+            raise InvalidDataError(
+                [RowError(table, 1, "", "", p + " (--strict)") for p in problems]
+            )
+        for problem in problems:
+            note = "ignored " + problem if problem.startswith("columns that") else problem
+            file.summary.warnings.append(f"{table}: {note}")
+
+    def _chunk(self, checker: RowChecker, file: FileLoad, records: list[_Mapped]) -> None:
+        """Check a chunk of records (their specimens fetched at once) and write the good ones
+        when enough are waiting."""
+        self.cat.specimen_values(key(v.get("specimen") or "") for _, v, _ in records)
+        findings = []
+        for record, values, problems in records:
+            finding = checker.check(record, values, problems)
+            if finding is not None:
+                findings.append(finding)
+        self.checked += findings
+        if len(self.checked) >= WRITE_BATCH:
+            self._flush(file)
+        if len(self.errors) > MAX_REPORTED_ERRORS:  # the rest are only counted: memory stays flat
+            self.errors_dropped += len(self.errors) - MAX_REPORTED_ERRORS
+            del self.errors[MAX_REPORTED_ERRORS:]

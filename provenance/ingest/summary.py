@@ -1,0 +1,58 @@
+"""What a load reports about each file (``LoadSummary``), and what it keeps about a file while
+it runs (``FileLoad``): the summary it fills in, the rows it rejected, the aliases to write."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from provenance.ingest.catalogue import Entity
+from provenance.ingest.readers import Record
+
+__all__ = ["FileLoad", "LoadSummary"]
+
+
+@dataclass
+class LoadSummary:
+    """What one file brought (or, for a dry run, would bring)."""
+
+    file: str
+    sha256: str
+    rows_read: int = 0
+    components_added: int = 0
+    components_matched: int = 0
+    duplicate_rows: int = 0
+    citations_added: int = 0
+    weapon_systems_created: int = 0
+    specimens_created: int = 0
+    manufacturers_created: int = 0
+    manufacturers_updated: int = 0
+    manufacturer_aliases_added: int = 0
+    sources_created: int = 0
+    rows_rejected: int = 0
+    rejects_file: str | None = None
+    batch_id: int | None = None
+    dry_run: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class FileLoad:
+    """One file of a load, while the load runs."""
+
+    path: Path
+    name: str
+    summary: LoadSummary
+    index: int = 0  # in the load
+    sha256: str = ""
+    #: Rows checked good and written (a load streams: it keeps no list of its findings).
+    findings_written: int = 0
+    updated_manufacturers: set[int] = field(default_factory=set)
+    #: The file's columns (every table's, in order), for the rejects file.
+    columns: list[str] = field(default_factory=list)
+    #: Bad records (kept only for a rejects file) and what is wrong with them.
+    rejected: list[tuple[Record, str]] = field(default_factory=list)
+    #: Manufacturer aliases from the mapping that this file's rows used: alias, key, manufacturer.
+    new_aliases: list[tuple[str, str, Entity]] = field(default_factory=list)
+    undated_codes: list[str] = field(default_factory=list)
+    undated_count: int = 0
