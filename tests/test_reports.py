@@ -36,8 +36,9 @@ from provenance.errors import UnknownWeaponError
 from provenance.ingest.loader import load_files
 from provenance.models import WeaponSystem, WeaponSystemAlias
 from provenance.publish import render
-from provenance.reports import parts as reports
-from provenance.reports.parts import Basis
+from provenance.reports import foreign_parts as reports
+from provenance.reports.components import components
+from provenance.reports.core import Basis, RollUp
 from tests.helpers import row, write_csv
 
 DIU = {"source_publisher": "Defence Intelligence of Ukraine", "source_title": "KN-23 parts"}
@@ -273,7 +274,7 @@ def test_unknown_weapon_lists_the_known_ones(engine: Engine, tmp_path: Path) -> 
         assert "'KN-99'" in str(info.value)
         assert "known weapon systems: KN-23, Shahed-136" in str(info.value)
         with pytest.raises(UnknownWeaponError):
-            reports.components(conn, "KN-99")
+            components(conn, "KN-99")
 
 
 def test_empty_database(engine: Engine) -> None:
@@ -284,7 +285,7 @@ def test_empty_database(engine: Engine) -> None:
         assert json.loads(render.foreign_parts(report, "json"))["weapons"] == []
         assert list(csv.reader(io.StringIO(render.foreign_parts(report, "csv"))))[1:] == []
     with engine.connect() as conn:
-        assert reports.components(conn) == []
+        assert components(conn) == []
         with pytest.raises(UnknownWeaponError) as info:
             reports.foreign_parts(conn, "KN-23")
     assert "known weapon systems" not in str(info.value)
@@ -387,7 +388,7 @@ def _all_reports(engine: Engine) -> list[reports.ForeignPartsReport]:
             reports.foreign_parts(conn, weapon, basis, roll_up)
             for weapon in (None, "KN-23", "kh-101")
             for basis in Basis
-            for roll_up in reports.RollUp
+            for roll_up in RollUp
         ]
 
 
@@ -415,7 +416,7 @@ def test_readers_agree(engine: Engine, tmp_path: Path, monkeypatch: pytest.Monke
 def test_roll_up_on_the_mixed_data(engine: Engine, tmp_path: Path) -> None:
     _load_mixed(engine, tmp_path)
     with engine.connect() as conn:
-        rolled = reports.foreign_parts(conn, roll_up=reports.RollUp.PARENT)
+        rolled = reports.foreign_parts(conn, roll_up=RollUp.PARENT)
         plain = reports.foreign_parts(conn)
     for w_rolled, w_plain in zip(rolled.weapons, plain.weapons, strict=True):
         assert (w_rolled.designation, w_rolled.parts, w_rolled.sources) == (
@@ -536,9 +537,9 @@ def test_components(engine: Engine, tmp_path: Path) -> None:
     _load_sample(engine, tmp_path)
     _add_alias(engine, "KN-23", "Hwasong-11Ga")
     with engine.connect() as conn:
-        rows = reports.components(conn, "KN-23")
-        assert reports.components(conn, "hwasong-11ga") == rows
-        everything = reports.components(conn)
+        rows = components(conn, "KN-23")
+        assert components(conn, "hwasong-11ga") == rows
+        everything = components(conn)
     car = "Conflict Armament Research: Kharkiv missile"
     diu = "Defence Intelligence of Ukraine: KN-23 parts"
     us, gb, kp, ph, cn = "United States", "United Kingdom", "North Korea", "Philippines", "China"
@@ -579,7 +580,7 @@ def test_component_sources_put_undated_ones_last(engine: Engine, tmp_path: Path)
     undated["source_published_on"], dated["source_published_on"] = "", "2024"
     load_files(engine, [write_csv(tmp_path / "f.csv", [row(**undated), row(**dated)])])
     with engine.connect() as conn:
-        [component] = reports.components(conn)
+        [component] = components(conn)
     assert component.sources == ["Z report: Dated", "A statement: Undated"]
 
 
@@ -640,7 +641,7 @@ def test_render_json(engine: Engine, tmp_path: Path) -> None:
     assert kn23["origins"][0]["manufacturers"] == ["Analog Devices", "Texas Instruments"]
 
     with engine.connect() as conn:
-        listing = json.loads(render.components(reports.components(conn, "KN-23"), "json"))
+        listing = json.loads(render.components(components(conn, "KN-23"), "json"))
     assert listing["report"] == "components"
     assert [c["manufactured"] for c in listing["components"]] == [
         "2022",
@@ -679,7 +680,7 @@ def test_render_markdown(engine: Engine, tmp_path: Path) -> None:
     assert any("Philippines" in line and "33.3%" in line for line in table)
 
     with engine.connect() as conn:
-        listing = render.components(reports.components(conn), "markdown")
+        listing = render.components(components(conn), "markdown")
     assert listing.startswith("| weapon_system")
     assert len([line for line in listing.splitlines() if line.startswith("|")]) == 2 + 7
 
@@ -710,7 +711,7 @@ def test_render_table(engine: Engine, tmp_path: Path) -> None:
     assert unknown.split()[2:5] == ["1", "16.7%", "?"]
 
     with engine.connect() as conn:
-        listing = render.components(reports.components(conn, "KN-23"))
+        listing = render.components(components(conn, "KN-23"))
     assert "2023-02" in listing
     assert "suspected_counterfeit" in listing
 
@@ -728,7 +729,7 @@ def test_csv_formula_injection(engine: Engine, tmp_path: Path, evil: str) -> Non
     assert not [c for c in cells if c.startswith(("=", "+", "-", "@"))]
 
     with engine.connect() as conn:
-        listing = render.components(reports.components(conn), "csv")
+        listing = render.components(components(conn), "csv")
     [header, first] = list(csv.reader(io.StringIO(listing)))
     assert first[header.index("manufacturer")] == "'" + evil
     # Numbers stay numbers.

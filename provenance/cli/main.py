@@ -28,7 +28,9 @@ from provenance.ingest.readers import INPUT_FORMATS
 from provenance.ingest.seed import seed as seed_database
 from provenance.publish import render
 from provenance.reference import install
-from provenance.reports import parts as reports
+from provenance.reports.components import components
+from provenance.reports.core import Basis, RollUp
+from provenance.reports.foreign_parts import foreign_parts
 from provenance.values.countries import default_resolver
 
 
@@ -258,8 +260,8 @@ def report() -> None:
 
 _BASIS = click.option(
     "--basis",
-    type=click.Choice([b.value for b in reports.Basis]),
-    default=reports.Basis.MANUFACTURER.value,
+    type=click.Choice([b.value for b in Basis]),
+    default=Basis.MANUFACTURER.value,
     show_default=True,
     help="Origin country of a part: the manufacturer's headquarters, or where it was made.",
 )
@@ -268,8 +270,8 @@ _BASIS = click.option(
 _ROLL_UP = click.option(
     "--roll-up",
     "roll_up",
-    type=click.Choice([r.value for r in reports.RollUp]),
-    default=reports.RollUp.NONE.value,
+    type=click.Choice([r.value for r in RollUp]),
+    default=RollUp.NONE.value,
     show_default=True,
     help="Count parts under their manufacturer (none) or its top parent company (parent).",
 )
@@ -298,7 +300,7 @@ def report_foreign_parts(
     engine = open_engine(db_url)
     migrate.ensure_current(engine)
     with engine.connect() as conn:
-        result = reports.foreign_parts(conn, weapon, reports.Basis(basis), reports.RollUp(roll_up))
+        result = foreign_parts(conn, weapon, Basis(basis), RollUp(roll_up))
     click.echo(render.foreign_parts(result, fmt), nl=False)
 
 
@@ -319,7 +321,7 @@ def report_components(db_url: str | None, weapon: str | None, roll_up: str, fmt:
     engine = open_engine(db_url)
     migrate.ensure_current(engine)
     with engine.connect() as conn:
-        rows = reports.components(conn, weapon, reports.RollUp(roll_up))
+        rows = components(conn, weapon, RollUp(roll_up))
     click.echo(render.components(rows, fmt), nl=False)
 
 

@@ -1,7 +1,7 @@
 """The researcher's report commands (``provenance report countries|manufacturers|chpl|timeline|
 sources|dossier``) and ``provenance reference`` (export-control lists and country groups).
 
-Each command opens the database, calls one function of :mod:`provenance.reports.analysis` (or
+Each command opens the database, calls one function of :mod:`provenance.reports` (or
 :mod:`provenance.publish.dossier`, :mod:`provenance.reference.sync`) and writes what it returns;
 registered in ``provenance/cli/main.py``.
 """
@@ -21,8 +21,12 @@ from provenance import migrate
 from provenance.cli.common import db_option, library_errors, open_engine
 from provenance.publish import charts, documents, dossier
 from provenance.reference import chpl, groups, sync
-from provenance.reports import analysis
-from provenance.reports.parts import Basis
+from provenance.reports.chpl import chpl_report
+from provenance.reports.core import Basis, DateField, Filters, RollUp
+from provenance.reports.countries import countries
+from provenance.reports.manufacturers import manufacturers
+from provenance.reports.sources import SourcesReport, reference_data, sources
+from provenance.reports.timeline import Period, timeline
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -68,8 +72,8 @@ def report_options(func: F) -> F:
         ),
         click.option(
             "--date-field",
-            type=click.Choice([d.value for d in analysis.DateField]),
-            default=analysis.DateField.MANUFACTURED.value,
+            type=click.Choice([d.value for d in DateField]),
+            default=DateField.MANUFACTURED.value,
             show_default=True,
             help="The date --since/--until filter on: the part's manufacture date or the "
             "recovery date of its specimen. Parts without that date are left out and counted "
@@ -107,8 +111,8 @@ def report_options(func: F) -> F:
     return func
 
 
-def _filters(options: dict[str, Any]) -> analysis.Filters:
-    return analysis.Filters.parse(
+def _filters(options: dict[str, Any]) -> Filters:
+    return Filters.parse(
         weapon=options["weapon"],
         basis=options["basis"],
         since=options["since"],
@@ -149,14 +153,14 @@ def _emit(doc: documents.Document, fmt: str, output: Path | None) -> None:
 def _finish(
     conn: Connection,
     report: charts.Report,
-    make_doc: Callable[[analysis.SourcesReport | None], documents.Document],
-    filters: analysis.Filters,
+    make_doc: Callable[[SourcesReport | None], documents.Document],
+    filters: Filters,
     options: dict[str, Any],
 ) -> None:
     """Sources (for --with-sources and the chart's caption), the chart, then the document."""
     src = None
     if options["with_sources"] or options["chart"] is not None:
-        src = analysis.sources(conn, filters, report.references)
+        src = sources(conn, filters, report.references)
     if options["chart"] is not None:
         path = charts.draw(report, options["chart"], src)
         click.echo(f"wrote {path}", err=True)
@@ -189,7 +193,7 @@ def report_countries(db_url: str | None, group: str | None, group_on: Any, **opt
     """
     filters = _filters(options)
     with _connect(db_url) as conn:
-        report = analysis.countries(conn, filters, group=group, group_on=group_on)
+        report = countries(conn, filters, group=group, group_on=group_on)
         _finish(conn, report, lambda s: documents.countries_document(report, s), filters, options)
 
 
@@ -216,7 +220,9 @@ def report_manufacturers(db_url: str | None, top: int, roll_up: bool, **options:
     """
     filters = _filters(options)
     with _connect(db_url) as conn:
-        report = analysis.manufacturers(conn, filters, top=top, roll_up=roll_up)
+        report = manufacturers(
+            conn, filters, top=top, roll_up=RollUp.PARENT if roll_up else RollUp.NONE
+        )
         _finish(
             conn, report, lambda s: documents.manufacturers_document(report, s), filters, options
         )
@@ -241,7 +247,7 @@ def report_chpl(db_url: str | None, chpl_version: str | None, **options: Any) ->
     """
     filters = _filters(options)
     with _connect(db_url) as conn:
-        report = analysis.chpl_report(conn, filters, version=chpl_version)
+        report = chpl_report(conn, filters, version=chpl_version)
         _finish(conn, report, lambda s: documents.chpl_document(report, s), filters, options)
 
 
@@ -250,8 +256,8 @@ def report_chpl(db_url: str | None, chpl_version: str | None, **options: Any) ->
 @click.option(
     "--by",
     "period",
-    type=click.Choice([p.value for p in analysis.Period]),
-    default=analysis.Period.YEAR.value,
+    type=click.Choice([p.value for p in Period]),
+    default=Period.YEAR.value,
     show_default=True,
     help="Count parts by manufacture year or month.",
 )
@@ -274,9 +280,7 @@ def report_timeline(db_url: str | None, period: str, controls_group: str, **opti
     """
     filters = _filters(options)
     with _connect(db_url) as conn:
-        report = analysis.timeline(
-            conn, filters, period=analysis.Period(period), controls_group=controls_group
-        )
+        report = timeline(conn, filters, period=Period(period), controls_group=controls_group)
         _finish(conn, report, lambda s: documents.timeline_document(report, s), filters, options)
 
 
@@ -295,7 +299,7 @@ def report_sources(db_url: str | None, **options: Any) -> None:
     filters = _filters(options)
     options["with_sources"] = False  # the report is the sources
     with _connect(db_url) as conn:
-        report = analysis.sources(conn, filters, analysis.reference_data(conn))
+        report = sources(conn, filters, reference_data(conn))
         _finish(conn, report, lambda _s: documents.sources_document(report), filters, options)
 
 
@@ -320,8 +324,8 @@ def report_sources(db_url: str | None, **options: Any) -> None:
 @click.option("--until", metavar="DATE", help="Only parts dated on or before DATE.")
 @click.option(
     "--date-field",
-    type=click.Choice([d.value for d in analysis.DateField]),
-    default=analysis.DateField.MANUFACTURED.value,
+    type=click.Choice([d.value for d in DateField]),
+    default=DateField.MANUFACTURED.value,
     show_default=True,
     help="The date --since/--until filter on.",
 )
@@ -329,8 +333,8 @@ def report_sources(db_url: str | None, **options: Any) -> None:
 @click.option(
     "--by",
     "period",
-    type=click.Choice([p.value for p in analysis.Period]),
-    default=analysis.Period.YEAR.value,
+    type=click.Choice([p.value for p in Period]),
+    default=Period.YEAR.value,
     show_default=True,
     help="Timeline by manufacture year or month.",
 )
@@ -371,14 +375,14 @@ def report_dossier(
     Example:
       provenance report dossier --weapon KN-23 --out dossier/
     """
-    filters = analysis.Filters.parse(weapon, basis, since, until, date_field)
+    filters = Filters.parse(weapon, basis, since, until, date_field)
     with _connect(db_url) as conn:
         result = dossier.build(
             conn,
             filters,
             out_dir,
             chpl_version=chpl_version,
-            period=analysis.Period(period),
+            period=Period(period),
             top=top,
             group=group,
         )

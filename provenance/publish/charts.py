@@ -26,16 +26,12 @@ from matplotlib.ticker import MaxNLocator
 
 from provenance.errors import ChartError
 from provenance.reference import chpl
-from provenance.reports import analysis
-from provenance.reports.analysis import (
-    ChplReport,
-    CountriesReport,
-    ManufacturersReport,
-    ReferenceRow,
-    Scope,
-    SourcesReport,
-    TimelineReport,
-)
+from provenance.reports.chpl import HS_TOO_SHORT, NO_HS, NOT_LISTED, ChplReport
+from provenance.reports.core import UNKNOWN_ORIGIN, ReferenceRow, Scope
+from provenance.reports.countries import CountriesReport
+from provenance.reports.manufacturers import ManufacturersReport
+from provenance.reports.sources import SourcesReport
+from provenance.reports.timeline import Period, TimelineReport
 
 CHART_SUFFIXES = (".png", ".svg")
 _WIDTH = 10.0  # inches
@@ -149,7 +145,7 @@ def countries_figure(
     for r in report.rows:
         if r.key is None:
             unknown = [r.parts_by_weapon.get(w, 0) for w in labels]
-            series.append((analysis.UNKNOWN_ORIGIN, unknown, _UNKNOWN_COLOUR))
+            series.append((UNKNOWN_ORIGIN, unknown, _UNKNOWN_COLOUR))
     _stacked(ax, labels, series)
     ax.set_xlabel(f"parts; {report.scope.basis.description}")
     return fig, text
@@ -183,7 +179,7 @@ def chpl_figure(report: ChplReport, sources: SourcesReport | None = None) -> tup
     if not labels:
         _no_data(ax)
         return fig, text
-    other = (analysis.NOT_LISTED, analysis.HS_TOO_SHORT, analysis.NO_HS)
+    other = (NOT_LISTED, HS_TOO_SHORT, NO_HS)
     tiers = [c for c in report.categories if c not in other]
     reds = colormaps["OrRd"]
     series: list[tuple[str, list[int], Any]] = [
@@ -212,7 +208,7 @@ def timeline_figure(
 ) -> tuple[Figure, str]:
     """Bars of parts by manufacture year (or month), stacked by weapon system, with the day the
     export controls took effect marked."""
-    monthly = report.period is analysis.Period.MONTH
+    monthly = report.period is Period.MONTH
     fig, ax = _figure(8, _title(report.scope, f"parts by manufacture {report.period.value}"))
     text = caption(sources, report.references)
     dated = [

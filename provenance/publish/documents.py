@@ -2,7 +2,7 @@
 tables, and the sources behind the numbers; written as a terminal table, Markdown, CSV, JSON,
 an Excel workbook (xlsx) or an HTML fragment (for the dossier).
 
-A :class:`Document` is built from a report of :mod:`provenance.reports.analysis` by the
+A :class:`Document` is built from a report of :mod:`provenance.reports` by the
 ``*_document`` functions and rendered by :func:`render`. Tables are plain header + rows; shares are
 :class:`Share` values (a fraction, shown as a percentage).
 """
@@ -25,18 +25,12 @@ from tabulate import tabulate
 
 from provenance.publish.render import write_xlsx
 from provenance.reference import chpl
-from provenance.reports import analysis
-from provenance.reports.analysis import (
-    ChplReport,
-    CountriesReport,
-    ManufacturersReport,
-    ManufacturerTable,
-    ReferenceRow,
-    Scope,
-    SourcesReport,
-    TimelineReport,
-)
-from provenance.reports.parts import Basis
+from provenance.reports.chpl import NOT_LISTED, ChplReport
+from provenance.reports.core import Basis, ReferenceRow, RollUp, Scope
+from provenance.reports.countries import CountriesReport
+from provenance.reports.manufacturers import ManufacturersReport, ManufacturerTable
+from provenance.reports.sources import SourcesReport
+from provenance.reports.timeline import LAG_METHOD, TimelineReport
 
 FORMATS = ("table", "csv", "json", "markdown", "xlsx")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -237,7 +231,7 @@ def _manufacturer_table(report: ManufacturersReport, t: ManufacturerTable) -> Ta
         "rank",
         "manufacturer",
         "headquarters",
-        "includes" if report.roll_up else "parent",
+        "includes" if report.roll_up is RollUp.PARENT else "parent",
         "parts",
         "components",
         "weapon systems",
@@ -252,7 +246,7 @@ def _manufacturer_table(report: ManufacturersReport, t: ManufacturerTable) -> Ta
             r.rank,
             r.name,
             r.country,
-            r.includes if report.roll_up else r.parent,
+            r.includes if report.roll_up is RollUp.PARENT else r.parent,
             r.parts,
             r.components,
             r.weapon_systems,
@@ -281,7 +275,11 @@ def manufacturers_document(
     lines = report.scope.lines()
     lines.append(
         f"The {report.top} manufacturers with the most parts"
-        + (", each counted under its topmost parent company." if report.roll_up else ".")
+        + (
+            ", each counted under its topmost parent company."
+            if report.roll_up is RollUp.PARENT
+            else "."
+        )
         + " First and last made: the manufacture dates seen, as precisely as they are known."
     )
     tables = [_manufacturer_table(report, report.overall)]
@@ -324,7 +322,7 @@ def chpl_document(report: ChplReport, sources: SourcesReport | None = None) -> D
         [
             c.weapon,
             chpl.format_hs6(c.hs6),
-            f"tier {c.tier}" if c.tier else analysis.NOT_LISTED,
+            f"tier {c.tier}" if c.tier else NOT_LISTED,
             c.components,
             c.parts,
             c.foreign_parts,
@@ -406,7 +404,7 @@ def timeline_document(report: TimelineReport, sources: SourcesReport | None = No
         f"group {report.controls_group.code} ({report.controls_group.name}); dates: {dates}.",
         "Made after the controls: the manufacture period starts on or after that day; before: "
         "the whole period ends before it; undetermined: the period (e.g. a year) contains it.",
-        f"Lag from manufacture to recovery, in days: {analysis.LAG_METHOD}.",
+        f"Lag from manufacture to recovery, in days: {LAG_METHOD}.",
     ]
     lines += _reference_lines(report.references)
     title = f"Manufacture dates of the parts, by {report.period.value}"

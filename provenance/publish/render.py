@@ -14,7 +14,9 @@ from tabulate import tabulate
 
 from provenance.ingest.loader import LoadSummary
 from provenance.reference.sync import ReferenceSummary
-from provenance.reports.parts import ComponentRow, ForeignPartsReport, RollUp
+from provenance.reports.components import ComponentRow
+from provenance.reports.core import RollUp
+from provenance.reports.foreign_parts import ForeignPartsReport
 
 FORMATS = ("table", "csv", "json", "markdown")
 #: The formats of load and seed summaries.
