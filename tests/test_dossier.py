@@ -144,7 +144,7 @@ def test_html_escapes_text_and_links_only_source_addresses() -> None:
         "A <b>title</b>",
         ["header & <script>alert(1)</script>"],
         [
-            publish.Table(
+            publish.DocTable(
                 "Sources",
                 ["publisher", "url"],
                 [["<img src=x onerror=alert(1)>", "https://example.org/report?a=1&b=2"]],

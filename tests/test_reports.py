@@ -35,7 +35,8 @@ from sqlalchemy import Engine, event, insert, select
 from provenance.errors import UnknownWeaponError
 from provenance.ingest.loader import load_files
 from provenance.models import WeaponSystem, WeaponSystemAlias
-from provenance.publish import render
+from provenance.publish import documents
+from provenance.publish.report_documents import components_document, foreign_parts_document
 from provenance.reports import foreign_parts as reports
 from provenance.reports.components import components
 from provenance.reports.core import Basis, RollUp
@@ -161,6 +162,13 @@ def _add_alias(engine: Engine, weapon: str, alias: str) -> None:
         )
 
 
+def _text(document: documents.Document, fmt: str = "table") -> str:
+    """The document as text (every format but xlsx)."""
+    text = documents.render(document, fmt)
+    assert isinstance(text, str)
+    return text
+
+
 def _report(engine: Engine, weapon: str | None = None, basis: Basis = Basis.MANUFACTURER):
     with engine.connect() as conn:
         return reports.foreign_parts(conn, weapon, basis)
@@ -281,9 +289,9 @@ def test_empty_database(engine: Engine) -> None:
     for basis in Basis:
         report = _report(engine, basis=basis)
         assert report.weapons == []
-        assert "No components recorded" in render.foreign_parts(report)
-        assert json.loads(render.foreign_parts(report, "json"))["weapons"] == []
-        assert list(csv.reader(io.StringIO(render.foreign_parts(report, "csv"))))[1:] == []
+        assert "No components recorded" in _text(foreign_parts_document(report))
+        assert json.loads(_text(foreign_parts_document(report), "json"))["weapons"] == []
+        assert list(csv.reader(io.StringIO(_text(foreign_parts_document(report), "csv"))))[1:] == []
     with engine.connect() as conn:
         assert components(conn) == []
         with pytest.raises(UnknownWeaponError) as info:
@@ -300,7 +308,7 @@ def test_weapon_without_components(engine: Engine) -> None:
         )
     report = _report(engine, "Kh-101")
     assert report.weapons == []
-    assert "No components recorded" in render.foreign_parts(report)
+    assert "No components recorded" in _text(foreign_parts_document(report))
 
 
 def test_quantities_are_summed_in_the_database(engine: Engine, tmp_path: Path) -> None:
@@ -589,7 +597,7 @@ def test_component_sources_put_undated_ones_last(engine: Engine, tmp_path: Path)
 
 def test_render_csv(engine: Engine, tmp_path: Path) -> None:
     _load_sample(engine, tmp_path)
-    text = render.foreign_parts(_report(engine, basis=Basis.MADE_IN), "csv")
+    text = _text(foreign_parts_document(_report(engine, basis=Basis.MADE_IN)), "csv")
     header, *rows = list(csv.reader(io.StringIO(text)))
     assert header == [
         "basis",
@@ -618,7 +626,7 @@ def test_render_csv(engine: Engine, tmp_path: Path) -> None:
 
 def test_render_json(engine: Engine, tmp_path: Path) -> None:
     _load_sample(engine, tmp_path)
-    data = json.loads(render.foreign_parts(_report(engine, "KN-23"), "json"))
+    data = json.loads(_text(foreign_parts_document(_report(engine, "KN-23")), "json"))
     assert data["report"] == "foreign-parts"
     assert data["basis"] == "manufacturer"
     [kn23] = data["weapons"]
@@ -641,7 +649,7 @@ def test_render_json(engine: Engine, tmp_path: Path) -> None:
     assert kn23["origins"][0]["manufacturers"] == ["Analog Devices", "Texas Instruments"]
 
     with engine.connect() as conn:
-        listing = json.loads(render.components(components(conn, "KN-23"), "json"))
+        listing = json.loads(_text(components_document(components(conn, "KN-23")), "json"))
     assert listing["report"] == "components"
     assert [c["manufactured"] for c in listing["components"]] == [
         "2022",
@@ -658,7 +666,7 @@ def test_render_json(engine: Engine, tmp_path: Path) -> None:
 
 def test_render_markdown(engine: Engine, tmp_path: Path) -> None:
     _load_sample(engine, tmp_path)
-    text = render.foreign_parts(_report(engine, basis=Basis.MADE_IN), "markdown")
+    text = _text(foreign_parts_document(_report(engine, basis=Basis.MADE_IN)), "markdown")
     lines = text.splitlines()
     assert lines[0] == "# Foreign-origin parts per weapon system"
     assert "Basis: origin = the country of manufacture marked on the part." in lines
@@ -680,14 +688,14 @@ def test_render_markdown(engine: Engine, tmp_path: Path) -> None:
     assert any("Philippines" in line and "33.3%" in line for line in table)
 
     with engine.connect() as conn:
-        listing = render.components(components(conn), "markdown")
+        listing = _text(components_document(components(conn)), "markdown")
     assert listing.startswith("| weapon_system")
     assert len([line for line in listing.splitlines() if line.startswith("|")]) == 2 + 7
 
 
 def test_render_markdown_escapes_pipes(engine: Engine, tmp_path: Path) -> None:
     load_files(engine, [write_csv(tmp_path / "f.csv", [row(manufacturer="A|B Electronics")])])
-    text = render.foreign_parts(_report(engine), "markdown")
+    text = _text(foreign_parts_document(_report(engine)), "markdown")
     [data_row] = [line for line in text.splitlines() if "Electronics" in line]
     assert "A\\|B Electronics" in data_row
     assert data_row.replace("\\|", "").count("|") == 6  # five cells
@@ -695,7 +703,7 @@ def test_render_markdown_escapes_pipes(engine: Engine, tmp_path: Path) -> None:
 
 def test_render_table(engine: Engine, tmp_path: Path) -> None:
     _load_sample(engine, tmp_path)
-    text = render.foreign_parts(_report(engine, "KN-23"))
+    text = _text(foreign_parts_document(_report(engine, "KN-23")))
     assert "|" not in text
     assert "Basis: origin = the manufacturer's headquarters country." in text
     assert "Filter: weapon system KN-23." in text
@@ -711,7 +719,7 @@ def test_render_table(engine: Engine, tmp_path: Path) -> None:
     assert unknown.split()[2:5] == ["1", "16.7%", "?"]
 
     with engine.connect() as conn:
-        listing = render.components(components(conn, "KN-23"))
+        listing = _text(components_document(components(conn, "KN-23")))
     assert "2023-02" in listing
     assert "suspected_counterfeit" in listing
 
@@ -722,14 +730,14 @@ def test_csv_formula_injection(engine: Engine, tmp_path: Path, evil: str) -> Non
         engine,
         [write_csv(tmp_path / "f.csv", [row(manufacturer=evil, manufacturer_country="USA")])],
     )
-    text = render.foreign_parts(_report(engine), "csv")
+    text = _text(foreign_parts_document(_report(engine)), "csv")
     [header, first] = list(csv.reader(io.StringIO(text)))
     assert first[header.index("manufacturers")] == "'" + evil
     cells = [cell for line in csv.reader(io.StringIO(text)) for cell in line]
     assert not [c for c in cells if c.startswith(("=", "+", "-", "@"))]
 
     with engine.connect() as conn:
-        listing = render.components(components(conn), "csv")
+        listing = _text(components_document(components(conn)), "csv")
     [header, first] = list(csv.reader(io.StringIO(listing)))
     assert first[header.index("manufacturer")] == "'" + evil
     # Numbers stay numbers.

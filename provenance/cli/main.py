@@ -12,15 +12,11 @@ import click
 
 from provenance import __version__, migrate
 from provenance.cli import sql as cli_sql
-from provenance.cli.common import (
-    db_option,
-    format_option,
-    library_errors,
-    open_engine,
-    summary_format_option,
-)
+from provenance.cli.common import db_option, format_option, library_errors, open_engine
 from provenance.cli.manufacturers import manufacturers_group
 from provenance.cli.progress import RowProgress
+from provenance.cli.reference import reference_group
+from provenance.cli.reports import report_group
 from provenance.db import masked
 from provenance.ingest.loader import LoadOptions, load_files
 from provenance.ingest.mapping import ColumnMapping, load_mapping
@@ -28,9 +24,6 @@ from provenance.ingest.readers import INPUT_FORMATS
 from provenance.ingest.seed import seed as seed_database
 from provenance.publish import render
 from provenance.reference import install
-from provenance.reports.components import components
-from provenance.reports.core import Basis, RollUp
-from provenance.reports.foreign_parts import foreign_parts
 from provenance.values.countries import default_resolver
 
 
@@ -108,7 +101,7 @@ def db_current(db_url: str | None) -> None:
 
 @cli.command()
 @db_option
-@summary_format_option
+@format_option(render.SUMMARY_FORMATS)
 @library_errors
 def seed(db_url: str | None, fmt: str) -> None:
     """Load the reference data and published findings shipped with provenance.
@@ -173,7 +166,7 @@ def seed(db_url: str | None, fmt: str) -> None:
 @click.option("--strict", is_flag=True, help="Columns that nothing uses are errors, not warnings.")
 @click.option("--dry-run", is_flag=True, help="Check and count everything, write nothing.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-@summary_format_option
+@format_option(render.SUMMARY_FORMATS)
 @library_errors
 def load(
     files: tuple[Path, ...],
@@ -247,84 +240,6 @@ def _delimiter(text: str | None) -> str | None:
 cli.add_command(manufacturers_group)
 
 
-@cli.group()
-def report() -> None:
-    """Reports over the findings.
-
-    \b
-    Examples:
-      provenance report foreign-parts --weapon KN-23
-      provenance report components --weapon KN-23 --format csv
-    """
-
-
-_BASIS = click.option(
-    "--basis",
-    type=click.Choice([b.value for b in Basis]),
-    default=Basis.MANUFACTURER.value,
-    show_default=True,
-    help="Origin country of a part: the manufacturer's headquarters, or where it was made.",
-)
-
-
-_ROLL_UP = click.option(
-    "--roll-up",
-    "roll_up",
-    type=click.Choice([r.value for r in RollUp]),
-    default=RollUp.NONE.value,
-    show_default=True,
-    help="Count parts under their manufacturer (none) or its top parent company (parent).",
-)
-
-
-@report.command("foreign-parts")
-@db_option
-@click.option("--weapon", metavar="NAME", help="Only this weapon system (designation or alias).")
-@_BASIS
-@_ROLL_UP
-@format_option
-@library_errors
-def report_foreign_parts(
-    db_url: str | None, weapon: str | None, basis: str, roll_up: str, fmt: str
-) -> None:
-    """Foreign-origin parts per weapon system, by origin country.
-
-    A part is foreign when its origin country differs from the weapon system's producer country.
-
-    \b
-    Examples:
-      provenance report foreign-parts --weapon KN-23
-      provenance report foreign-parts --basis made-in --format markdown
-      provenance report foreign-parts --roll-up parent
-    """
-    engine = open_engine(db_url)
-    migrate.ensure_current(engine)
-    with engine.connect() as conn:
-        result = foreign_parts(conn, weapon, Basis(basis), RollUp(roll_up))
-    click.echo(render.foreign_parts(result, fmt), nl=False)
-
-
-@report.command("components")
-@db_option
-@click.option("--weapon", metavar="NAME", help="Only this weapon system (designation or alias).")
-@_ROLL_UP
-@format_option
-@library_errors
-def report_components(db_url: str | None, weapon: str | None, roll_up: str, fmt: str) -> None:
-    """List components with manufacturer, countries, manufacture date, authenticity and sources.
-
-    \b
-    Examples:
-      provenance report components --weapon KN-23 --format csv > kn23.csv
-      provenance report components --roll-up parent
-    """
-    engine = open_engine(db_url)
-    migrate.ensure_current(engine)
-    with engine.connect() as conn:
-        rows = components(conn, weapon, RollUp(roll_up))
-    click.echo(render.components(rows, fmt), nl=False)
-
-
 @cli.command()
 @click.argument("names", nargs=-1, required=True)
 @library_errors
@@ -351,13 +266,5 @@ cli.add_command(cli_sql.datasette_metadata)
 db.add_command(cli_sql.grant_readonly)
 
 
-# --- issue 5: the researcher's reports and reference data (provenance/cli/reports.py) ---
-from provenance.cli import reports as cli_reports  # noqa: E402
-
-report.add_command(cli_reports.report_countries)
-report.add_command(cli_reports.report_manufacturers)
-report.add_command(cli_reports.report_chpl)
-report.add_command(cli_reports.report_timeline)
-report.add_command(cli_reports.report_sources)
-report.add_command(cli_reports.report_dossier)
-cli.add_command(cli_reports.reference_group)
+cli.add_command(report_group)
+cli.add_command(reference_group)

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, select
 from provenance import __version__
 from provenance.errors import DossierError
 from provenance.models import Country, WeaponSystem, WeaponSystemAlias
-from provenance.publish import charts, documents
+from provenance.publish import charts, documents, report_documents
 from provenance.reports.chpl import ChplReport, chpl_report
 from provenance.reports.core import Filters, resolve_weapon
 from provenance.reports.countries import CountriesReport, countries
@@ -120,19 +120,19 @@ def build(
         ]
     ] = []
     by_country = countries(conn, filters)
-    reports.append(("countries", by_country, documents.countries_document(by_country)))
+    reports.append(("countries", by_country, report_documents.countries_document(by_country)))
     grouped = countries(conn, filters, group=group)
-    reports.append(("groups", grouped, documents.countries_document(grouped)))
+    reports.append(("groups", grouped, report_documents.countries_document(grouped)))
     makers = manufacturers(conn, filters, top=top)
-    reports.append(("manufacturers", makers, documents.manufacturers_document(makers)))
+    reports.append(("manufacturers", makers, report_documents.manufacturers_document(makers)))
     listed = chpl_report(conn, filters, version=chpl_version)
-    reports.append(("chpl", listed, documents.chpl_document(listed)))
+    reports.append(("chpl", listed, report_documents.chpl_document(listed)))
     times = timeline(conn, filters, period=period)
-    reports.append(("timeline", times, documents.timeline_document(times)))
+    reports.append(("timeline", times, report_documents.timeline_document(times)))
     # The sources section lists all reference data; each chart's caption only its report's.
     references = [*grouped.references, *listed.references, *times.references]
     everything = dataclasses.replace(src, references=list(dict.fromkeys(references)))
-    reports.append(("sources", everything, documents.sources_document(everything)))
+    reports.append(("sources", everything, report_documents.sources_document(everything)))
 
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
