@@ -1,4 +1,4 @@
-"""``provenance manufacturers``: list, show, alias and merge (registered in cli.py)."""
+"""``provenance manufacturers``: list, show, alias and merge (registered in cli/main.py)."""
 
 from __future__ import annotations
 
