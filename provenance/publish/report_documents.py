@@ -14,9 +14,9 @@ from provenance.publish.documents import DocTable, Document, Layout, Share, sour
 from provenance.reference import chpl
 from provenance.reports.chpl import NOT_LISTED, ChplReport
 from provenance.reports.components import ComponentRow
-from provenance.reports.core import Basis, ReferenceRow, RollUp
+from provenance.reports.core import Basis, ReferenceRow, RollUp, fraction
 from provenance.reports.countries import CountriesReport
-from provenance.reports.foreign_parts import ForeignPartsReport
+from provenance.reports.foreign_parts import ForeignPartsReport, WeaponForeignParts
 from provenance.reports.manufacturers import ManufacturersReport, ManufacturerTable
 from provenance.reports.sources import SourcesReport
 from provenance.reports.timeline import LAG_METHOD, TimelineReport
@@ -241,6 +241,7 @@ def chpl_document(report: ChplReport, sources: SourcesReport | None = None) -> D
 
 
 def timeline_document(report: TimelineReport, sources: SourcesReport | None = None) -> Document:
+    # Long only because its three tables' columns are spelled out one per line.
     weapons = report.weapons
     single = len(weapons) == 1
     header = [report.period.value] + (["parts"] if single else [*weapons, "all"])
@@ -255,7 +256,7 @@ def timeline_document(report: TimelineReport, sources: SourcesReport | None = No
             c.designation,
             c.parts,
             c.after,
-            Share(c.after / c.parts if c.parts else 0.0),
+            Share(fraction(c.after, c.parts)),
             c.before,
             c.undetermined,
             c.no_date,
@@ -402,46 +403,36 @@ def _foreign_parts_json(report: ForeignPartsReport) -> dict[str, Any]:
     }
 
 
-def foreign_parts_document(report: ForeignPartsReport) -> Document:
-    """The foreign-origin report: one table of origins per weapon system, led by its figures.
-
-    In CSV (and xlsx) one flat table, a row per weapon system and origin country, and in xlsx
-    a second table of the figures per weapon system.
-    """
-    header = [f"Basis: {report.basis.description}."]
-    if report.roll_up is not RollUp.NONE:
-        header.append(f"Roll-up: {report.roll_up.description}.")
-    if report.weapon:
-        header.append(f"Filter: weapon system {report.weapon}.")
-    if not report.weapons:
-        header.append("No components recorded for the weapon systems asked for.")
-    tables = [
-        DocTable(
-            f"{w.designation} (producer: {w.producer})",
-            ORIGIN_HEADER,
+def _origin_table(w: WeaponForeignParts) -> DocTable:
+    """One weapon system's origins, led by its figures in a sentence."""
+    return DocTable(
+        f"{w.designation} (producer: {w.producer})",
+        ORIGIN_HEADER,
+        [
             [
-                [
-                    o.country,
-                    o.parts,
-                    Share(o.share),
-                    {True: "yes", False: "no", None: "?"}[o.foreign],
-                    ", ".join(o.manufacturers),
-                ]
-                for o in w.origins
-            ],
-            lead=[
-                f"{w.parts} parts, {w.foreign_parts} foreign ({_pct(w.foreign_share)}), "
-                f"{w.domestic_parts} domestic, {w.unknown_origin_parts} of unknown origin; "
-                f"reported by {w.sources} source{'s' if w.sources != 1 else ''}."
-            ],
-            widths=[None] * 4 + [60],
-        )
-        for w in report.weapons
-    ]
+                o.country,
+                o.parts,
+                Share(o.share),
+                {True: "yes", False: "no", None: "?"}[o.foreign],
+                ", ".join(o.manufacturers),
+            ]
+            for o in w.origins
+        ],
+        lead=[
+            f"{w.parts} parts, {w.foreign_parts} foreign ({_pct(w.foreign_share)}), "
+            f"{w.domestic_parts} domestic, {w.unknown_origin_parts} of unknown origin; "
+            f"reported by {w.sources} source{'s' if w.sources != 1 else ''}."
+        ],
+        widths=[None] * 4 + [60],
+    )
+
+
+def _flat_origins(report: ForeignPartsReport) -> DocTable:
+    """A row per weapon system and origin: the report's CSV."""
     basis = report.basis.value
     if report.roll_up is not RollUp.NONE:
         basis += f", roll-up: {report.roll_up.value}"
-    flat = [
+    rows = [
         [
             basis,
             w.designation,
@@ -457,7 +448,22 @@ def foreign_parts_document(report: ForeignPartsReport) -> Document:
         for w in report.weapons
         for o in w.origins
     ]
-    figures = [
+    return DocTable("Parts by origin", FOREIGN_PARTS_COLUMNS, rows)
+
+
+def _weapon_figures(report: ForeignPartsReport) -> DocTable:
+    """A row per weapon system: its parts, foreign, domestic and unknown, and sources."""
+    header = [
+        "weapon system",
+        "producer",
+        "parts",
+        "foreign",
+        "foreign share",
+        "domestic",
+        "unknown origin",
+        "sources",
+    ]
+    rows = [
         [
             w.designation,
             w.producer,
@@ -470,29 +476,29 @@ def foreign_parts_document(report: ForeignPartsReport) -> Document:
         ]
         for w in report.weapons
     ]
+    return DocTable("Weapon systems", header, rows)
+
+
+def foreign_parts_document(report: ForeignPartsReport) -> Document:
+    """The foreign-origin report: one table of origins per weapon system, led by its figures.
+
+    In CSV one flat table, a row per weapon system and origin country; in xlsx that table and
+    the figures per weapon system.
+    """
+    header = [f"Basis: {report.basis.description}."]
+    if report.roll_up is not RollUp.NONE:
+        header.append(f"Roll-up: {report.roll_up.description}.")
+    if report.weapon:
+        header.append(f"Filter: weapon system {report.weapon}.")
+    if not report.weapons:
+        header.append("No components recorded for the weapon systems asked for.")
     return Document(
         "foreign-parts",
         "Foreign-origin parts per weapon system",
         header,
-        tables,
+        [_origin_table(w) for w in report.weapons],
         layout=Layout.PLAIN,
-        data_tables=[
-            DocTable("Parts by origin", FOREIGN_PARTS_COLUMNS, flat),
-            DocTable(
-                "Weapon systems",
-                [
-                    "weapon system",
-                    "producer",
-                    "parts",
-                    "foreign",
-                    "foreign share",
-                    "domestic",
-                    "unknown origin",
-                    "sources",
-                ],
-                figures,
-            ),
-        ],
+        data_tables=[_flat_origins(report), _weapon_figures(report)],
         data=_foreign_parts_json(report),
     )
 

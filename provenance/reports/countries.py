@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, case, func
@@ -124,32 +125,46 @@ def countries(
         domestic_parts=sum(w.domestic_parts for w in weapons),
         unknown_origin_parts=sum(w.unknown_origin_parts for w in weapons),
     )
-    references: list[ReferenceRow] = []
-    info: groups.GroupInfo | None = None
     if group is None:
         rows = [
             OriginRow(code, ctx.country_name(code), by_weapon, sum(by_weapon.values()))
             for code, by_weapon in cells.items()
         ]
-    else:
-        info = groups.get_group(conn, group)
-        group_on = group_on or dt.date.today()
-        members = groups.members_on(conn, info.code, group_on)
-        buckets: dict[str | None, OriginRow] = {
-            "in": OriginRow("in", f"{info.name} (members on {group_on})", {}, 0),
-            "out": OriginRow("out", f"Outside {info.code}", {}, 0),
-            None: OriginRow(None, UNKNOWN_ORIGIN, {}, 0),
-        }
-        for code, by_weapon in sorted(cells.items(), key=lambda kv: ctx.country_name(kv[0])):
-            bucket = buckets[None if code is None else "in" if code in members else "out"]
-            for designation, n in by_weapon.items():
-                bucket.parts_by_weapon[designation] = bucket.parts_by_weapon.get(designation, 0) + n
-                bucket.total += n
-            if code is not None:
-                bucket.countries.append(ctx.country_name(code))
-        # Members, others, unknown origin: in that order (unknown only when there is some).
-        rows = [b for b in buckets.values() if b.total or b.key is not None]
-        references.append(ReferenceRow("country group", f"{info.name} ({info.code})", info.basis))
-    if group is None:
         rows.sort(key=lambda r: (r.key is None, -r.total, r.label))
-    return CountriesReport(ctx.scope, weapons, total, rows, info, group_on, references)
+        return CountriesReport(ctx.scope, weapons, total, rows, group_on=group_on)
+    info = groups.get_group(conn, group)
+    group_on = group_on or dt.date.today()
+    members = groups.members_on(conn, info.code, group_on)
+    return CountriesReport(
+        ctx.scope,
+        weapons,
+        total,
+        _grouped(cells, info, group_on, members, ctx),
+        info,
+        group_on,
+        [ReferenceRow("country group", f"{info.name} ({info.code})", info.basis)],
+    )
+
+
+def _grouped(
+    cells: dict[str | None, dict[str, int]],
+    info: groups.GroupInfo,
+    group_on: dt.date,
+    members: Collection[str],
+    ctx: FilteredParts,
+) -> list[OriginRow]:
+    """The origin countries' parts put in three rows: members of the group, other countries,
+    unknown origin (that one only when there is some)."""
+    buckets: dict[str | None, OriginRow] = {
+        "in": OriginRow("in", f"{info.name} (members on {group_on})", {}, 0),
+        "out": OriginRow("out", f"Outside {info.code}", {}, 0),
+        None: OriginRow(None, UNKNOWN_ORIGIN, {}, 0),
+    }
+    for code, by_weapon in sorted(cells.items(), key=lambda kv: ctx.country_name(kv[0])):
+        bucket = buckets[None if code is None else "in" if code in members else "out"]
+        for designation, n in by_weapon.items():
+            bucket.parts_by_weapon[designation] = bucket.parts_by_weapon.get(designation, 0) + n
+            bucket.total += n
+        if code is not None:
+            bucket.countries.append(ctx.country_name(code))
+    return [b for b in buckets.values() if b.total or b.key is not None]
