@@ -110,7 +110,7 @@ class ManufacturerError(ProvenanceError):
     """A change to manufacturers that cannot be made (an alias taken, a merge into itself)."""
 
 
-# provenance.reports.parts ------------------------------------------------------------------------
+# provenance.reports ------------------------------------------------------------------------------
 
 
 class UnknownWeaponError(ProvenanceError):
@@ -118,9 +118,6 @@ class UnknownWeaponError(ProvenanceError):
         self.value = value
         hint = f"; known weapon systems: {', '.join(known)}" if known else ""
         super().__init__(f"unknown weapon system {value!r}{hint}")
-
-
-# provenance.reports.analysis ---------------------------------------------------------------------
 
 
 class FilterError(ProvenanceError):

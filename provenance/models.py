@@ -258,7 +258,8 @@ class Component(Base):
         ),
         Index(None, "made_in_code"),
         # Covers the foreign-origin report: a weapon system's components, by specimen, with
-        # their manufacturers and quantities, without reading the table (provenance.reports.parts).
+        # their manufacturers and quantities, without reading the table
+        # (provenance.reports.foreign_parts).
         Index(None, "specimen_id", "manufacturer_id", "quantity"),
     )
 

@@ -11,9 +11,12 @@ import pytest
 from sqlalchemy import Engine
 
 from provenance.errors import ChplError, FilterError, UnknownGroupError, UnknownWeaponError
-from provenance.reports import analysis
-from provenance.reports.analysis import DateField, Filters, Period
-from provenance.reports.parts import Basis
+from provenance.reports.chpl import HS_TOO_SHORT, NO_HS, NOT_LISTED, chpl_report
+from provenance.reports.core import Basis, DateField, Filters, RollUp
+from provenance.reports.countries import CountriesReport, countries
+from provenance.reports.manufacturers import manufacturers
+from provenance.reports.sources import sources
+from provenance.reports.timeline import Period, timeline
 from tests.analysis_data import (
     ALL_COMPONENTS,
     ALL_PARTS,
@@ -30,7 +33,7 @@ def sample(engine: Engine, tmp_path: Path) -> Engine:
     return engine
 
 
-def _cells(report: analysis.CountriesReport) -> dict[str, dict[str, int]]:
+def _cells(report: CountriesReport) -> dict[str, dict[str, int]]:
     return {r.label: r.parts_by_weapon for r in report.rows}
 
 
@@ -39,7 +42,7 @@ def _cells(report: analysis.CountriesReport) -> dict[str, dict[str, int]]:
 
 def test_countries_matrix_by_manufacturer(sample: Engine) -> None:
     with sample.connect() as conn:
-        report = analysis.countries(conn)
+        report = countries(conn)
     assert _cells(report) == {
         "United States": {"KN-23": 9, "Shahed-136": 4},
         "Japan": {"KN-23": 2},
@@ -80,7 +83,7 @@ def test_countries_matrix_by_manufacturer(sample: Engine) -> None:
 
 def test_countries_made_in_basis_counts_unmarked_parts_as_unknown(sample: Engine) -> None:
     with sample.connect() as conn:
-        report = analysis.countries(conn, Filters(weapon="kn-23", basis=Basis.MADE_IN))
+        report = countries(conn, Filters(weapon="kn-23", basis=Basis.MADE_IN))
     assert _cells(report) == {
         "(unknown origin)": {"KN-23": 6},
         "China": {"KN-23": 4},
@@ -101,9 +104,9 @@ def test_countries_made_in_basis_counts_unmarked_parts_as_unknown(sample: Engine
 
 def test_countries_by_group_on_a_date(sample: Engine) -> None:
     with sample.connect() as conn:
-        coalition = analysis.countries(conn, group="coalition", group_on=dt.date(2025, 1, 1))
-        eu_2019 = analysis.countries(conn, group="EU", group_on=dt.date(2019, 6, 1))
-        eu_2021 = analysis.countries(conn, group="eu", group_on=dt.date(2021, 1, 1))
+        coalition = countries(conn, group="coalition", group_on=dt.date(2025, 1, 1))
+        eu_2019 = countries(conn, group="EU", group_on=dt.date(2019, 6, 1))
+        eu_2021 = countries(conn, group="eu", group_on=dt.date(2021, 1, 1))
     assert [(r.key, r.total) for r in coalition.rows] == [("in", 17), ("out", 3), (None, 1)]
     assert coalition.rows[0].countries == [
         "Japan",
@@ -122,9 +125,9 @@ def test_countries_by_group_on_a_date(sample: Engine) -> None:
 def test_unknown_group_and_weapon(sample: Engine) -> None:
     with sample.connect() as conn:
         with pytest.raises(UnknownGroupError, match="known groups: coalition, eu, g7"):
-            analysis.countries(conn, group="nato")
+            countries(conn, group="nato")
         with pytest.raises(UnknownWeaponError):
-            analysis.countries(conn, Filters(weapon="Tomahawk"))
+            countries(conn, Filters(weapon="Tomahawk"))
 
 
 # date filters ----------------------------------------------------------------------------------
@@ -134,7 +137,7 @@ def test_manufacture_date_filter_counts_what_it_leaves_out(sample: Engine) -> No
     filters = Filters.parse(since="2022", until="2022")
     assert (filters.since, filters.until) == (dt.date(2022, 1, 1), dt.date(2022, 12, 31))
     with sample.connect() as conn:
-        report = analysis.countries(conn, filters)
+        report = countries(conn, filters)
     scope = report.scope
     assert (scope.parts, scope.parts_without_date, scope.parts_outside_range) == (5, 5, 11)
     assert scope.parts + scope.parts_without_date + scope.parts_outside_range == ALL_PARTS
@@ -152,7 +155,7 @@ def test_manufacture_date_filter_counts_what_it_leaves_out(sample: Engine) -> No
 def test_recovery_date_filter(sample: Engine) -> None:
     filters = Filters.parse(since="2024-01", date_field="recovered")
     with sample.connect() as conn:
-        scope = analysis.countries(conn, filters).scope
+        scope = countries(conn, filters).scope
     # KN23-A (recovered 2024-01-02) counts; KN23-B has no recovery date; the Shahed is older.
     assert (scope.parts, scope.parts_without_date, scope.parts_outside_range) == (14, 1, 6)
     assert scope.date_field is DateField.RECOVERED
@@ -170,7 +173,7 @@ def test_bad_filters() -> None:
 
 def test_manufacturers_top_and_others(sample: Engine) -> None:
     with sample.connect() as conn:
-        report = analysis.manufacturers(conn, top=3)
+        report = manufacturers(conn, top=3)
     overall = report.overall
     assert [(r.rank, r.name, r.parts, r.components) for r in overall.rows] == [
         (1, "Texas Instruments", 5, 2),
@@ -200,8 +203,8 @@ def test_manufacturers_top_and_others(sample: Engine) -> None:
 
 def test_manufacturers_parent_roll_up(sample: Engine) -> None:
     with sample.connect() as conn:
-        plain = analysis.manufacturers(conn, Filters(weapon="KN-23"), top=20)
-        rolled = analysis.manufacturers(conn, top=3, roll_up=True)
+        plain = manufacturers(conn, Filters(weapon="KN-23"), top=20)
+        rolled = manufacturers(conn, top=3, roll_up=RollUp.PARENT)
     maxim = next(r for r in plain.overall.rows if r.name == "Maxim Integrated")
     assert maxim.parent == "Analog Devices"
     assert [(r.name, r.parts, r.components) for r in rolled.overall.rows] == [
@@ -217,7 +220,7 @@ def test_manufacturers_parent_roll_up(sample: Engine) -> None:
 
 def test_manufacturers_made_in_shows_where_parts_were_made(sample: Engine) -> None:
     with sample.connect() as conn:
-        report = analysis.manufacturers(conn, Filters(basis=Basis.MADE_IN), top=2)
+        report = manufacturers(conn, Filters(basis=Basis.MADE_IN), top=2)
     ti = report.overall.rows[0]
     assert ti.name == "Texas Instruments"
     assert ti.made_in == [("(unknown origin)", 4), ("China", 1)]
@@ -228,7 +231,7 @@ def test_manufacturers_made_in_shows_where_parts_were_made(sample: Engine) -> No
 
 def test_chpl_tiers_and_foreign_share(sample: Engine) -> None:
     with sample.connect() as conn:
-        report = analysis.chpl_report(conn)
+        report = chpl_report(conn)
     assert report.version.version == "2024-02-23"
     assert report.categories == [
         "1",
@@ -237,9 +240,9 @@ def test_chpl_tiers_and_foreign_share(sample: Engine) -> None:
         "3.B",
         "4.A",
         "4.B",
-        analysis.NOT_LISTED,
-        analysis.HS_TOO_SHORT,
-        analysis.NO_HS,
+        NOT_LISTED,
+        HS_TOO_SHORT,
+        NO_HS,
     ]
     kn23, shahed = report.weapons
     assert kn23.by_category == {
@@ -247,16 +250,16 @@ def test_chpl_tiers_and_foreign_share(sample: Engine) -> None:
         "2": 1,
         "3.A": 1,
         "3.B": 3,
-        analysis.NOT_LISTED: 3,
-        analysis.HS_TOO_SHORT: 1,
-        analysis.NO_HS: 2,
+        NOT_LISTED: 3,
+        HS_TOO_SHORT: 1,
+        NO_HS: 2,
     }
     assert sum(kn23.by_category.values()) == kn23.parts == KN23_PARTS
     assert (kn23.foreign_parts, kn23.foreign_listed, kn23.foreign_coded) == (13, 9, 12)
     assert kn23.foreign_listed_share == pytest.approx(9 / 13)
     assert kn23.foreign_listed_share_of_coded == pytest.approx(9 / 12)
     assert kn23.listed_parts == 9
-    assert shahed.by_category == {"2": 4, analysis.NO_HS: 2}
+    assert shahed.by_category == {"2": 4, NO_HS: 2}
     assert (shahed.foreign_parts, shahed.foreign_listed) == (4, 4)
     total = report.total
     assert sum(total.by_category.values()) == total.parts == ALL_PARTS
@@ -277,14 +280,14 @@ def test_chpl_tiers_and_foreign_share(sample: Engine) -> None:
 
 def test_chpl_made_in_basis(sample: Engine) -> None:
     with sample.connect() as conn:
-        kn23 = analysis.chpl_report(conn, Filters(weapon="KN-23", basis=Basis.MADE_IN)).weapons[0]
+        kn23 = chpl_report(conn, Filters(weapon="KN-23", basis=Basis.MADE_IN)).weapons[0]
     # Foreign by country of manufacture: PH 2 (tier 1), CN 1 (tier 1) + 3 (not listed), JP 2 (3.B).
     assert (kn23.foreign_parts, kn23.foreign_listed, kn23.foreign_coded) == (8, 5, 8)
 
 
 def test_chpl_version_choice(sample: Engine) -> None:
     with sample.connect() as conn, pytest.raises(ChplError, match="holds: 2024-02-23"):
-        analysis.chpl_report(conn, version="2023-05")
+        chpl_report(conn, version="2023-05")
 
 
 # timeline --------------------------------------------------------------------------------------
@@ -292,7 +295,7 @@ def test_chpl_version_choice(sample: Engine) -> None:
 
 def test_timeline_by_year(sample: Engine) -> None:
     with sample.connect() as conn:
-        report = analysis.timeline(conn)
+        report = timeline(conn)
     assert [(b.label, b.parts_by_weapon) for b in report.buckets] == [
         ("2020", {"Shahed-136": 4}),
         ("2021", {"KN-23": 1}),
@@ -306,7 +309,7 @@ def test_timeline_by_year(sample: Engine) -> None:
 
 def test_timeline_by_month_keeps_year_only_dates_apart(sample: Engine) -> None:
     with sample.connect() as conn:
-        report = analysis.timeline(conn, Filters(weapon="KN-23"), period=Period.MONTH)
+        report = timeline(conn, Filters(weapon="KN-23"), period=Period.MONTH)
     assert [(b.label, b.total) for b in report.buckets] == [
         ("2021-05", 1),
         ("2022 (month unknown)", 2),
@@ -323,7 +326,7 @@ def test_timeline_by_month_keeps_year_only_dates_apart(sample: Engine) -> None:
 
 def test_timeline_made_after_controls(sample: Engine) -> None:
     with sample.connect() as conn:
-        report = analysis.timeline(conn)
+        report = timeline(conn)
     kn23, shahed, total = report.controls
     # After: XP Power 2023-02, u-blox 2022-03, Vishay 3 (2023-06-12), Maxim 2023-01, gyroscope
     # 2023-03. Before: the op amp of 2021-05-17. Undetermined: the microcontrollers (2022: the
@@ -347,7 +350,7 @@ def test_timeline_made_after_controls(sample: Engine) -> None:
 
 def test_timeline_lag_from_manufacture_to_recovery(sample: Engine) -> None:
     with sample.connect() as conn:
-        report = analysis.timeline(conn)
+        report = timeline(conn)
     kn23, shahed, total = report.lag
     # Days to 2024-01-02 from: 2023-06-12 (204, three parts), 2023-02-01 (335), 2023-01-01 (366),
     # 2022-03-01 (672), 2022-02-01 (700, two parts), 2021-05-17 (960):
@@ -367,7 +370,7 @@ def test_timeline_lag_from_manufacture_to_recovery(sample: Engine) -> None:
 
 def test_timeline_needs_a_known_controls_group(sample: Engine) -> None:
     with sample.connect() as conn, pytest.raises(UnknownGroupError):
-        analysis.timeline(conn, controls_group="wassenaar")
+        timeline(conn, controls_group="wassenaar")
 
 
 # sources ---------------------------------------------------------------------------------------
@@ -375,8 +378,8 @@ def test_timeline_needs_a_known_controls_group(sample: Engine) -> None:
 
 def test_sources_behind_the_numbers(sample: Engine) -> None:
     with sample.connect() as conn:
-        everything = analysis.sources(conn)
-        narrow = analysis.sources(conn, Filters.parse(weapon="KN-23", since="2022", until="2022"))
+        everything = sources(conn)
+        narrow = sources(conn, Filters.parse(weapon="KN-23", since="2022", until="2022"))
     assert [(s.publisher, s.components, s.parts) for s in everything.sources] == [
         ("Conflict Armament Research", 7, 11),
         ("Defence Intelligence of Ukraine", 5, 6),
@@ -393,11 +396,11 @@ def test_sources_behind_the_numbers(sample: Engine) -> None:
 def test_reports_on_an_empty_database(engine: Engine) -> None:
     ensure_reference_lists(engine)
     with engine.connect() as conn:
-        countries = analysis.countries(conn)
-        listed = analysis.chpl_report(conn)
-        times = analysis.timeline(conn)
-        makers = analysis.manufacturers(conn)
-    assert countries.rows == [] and countries.total.parts == 0
+        by_country = countries(conn)
+        listed = chpl_report(conn)
+        times = timeline(conn)
+        makers = manufacturers(conn)
+    assert by_country.rows == [] and by_country.total.parts == 0
     assert listed.weapons == [] and listed.total.parts == 0
     assert times.buckets == [] and times.controls[-1].parts == 0
     assert makers.overall.rows == []

@@ -11,21 +11,25 @@ from sqlalchemy import Connection, Engine
 
 from provenance.errors import ChartError
 from provenance.publish import charts
-from provenance.reports import analysis
-from provenance.reports.analysis import Filters, Period
+from provenance.reports.chpl import chpl_report
+from provenance.reports.core import Filters
+from provenance.reports.countries import countries
+from provenance.reports.manufacturers import manufacturers
+from provenance.reports.sources import sources
+from provenance.reports.timeline import Period, timeline
 from tests.analysis_data import ensure_reference_lists, load_sample
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 MIN_BYTES, MAX_BYTES = 5_000, 2_000_000
 
 REPORTS: dict[str, Callable[[Connection, Filters], charts.Report]] = {
-    "countries": lambda c, f: analysis.countries(c, f),
-    "groups": lambda c, f: analysis.countries(c, f, group="coalition"),
-    "manufacturers": lambda c, f: analysis.manufacturers(c, f, top=5),
-    "chpl": lambda c, f: analysis.chpl_report(c, f),
-    "timeline": lambda c, f: analysis.timeline(c, f),
-    "timeline-month": lambda c, f: analysis.timeline(c, f, period=Period.MONTH),
-    "sources": lambda c, f: analysis.sources(c, f),
+    "countries": lambda c, f: countries(c, f),
+    "groups": lambda c, f: countries(c, f, group="coalition"),
+    "manufacturers": lambda c, f: manufacturers(c, f, top=5),
+    "chpl": lambda c, f: chpl_report(c, f),
+    "timeline": lambda c, f: timeline(c, f),
+    "timeline-month": lambda c, f: timeline(c, f, period=Period.MONTH),
+    "sources": lambda c, f: sources(c, f),
 }
 
 
@@ -46,11 +50,11 @@ def test_every_report_draws_png_and_svg(engine: Engine, tmp_path: Path, name: st
     with engine.connect() as conn:
         filters = Filters()
         report = REPORTS[name](conn, filters)
-        sources = analysis.sources(conn, filters, report.references)
+        src = sources(conn, filters, report.references)
     for suffix in (".png", ".svg"):
-        path = charts.draw(report, tmp_path / f"{name}{suffix}", sources)
+        path = charts.draw(report, tmp_path / f"{name}{suffix}", src)
         _check(path)
-    text = charts.caption(sources, report.references)
+    text = charts.caption(src, report.references)
     assert "Conflict Armament Research: Kharkiv missile (2024-02)" in text
     assert "Test NGO: Shahed parts" in text
 
@@ -58,7 +62,7 @@ def test_every_report_draws_png_and_svg(engine: Engine, tmp_path: Path, name: st
 def test_svg_is_reproducible(engine: Engine, tmp_path: Path) -> None:
     load_sample(engine, tmp_path)
     with engine.connect() as conn:
-        report = analysis.timeline(conn, Filters(weapon="KN-23"))
+        report = timeline(conn, Filters(weapon="KN-23"))
     first = charts.chart_bytes(report, "svg")
     assert first == charts.chart_bytes(report, "svg")
 

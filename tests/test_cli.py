@@ -346,7 +346,7 @@ def test_bad_basis_is_a_usage_error(tmp_path: Path) -> None:
     )
     assert "Invalid value for '--basis'" in result.output
     assert "'manufacturer'" in result.output and "'made-in'" in result.output
-    _invoke(["report", "foreign-parts", "--format", "xlsx"], code=2)
+    _invoke(["report", "foreign-parts", "--format", "html"], code=2)
     _invoke(["report", "no-such-report"], code=2)
 
 

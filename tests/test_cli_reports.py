@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from provenance.cli.main import cli
 from provenance.db import ENV_VAR
-from tests.analysis_data import ALL_PARTS, KN23_PARTS, load_sample
+from tests.analysis_data import ALL_COMPONENTS, ALL_PARTS, KN23_PARTS, load_sample
 
 REPORTS = ("countries", "manufacturers", "chpl", "timeline", "sources")
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -179,3 +179,73 @@ def test_report_without_a_database(tmp_path: Path) -> None:
         args = ["report", name, "--db", db, "--weapon", "KN-23"]
         result = _invoke([*args, "--out", str(tmp_path)] if name == "dossier" else args, code=1)
         assert result.output.startswith("Error: ")
+
+
+# The foreign-origin report and the component listing as documents -----------------------------
+
+
+def _csv_rows(args: list[str]) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(_invoke([*args, "--format", "csv"]).output)))
+
+
+def _sheet_rows(path: Path, sheet: str) -> list[list[object]]:
+    return [[c.value for c in row] for row in load_workbook(path)[sheet].iter_rows()]
+
+
+def test_foreign_parts_as_xlsx_holds_the_csv_rows(db: str, tmp_path: Path) -> None:
+    args = ["report", "foreign-parts", "--db", db, "--basis", "made-in"]
+    path = tmp_path / "foreign-parts.xlsx"
+    _invoke([*args, "--format", "xlsx", "--output", str(path)])
+    assert load_workbook(path).sheetnames == ["Report", "Parts by origin", "Weapon systems"]
+    header, *rows = _csv_rows(args)
+    sheet_header, *sheet_rows = _sheet_rows(path, "Parts by origin")
+    assert sheet_header == header
+    share = header.index("share")
+    assert len(sheet_rows) == len(rows) > 0
+    for row, cells in zip(rows, sheet_rows, strict=True):
+        assert cells[share] == pytest.approx(float(row[share]))  # a number, not text
+        assert ["" if c is None else str(c) for i, c in enumerate(cells) if i != share] == [
+            v for i, v in enumerate(row) if i != share
+        ]
+    report = _sheet_rows(path, "Report")
+    assert report[0] == ["Foreign-origin parts per weapon system"]
+    assert report[1] == ["Basis: origin = the country of manufacture marked on the part."]
+    figures = _sheet_rows(path, "Weapon systems")
+    assert figures[0][:3] == ["weapon system", "producer", "parts"]
+    assert sum(int(r[2]) for r in figures[1:]) == ALL_PARTS
+
+
+def test_components_as_xlsx_holds_the_csv_rows(db: str, tmp_path: Path) -> None:
+    args = ["report", "components", "--db", db, "--roll-up", "parent"]
+    path = tmp_path / "components.xlsx"
+    _invoke([*args, "--format", "xlsx", "-o", str(path)])
+    assert load_workbook(path).sheetnames == ["Components"]
+    header, *rows = _csv_rows(args)
+    sheet_header, *sheet_rows = _sheet_rows(path, "Components")
+    assert sheet_header == header
+    assert len(sheet_rows) == len(rows) == ALL_COMPONENTS
+    assert [["" if c is None else str(c) for c in cells] for cells in sheet_rows] == rows
+    assert {type(cells[header.index("quantity")]) for cells in sheet_rows} == {int}
+
+
+def test_foreign_parts_output_file_and_chart(db: str, tmp_path: Path) -> None:
+    out, chart = tmp_path / "kn23.md", tmp_path / "kn23.svg"
+    args = ["report", "foreign-parts", "--db", db, "--weapon", "KN-23", "--format", "markdown"]
+    result = _invoke([*args, "--output", str(out), "--chart", str(chart)])
+    assert out.read_text(encoding="utf-8") == _invoke(args).output
+    assert f"wrote {out}" in result.output and f"wrote {chart}" in result.output
+    assert chart.read_bytes().lstrip().startswith(b"<?xml")
+
+
+def test_manufacturers_roll_up_flag_and_choice_agree(db: str) -> None:
+    base = ["report", "manufacturers", "--db", db, "--format", "json", "--top", "3"]
+    flag = _invoke([*base, "--roll-up"]).output
+    assert _invoke([*base, "--roll-up", "parent"]).output == flag
+    assert _invoke([*base, "--roll-up=parent"]).output == flag
+    assert _invoke(["report", "manufacturers", "--roll-up", "--db", db, "--format", "json",
+                    "--top", "3"]).output == flag  # fmt: skip
+    plain = _invoke(base).output
+    assert _invoke([*base, "--roll-up", "none"]).output == plain
+    assert plain != flag
+    assert json.loads(flag)["tables"][0]["columns"][3] == "includes"
+    assert json.loads(plain)["tables"][0]["columns"][3] == "parent"

@@ -13,9 +13,9 @@ import yaml
 from provenance.errors import ProvenanceError, UnknownCountryError
 from provenance.values import countries
 from provenance.values.countries import (
-    Country,
     CountryAliasError,
     CountryResolver,
+    IsoCountry,
     all_countries,
     default_resolver,
     display_name,
@@ -234,7 +234,7 @@ def test_display_names(code: str, expected: str) -> None:
 
 def test_country_record() -> None:
     kp = default_resolver().country("KP")
-    assert kp == Country(
+    assert kp == IsoCountry(
         alpha2="KP",
         alpha3="PRK",
         name="Korea, Democratic People's Republic of",

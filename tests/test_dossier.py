@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 
 from provenance.errors import DossierError
 from provenance.publish import dossier
-from provenance.reports import analysis
+from provenance.reports.core import Filters
 from tests.analysis_data import load_sample
 
 CHROMIUM = shutil.which("chromium") or (
@@ -36,7 +36,7 @@ EXTERNAL = re.compile(
 def built(engine: Engine, tmp_path: Path) -> dossier.Dossier:
     load_sample(engine, tmp_path)
     with engine.connect() as conn:
-        return dossier.build(conn, analysis.Filters(weapon="kn-23"), tmp_path / "out")
+        return dossier.build(conn, Filters(weapon="kn-23"), tmp_path / "out")
 
 
 def test_dossier_files(built: dossier.Dossier) -> None:
@@ -72,7 +72,7 @@ def test_dossier_files(built: dossier.Dossier) -> None:
 
 def test_dossier_needs_a_weapon(engine: Engine, tmp_path: Path) -> None:
     with engine.connect() as conn, pytest.raises(DossierError, match="--weapon"):
-        dossier.build(conn, analysis.Filters(), tmp_path)
+        dossier.build(conn, Filters(), tmp_path)
 
 
 def test_slug() -> None:
@@ -136,18 +136,15 @@ def test_dossier_opens_in_a_headless_browser(built: dossier.Dossier, tmp_path: P
 
 def test_html_escapes_text_and_links_only_source_addresses() -> None:
     from provenance.publish import documents as publish
-    from provenance.reports.analysis import Scope
-    from provenance.reports.parts import Basis
+    from provenance.reports.core import Basis, DateField, Scope
 
-    scope = Scope(
-        None, Basis.MANUFACTURER, analysis.DateField.MANUFACTURED, None, None, 0, 0, 0, 0, 0
-    )
+    scope = Scope(None, Basis.MANUFACTURER, DateField.MANUFACTURED, None, None, 0, 0, 0, 0, 0)
     doc = publish.Document(
         "sources",
         "A <b>title</b>",
         ["header & <script>alert(1)</script>"],
         [
-            publish.Table(
+            publish.DocTable(
                 "Sources",
                 ["publisher", "url"],
                 [["<img src=x onerror=alert(1)>", "https://example.org/report?a=1&b=2"]],

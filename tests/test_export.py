@@ -25,8 +25,9 @@ from provenance.db import ENV_VAR, make_engine
 from provenance.errors import DatabaseNotReadyError, ExportError
 from provenance.ingest.loader import load_files
 from provenance.models import Base
-from provenance.reports import parts as reports
-from provenance.reports.parts import Basis
+from provenance.reports import foreign_parts as reports
+from provenance.reports.components import components
+from provenance.reports.core import Basis
 from tests import bi_data
 from tests.helpers import dump
 
@@ -60,9 +61,7 @@ def _view_counts(engine: Engine) -> dict[str, int]:
 
 def _reports(engine: Engine) -> list[Any]:
     with engine.connect() as conn:
-        return [reports.foreign_parts(conn, None, basis) for basis in Basis] + [
-            reports.components(conn)
-        ]
+        return [reports.foreign_parts(conn, None, basis) for basis in Basis] + [components(conn)]
 
 
 def _normalised_dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:

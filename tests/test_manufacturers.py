@@ -26,7 +26,9 @@ from provenance.models import (
     Specimen,
 )
 from provenance.reference import manufacturers
-from provenance.reports import parts as reports
+from provenance.reports import foreign_parts as reports
+from provenance.reports.components import components
+from provenance.reports.core import RollUp
 from provenance.values.text import NearDuplicates, manufacturer_key
 from tests.helpers import count, dump, row, write_csv
 
@@ -434,8 +436,8 @@ def test_reports_roll_up_to_the_top_parent(engine: Engine, tmp_path: Path) -> No
     load_files(engine, [write_csv(tmp_path / "f.csv", rows)])
     with engine.connect() as conn:
         plain = reports.foreign_parts(conn, "KN-23")
-        rolled = reports.foreign_parts(conn, "KN-23", roll_up=reports.RollUp.PARENT)
-        listing = reports.components(conn, "KN-23", reports.RollUp.PARENT)
+        rolled = reports.foreign_parts(conn, "KN-23", roll_up=RollUp.PARENT)
+        listing = components(conn, "KN-23", RollUp.PARENT)
     origins = {o.country_code: (o.parts, o.manufacturers) for o in plain.weapons[0].origins}
     assert origins == {
         "DE": (2, ["Maxim Integrated"]),
@@ -448,7 +450,7 @@ def test_reports_roll_up_to_the_top_parent(engine: Engine, tmp_path: Path) -> No
         "US": (4, ["Analog Devices"]),  # Maxim and its subsidiary count under Analog Devices
         "CN": (1, ["Unknown Parent Group"]),  # the parent's headquarters is not known
     }
-    assert rolled.roll_up is reports.RollUp.PARENT
+    assert rolled.roll_up is RollUp.PARENT
     assert {
         (c.manufacturer, c.manufacturer_as_marked, c.manufacturer_country) for c in listing
     } == {

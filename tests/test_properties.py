@@ -32,7 +32,8 @@ from provenance.bi.export import export
 from provenance.db import make_engine
 from provenance.errors import InvalidDataError
 from provenance.ingest.loader import load_files
-from provenance.reports import parts as reports
+from provenance.reports import foreign_parts as reports
+from provenance.reports.core import Basis
 from tests.conftest import PG_ENV, empty_postgres
 from tests.helpers import dump, write_csv, write_json
 
@@ -191,7 +192,7 @@ def write(folder: Path, fmt: str, rows: list[dict[str, str]]) -> Path:
 Summary = dict[str, tuple[str, int, int, int, int, list[tuple[str | None, int]]]]
 
 
-def expected_report(generated: list[Generated], basis: reports.Basis) -> Summary:
+def expected_report(generated: list[Generated], basis: Basis) -> Summary:
     """weapon key -> (producer, parts, foreign, domestic, unknown, parts by origin)."""
     first: dict[tuple[str, ...], Generated] = {}
     for g in generated:
@@ -203,7 +204,7 @@ def expected_report(generated: list[Generated], basis: reports.Basis) -> Summary
     by_origin: dict[str, dict[str | None, int]] = {}
     producers: dict[str, str] = {}
     for g in first.values():
-        origin = hq.get(g.manufacturer) if basis is reports.Basis.MANUFACTURER else g.made_in
+        origin = hq.get(g.manufacturer) if basis is Basis.MANUFACTURER else g.made_in
         cells = by_origin.setdefault(g.weapon, {})
         cells[origin or None] = cells.get(origin or None, 0) + g.quantity
         producers[g.weapon] = g.producer
@@ -218,7 +219,7 @@ def expected_report(generated: list[Generated], basis: reports.Basis) -> Summary
     return out
 
 
-def stored_report(engine: Engine, basis: reports.Basis) -> Summary:
+def stored_report(engine: Engine, basis: Basis) -> Summary:
     with engine.connect() as conn:
         report = reports.foreign_parts(conn, basis=basis)
     return {
@@ -235,9 +236,7 @@ def stored_report(engine: Engine, basis: reports.Basis) -> Summary:
 
 
 def both_reports(engine: Engine) -> tuple[Summary, Summary]:
-    return stored_report(engine, reports.Basis.MANUFACTURER), stored_report(
-        engine, reports.Basis.MADE_IN
-    )
+    return stored_report(engine, Basis.MANUFACTURER), stored_report(engine, Basis.MADE_IN)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -323,8 +322,8 @@ def test_a_file_loads_and_counts_right_or_fails_cleanly(
             assert good, "a file with a bad value loaded"
             event(f"loaded, {len({g.identity for g in generated})} distinct of {len(generated)}")
             by_maker, by_made_in = both_reports(engine)
-            assert by_maker == expected_report(generated, reports.Basis.MANUFACTURER)
-            assert by_made_in == expected_report(generated, reports.Basis.MADE_IN)
+            assert by_maker == expected_report(generated, Basis.MANUFACTURER)
+            assert by_made_in == expected_report(generated, Basis.MADE_IN)
 
 
 @SETTINGS
@@ -350,4 +349,4 @@ def test_export_and_other_backend_give_the_same_report(
     with databases.fresh(other) as b:
         load_files(b, [path])
         assert both_reports(b) == reports_a
-    assert reports_a[0] == expected_report(generated, reports.Basis.MANUFACTURER)
+    assert reports_a[0] == expected_report(generated, Basis.MANUFACTURER)

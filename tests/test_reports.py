@@ -35,9 +35,11 @@ from sqlalchemy import Engine, event, insert, select
 from provenance.errors import UnknownWeaponError
 from provenance.ingest.loader import load_files
 from provenance.models import WeaponSystem, WeaponSystemAlias
-from provenance.publish import render
-from provenance.reports import parts as reports
-from provenance.reports.parts import Basis
+from provenance.publish import documents
+from provenance.publish.report_documents import components_document, foreign_parts_document
+from provenance.reports import foreign_parts as reports
+from provenance.reports.components import components
+from provenance.reports.core import Basis, RollUp
 from tests.helpers import row, write_csv
 
 DIU = {"source_publisher": "Defence Intelligence of Ukraine", "source_title": "KN-23 parts"}
@@ -160,6 +162,13 @@ def _add_alias(engine: Engine, weapon: str, alias: str) -> None:
         )
 
 
+def _text(document: documents.Document, fmt: str = "table") -> str:
+    """The document as text (every format but xlsx)."""
+    text = documents.render(document, fmt)
+    assert isinstance(text, str)
+    return text
+
+
 def _report(engine: Engine, weapon: str | None = None, basis: Basis = Basis.MANUFACTURER):
     with engine.connect() as conn:
         return reports.foreign_parts(conn, weapon, basis)
@@ -273,18 +282,18 @@ def test_unknown_weapon_lists_the_known_ones(engine: Engine, tmp_path: Path) -> 
         assert "'KN-99'" in str(info.value)
         assert "known weapon systems: KN-23, Shahed-136" in str(info.value)
         with pytest.raises(UnknownWeaponError):
-            reports.components(conn, "KN-99")
+            components(conn, "KN-99")
 
 
 def test_empty_database(engine: Engine) -> None:
     for basis in Basis:
         report = _report(engine, basis=basis)
         assert report.weapons == []
-        assert "No components recorded" in render.foreign_parts(report)
-        assert json.loads(render.foreign_parts(report, "json"))["weapons"] == []
-        assert list(csv.reader(io.StringIO(render.foreign_parts(report, "csv"))))[1:] == []
+        assert "No components recorded" in _text(foreign_parts_document(report))
+        assert json.loads(_text(foreign_parts_document(report), "json"))["weapons"] == []
+        assert list(csv.reader(io.StringIO(_text(foreign_parts_document(report), "csv"))))[1:] == []
     with engine.connect() as conn:
-        assert reports.components(conn) == []
+        assert components(conn) == []
         with pytest.raises(UnknownWeaponError) as info:
             reports.foreign_parts(conn, "KN-23")
     assert "known weapon systems" not in str(info.value)
@@ -299,7 +308,7 @@ def test_weapon_without_components(engine: Engine) -> None:
         )
     report = _report(engine, "Kh-101")
     assert report.weapons == []
-    assert "No components recorded" in render.foreign_parts(report)
+    assert "No components recorded" in _text(foreign_parts_document(report))
 
 
 def test_quantities_are_summed_in_the_database(engine: Engine, tmp_path: Path) -> None:
@@ -387,7 +396,7 @@ def _all_reports(engine: Engine) -> list[reports.ForeignPartsReport]:
             reports.foreign_parts(conn, weapon, basis, roll_up)
             for weapon in (None, "KN-23", "kh-101")
             for basis in Basis
-            for roll_up in reports.RollUp
+            for roll_up in RollUp
         ]
 
 
@@ -415,7 +424,7 @@ def test_readers_agree(engine: Engine, tmp_path: Path, monkeypatch: pytest.Monke
 def test_roll_up_on_the_mixed_data(engine: Engine, tmp_path: Path) -> None:
     _load_mixed(engine, tmp_path)
     with engine.connect() as conn:
-        rolled = reports.foreign_parts(conn, roll_up=reports.RollUp.PARENT)
+        rolled = reports.foreign_parts(conn, roll_up=RollUp.PARENT)
         plain = reports.foreign_parts(conn)
     for w_rolled, w_plain in zip(rolled.weapons, plain.weapons, strict=True):
         assert (w_rolled.designation, w_rolled.parts, w_rolled.sources) == (
@@ -536,9 +545,9 @@ def test_components(engine: Engine, tmp_path: Path) -> None:
     _load_sample(engine, tmp_path)
     _add_alias(engine, "KN-23", "Hwasong-11Ga")
     with engine.connect() as conn:
-        rows = reports.components(conn, "KN-23")
-        assert reports.components(conn, "hwasong-11ga") == rows
-        everything = reports.components(conn)
+        rows = components(conn, "KN-23")
+        assert components(conn, "hwasong-11ga") == rows
+        everything = components(conn)
     car = "Conflict Armament Research: Kharkiv missile"
     diu = "Defence Intelligence of Ukraine: KN-23 parts"
     us, gb, kp, ph, cn = "United States", "United Kingdom", "North Korea", "Philippines", "China"
@@ -579,7 +588,7 @@ def test_component_sources_put_undated_ones_last(engine: Engine, tmp_path: Path)
     undated["source_published_on"], dated["source_published_on"] = "", "2024"
     load_files(engine, [write_csv(tmp_path / "f.csv", [row(**undated), row(**dated)])])
     with engine.connect() as conn:
-        [component] = reports.components(conn)
+        [component] = components(conn)
     assert component.sources == ["Z report: Dated", "A statement: Undated"]
 
 
@@ -588,7 +597,7 @@ def test_component_sources_put_undated_ones_last(engine: Engine, tmp_path: Path)
 
 def test_render_csv(engine: Engine, tmp_path: Path) -> None:
     _load_sample(engine, tmp_path)
-    text = render.foreign_parts(_report(engine, basis=Basis.MADE_IN), "csv")
+    text = _text(foreign_parts_document(_report(engine, basis=Basis.MADE_IN)), "csv")
     header, *rows = list(csv.reader(io.StringIO(text)))
     assert header == [
         "basis",
@@ -617,7 +626,7 @@ def test_render_csv(engine: Engine, tmp_path: Path) -> None:
 
 def test_render_json(engine: Engine, tmp_path: Path) -> None:
     _load_sample(engine, tmp_path)
-    data = json.loads(render.foreign_parts(_report(engine, "KN-23"), "json"))
+    data = json.loads(_text(foreign_parts_document(_report(engine, "KN-23")), "json"))
     assert data["report"] == "foreign-parts"
     assert data["basis"] == "manufacturer"
     [kn23] = data["weapons"]
@@ -640,7 +649,7 @@ def test_render_json(engine: Engine, tmp_path: Path) -> None:
     assert kn23["origins"][0]["manufacturers"] == ["Analog Devices", "Texas Instruments"]
 
     with engine.connect() as conn:
-        listing = json.loads(render.components(reports.components(conn, "KN-23"), "json"))
+        listing = json.loads(_text(components_document(components(conn, "KN-23")), "json"))
     assert listing["report"] == "components"
     assert [c["manufactured"] for c in listing["components"]] == [
         "2022",
@@ -657,7 +666,7 @@ def test_render_json(engine: Engine, tmp_path: Path) -> None:
 
 def test_render_markdown(engine: Engine, tmp_path: Path) -> None:
     _load_sample(engine, tmp_path)
-    text = render.foreign_parts(_report(engine, basis=Basis.MADE_IN), "markdown")
+    text = _text(foreign_parts_document(_report(engine, basis=Basis.MADE_IN)), "markdown")
     lines = text.splitlines()
     assert lines[0] == "# Foreign-origin parts per weapon system"
     assert "Basis: origin = the country of manufacture marked on the part." in lines
@@ -679,14 +688,14 @@ def test_render_markdown(engine: Engine, tmp_path: Path) -> None:
     assert any("Philippines" in line and "33.3%" in line for line in table)
 
     with engine.connect() as conn:
-        listing = render.components(reports.components(conn), "markdown")
+        listing = _text(components_document(components(conn)), "markdown")
     assert listing.startswith("| weapon_system")
     assert len([line for line in listing.splitlines() if line.startswith("|")]) == 2 + 7
 
 
 def test_render_markdown_escapes_pipes(engine: Engine, tmp_path: Path) -> None:
     load_files(engine, [write_csv(tmp_path / "f.csv", [row(manufacturer="A|B Electronics")])])
-    text = render.foreign_parts(_report(engine), "markdown")
+    text = _text(foreign_parts_document(_report(engine)), "markdown")
     [data_row] = [line for line in text.splitlines() if "Electronics" in line]
     assert "A\\|B Electronics" in data_row
     assert data_row.replace("\\|", "").count("|") == 6  # five cells
@@ -694,7 +703,7 @@ def test_render_markdown_escapes_pipes(engine: Engine, tmp_path: Path) -> None:
 
 def test_render_table(engine: Engine, tmp_path: Path) -> None:
     _load_sample(engine, tmp_path)
-    text = render.foreign_parts(_report(engine, "KN-23"))
+    text = _text(foreign_parts_document(_report(engine, "KN-23")))
     assert "|" not in text
     assert "Basis: origin = the manufacturer's headquarters country." in text
     assert "Filter: weapon system KN-23." in text
@@ -710,7 +719,7 @@ def test_render_table(engine: Engine, tmp_path: Path) -> None:
     assert unknown.split()[2:5] == ["1", "16.7%", "?"]
 
     with engine.connect() as conn:
-        listing = render.components(reports.components(conn, "KN-23"))
+        listing = _text(components_document(components(conn, "KN-23")))
     assert "2023-02" in listing
     assert "suspected_counterfeit" in listing
 
@@ -721,14 +730,14 @@ def test_csv_formula_injection(engine: Engine, tmp_path: Path, evil: str) -> Non
         engine,
         [write_csv(tmp_path / "f.csv", [row(manufacturer=evil, manufacturer_country="USA")])],
     )
-    text = render.foreign_parts(_report(engine), "csv")
+    text = _text(foreign_parts_document(_report(engine)), "csv")
     [header, first] = list(csv.reader(io.StringIO(text)))
     assert first[header.index("manufacturers")] == "'" + evil
     cells = [cell for line in csv.reader(io.StringIO(text)) for cell in line]
     assert not [c for c in cells if c.startswith(("=", "+", "-", "@"))]
 
     with engine.connect() as conn:
-        listing = render.components(reports.components(conn), "csv")
+        listing = _text(components_document(components(conn)), "csv")
     [header, first] = list(csv.reader(io.StringIO(listing)))
     assert first[header.index("manufacturer")] == "'" + evil
     # Numbers stay numbers.

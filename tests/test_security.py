@@ -18,7 +18,7 @@ from provenance.cli.main import cli
 from provenance.db import ENV_VAR
 from provenance.errors import UnknownWeaponError
 from provenance.ingest.loader import LoadOptions, load_files
-from provenance.reports.parts import components
+from provenance.reports.components import components
 from tests.helpers import count, dump, row, write_csv
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -17,7 +17,7 @@ from provenance.models import (
     Source,
     WeaponSystem,
 )
-from provenance.reports import parts as reports
+from provenance.reports import foreign_parts as reports
 from tests.helpers import dump
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from provenance.ingest.loader import load_files
-from provenance.reports import parts as reports
+from provenance.reports import foreign_parts as reports
 from tests.helpers import count, row, write_csv
 
 

@@ -43,8 +43,8 @@ from sqlalchemy.exc import DBAPIError
 from provenance import migrate, views
 from provenance.db import make_engine
 from provenance.reference import install
-from provenance.reports import parts as reports
-from provenance.reports.parts import Basis
+from provenance.reports import foreign_parts as reports
+from provenance.reports.core import Basis
 from tests import bi_data
 from tests.conftest import empty_postgres
 

@@ -7,9 +7,9 @@
 - ``xlsx``: one workbook, one sheet per view (and per table).
 - ``json``: one file: ``{"schema_revision": ..., "views": {name: [row, ...]}, "tables": {...}}``.
 
-CSV and XLSX cells that a spreadsheet would run as formulas are quoted (``render``); the SQLite
-and JSON copies keep every value as stored. The output is written under a temporary name and
-renamed when complete, so a failed export leaves nothing behind.
+CSV and XLSX cells that a spreadsheet would run as formulas are quoted (``publish.formats``); the
+SQLite and JSON copies keep every value as stored. The output is written under a temporary name
+and renamed when complete, so a failed export leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from provenance import migrate
 from provenance.db import make_engine, write_transaction
 from provenance.errors import ExportError
 from provenance.models import Base
-from provenance.publish import render
+from provenance.publish.formats import plain, spreadsheet_cell, write_xlsx
 from provenance.reference import install
 from provenance.views import VIEWS
 
@@ -203,7 +203,7 @@ def _csv(engine: Engine, folder: Path, tables: bool, summary: ExportSummary) -> 
                 writer = csv.writer(handle, lineterminator="\n")
                 writer.writerow(obj.columns)
                 for row in _stream(conn, obj.query):
-                    writer.writerow([render.spreadsheet_cell(v) for v in row])
+                    writer.writerow([spreadsheet_cell(v) for v in row])
                     n += 1
             summary.rows[obj.name] = n
 
@@ -228,11 +228,11 @@ def _xlsx(engine: Engine, path: Path, tables: bool, summary: ExportSummary) -> N
         sheets: list[tuple[str, Sequence[str], Iterable[Sequence[Any]]]] = [
             (o.name, o.columns, _counted(o.name, _stream(conn, o.query), summary)) for o in objects
         ]
-        render.write_xlsx(path, sheets)
+        write_xlsx(path, sheets)
 
 
 def _json_value(value: Any) -> Any:
-    return render._plain(value) if value is not None else None
+    return plain(value) if value is not None else None
 
 
 def _write_json_rows(handle: TextIO, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:

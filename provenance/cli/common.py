@@ -1,23 +1,27 @@
-"""Options and error handling shared by the ``provenance`` command and its sub-command modules.
+"""Options and error handling shared by the ``provenance`` commands.
 
-A module that adds commands (``provenance/cli_*.py``) builds them with these decorators and is
-registered in ``provenance/cli/main.py`` with ``cli.add_command(...)``.
+Every option that several commands take is defined here once, as a decorator (``--format``
+through one factory, each command with its own choices). A module of commands
+(``provenance/cli/*.py``) builds them with these and is registered in ``provenance/cli/main.py``
+with ``add_command``.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
+from provenance import migrate
 from provenance.db import DEFAULT_URL, ENV_VAR, make_engine, masked, resolve_url
 from provenance.errors import ProvenanceError
-from provenance.publish import render
+from provenance.reports.core import Basis, DateField, RollUp
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -34,27 +38,92 @@ def db_option(func: F) -> F:
     )(func)
 
 
-def format_option(func: F) -> F:
+def format_option(
+    choices: Sequence[str], *, default: str | None = "table", help: str = "Output format."
+) -> Callable[[F], F]:
+    """--format: one of ``choices`` (each command its own)."""
     return click.option(
         "--format",
         "fmt",
-        type=click.Choice(render.FORMATS),
-        default="table",
-        show_default=True,
-        help="Output format.",
-    )(func)
+        type=click.Choice(choices),
+        default=default,
+        show_default=default is not None,
+        help=help,
+    )
 
 
-def summary_format_option(func: F) -> F:
-    """--format for what a load did: text for people, or JSON for scripts."""
+def output_option(
+    help: str = "Write the report to this file instead of the terminal.",
+) -> Callable[[F], F]:
+    """--output/-o FILE."""
     return click.option(
-        "--format",
-        "fmt",
-        type=click.Choice(render.SUMMARY_FORMATS),
-        default="table",
+        "--output",
+        "-o",
+        type=click.Path(dir_okay=False, writable=True, path_type=Path),
+        help=help,
+    )
+
+
+def weapon_option(
+    required: bool = False, help: str = "Only this weapon system (designation or alias)."
+) -> Callable[[F], F]:
+    """--weapon NAME: a designation or alias (any case)."""
+    return click.option("--weapon", metavar="NAME", required=required, help=help)
+
+
+def basis_option(func: F) -> F:
+    """--basis: what a part's origin country is taken to be."""
+    return click.option(
+        "--basis",
+        type=click.Choice([b.value for b in Basis]),
+        default=Basis.MANUFACTURER.value,
         show_default=True,
-        help="Output format.",
+        help="Origin country of a part: the manufacturer's headquarters, or where it was made.",
     )(func)
+
+
+def roll_up_option(func: F) -> F:
+    """--roll-up [none|parent]; ``--roll-up`` alone is ``parent`` (it was a flag on
+    ``report manufacturers``, and scripts still write it so)."""
+    return click.option(
+        "--roll-up",
+        "roll_up",
+        type=click.Choice([r.value for r in RollUp]),
+        default=RollUp.NONE.value,
+        is_flag=False,
+        flag_value=RollUp.PARENT.value,
+        show_default=True,
+        help="Count parts under their manufacturer (none) or its top parent company (parent; "
+        "--roll-up alone means parent).",
+    )(func)
+
+
+def filter_options(func: F) -> F:
+    """--since, --until and --date-field: the date range a report counts."""
+    options = [
+        click.option(
+            "--since",
+            metavar="DATE",
+            help="Only parts dated on or after DATE (YYYY, YYYY-MM or YYYY-MM-DD: its first day).",
+        ),
+        click.option(
+            "--until",
+            metavar="DATE",
+            help="Only parts dated on or before DATE (YYYY, YYYY-MM or YYYY-MM-DD: its last day).",
+        ),
+        click.option(
+            "--date-field",
+            type=click.Choice([d.value for d in DateField]),
+            default=DateField.MANUFACTURED.value,
+            show_default=True,
+            help="The date --since/--until filter on: the part's manufacture date or the "
+            "recovery date of its specimen. Parts without that date are left out and counted "
+            "in the header.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
 
 
 def _password(db_url: str | None) -> str | None:
@@ -147,3 +216,10 @@ def open_engine(db_url: str | None) -> Engine:
         f"cannot open {masked(url)}: {reason}; use e.g. sqlite:///findings.db or "
         "postgresql+psycopg://user@host/dbname"
     )
+
+
+def connect(db_url: str | None) -> Connection:
+    """A connection to a database whose schema is up to date (else a clean error)."""
+    engine = open_engine(db_url)
+    migrate.ensure_current(engine)
+    return engine.connect()

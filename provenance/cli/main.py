@@ -1,4 +1,4 @@
-"""The ``provenance`` command: a thin layer over the library.
+"""The ``provenance`` command: the root group and its command groups, one module each.
 
 Each command opens the database, calls one library function and prints what it returns. Library
 errors (``ProvenanceError``) become "Error: ..." with exit code 1; usage errors exit with 2.
@@ -6,30 +6,16 @@ errors (``ProvenanceError``) become "Error: ..." with exit code 1; usage errors 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from provenance import __version__, migrate
-from provenance.cli import sql as cli_sql
-from provenance.cli.common import (
-    db_option,
-    format_option,
-    library_errors,
-    open_engine,
-    summary_format_option,
-)
+from provenance import __version__
+from provenance.cli import sql
+from provenance.cli.country import country
+from provenance.cli.db import db_group, init
+from provenance.cli.load import load, seed
 from provenance.cli.manufacturers import manufacturers_group
-from provenance.cli.progress import RowProgress
-from provenance.db import masked
-from provenance.ingest.loader import LoadOptions, load_files
-from provenance.ingest.mapping import ColumnMapping, load_mapping
-from provenance.ingest.readers import INPUT_FORMATS
-from provenance.ingest.seed import seed as seed_database
-from provenance.publish import render
-from provenance.reference import install
-from provenance.reports import parts as reports
-from provenance.values.countries import default_resolver
+from provenance.cli.reference import reference_group
+from provenance.cli.reports import report_group
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -46,316 +32,19 @@ def cli() -> None:
     """
 
 
-@cli.command()
-@db_option
-@library_errors
-def init(db_url: str | None) -> None:
-    """Create the database, or bring it up to date (same as `db upgrade`).
-
-    \b
-    Example:
-      provenance init --db sqlite:///kn23.db
-    """
-    engine = open_engine(db_url)
-    install.upgrade(engine)
-    click.echo(f"{masked(str(engine.url))}: schema at revision {migrate.current_revision(engine)}")
-
-
-@cli.group()
-def db() -> None:
-    """Manage the database schema.
-
-    \b
-    Example:
-      provenance db current --db sqlite:///findings.db
-    """
-
-
-@db.command("upgrade")
-@db_option
-@click.option("--revision", default="head", show_default=True, help="Target revision.")
-@library_errors
-def db_upgrade(db_url: str | None, revision: str) -> None:
-    """Create the schema or migrate it to the newest revision.
-
-    \b
-    Example:
-      provenance db upgrade --db postgresql+psycopg://postgres@127.0.0.1/findings
-    """
-    engine = open_engine(db_url)
-    before = migrate.current_revision(engine)
-    install.upgrade(engine, revision)
-    after = migrate.current_revision(engine)
-    click.echo(f"{masked(str(engine.url))}: revision {before or '(empty)'} -> {after}")
-
-
-@db.command("current")
-@db_option
-@library_errors
-def db_current(db_url: str | None) -> None:
-    """Show the database's schema revision and the newest one this version knows.
-
-    \b
-    Example:
-      provenance db current
-    """
-    engine = open_engine(db_url)
-    current = migrate.current_revision(engine)
-    click.echo(f"database: {current or '(no schema)'}; code: {migrate.head_revision()}")
-
-
-@cli.command()
-@db_option
-@summary_format_option
-@library_errors
-def seed(db_url: str | None, fmt: str) -> None:
-    """Load the reference data and published findings shipped with provenance.
-
-    Creates the schema first in a new database (an older schema must be migrated with
-    `provenance db upgrade` first). Running it again adds nothing.
-
-    \b
-    Example:
-      provenance seed --db sqlite:///demo.db
-    """
-    engine = open_engine(db_url)
-    if migrate.current_revision(engine) is None:
-        install.upgrade(engine)
-    ref, loaded = seed_database(engine)
-    click.echo(render.seed_summary(ref, loaded, fmt), nl=False)
-
-
-@cli.command()
-@click.argument(
-    "files",
-    nargs=-1,
-    required=True,
-    type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path),
-)
-@db_option
-@click.option(
-    "--mapping",
-    "mapping_file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    metavar="FILE",
-    help="A column mapping (YAML) for files in another layout; see seeds/mappings/README.md.",
-)
-@click.option(
-    "--input-format",
-    type=click.Choice(INPUT_FORMATS),
-    help="The files' format (default: detected from each file's content).",
-)
-@click.option(
-    "--sheet",
-    "sheets",
-    multiple=True,
-    metavar="NAME",
-    help="Only this sheet of an Excel workbook (repeat for more; default: every sheet).",
-)
-@click.option(
-    "--delimiter",
-    metavar="CHAR",
-    help="The delimiter of delimited text: , ; | or tab (default: sniffed from the file).",
-)
-@click.option(
-    "--rejects",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    metavar="FILE",
-    help="Load the good rows and write every bad row here (CSV: its columns and an error).",
-)
-@click.option(
-    "--new-manufacturers",
-    is_flag=True,
-    help="Create new manufacturers even when their names are close to known ones.",
-)
-@click.option("--strict", is_flag=True, help="Columns that nothing uses are errors, not warnings.")
-@click.option("--dry-run", is_flag=True, help="Check and count everything, write nothing.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-@summary_format_option
-@library_errors
-def load(
-    files: tuple[Path, ...],
-    db_url: str | None,
-    mapping_file: Path | None,
-    input_format: str | None,
-    sheets: tuple[str, ...],
-    delimiter: str | None,
-    rejects: Path | None,
-    new_manufacturers: bool,
-    strict: bool,
-    dry_run: bool,
-    quiet: bool,
-    fmt: str,
-) -> None:
-    """Load findings files (CSV or other delimited text, Excel, JSON, JSON Lines; - reads
-    standard input): all of them, or nothing.
-
-    One row per component found in a recovered weapon, with the source that reported it. Any bad
-    row stops the load, and every bad row is listed with its file, row and column, unless
-    --rejects FILE is given: then the good rows load and the bad ones go to FILE, to be fixed and
-    loaded again. Loading the same findings again adds nothing; a new source for a known
-    component adds a citation. A new manufacturer whose name is close to a known one is an error
-    (a probable duplicate): name it in a mapping's manufacturer_aliases, or accept it with
-    --new-manufacturers. The columns are described in the README ("Findings files"); files in
-    another layout are read through a mapping (--mapping).
-
-    \b
-    Examples:
-      provenance load findings.csv
-      provenance load --dry-run partner-annex.json more.jsonl
-      provenance load --mapping seeds/mappings/hur-portal.yaml portal-export.csv
-      provenance load --mapping annex.yaml --sheet "Table 2" --rejects bad.csv annex.xlsx
-      cat findings.tsv | provenance load --input-format tsv -
-    """
-    if sum(1 for f in files if str(f) == "-") > 1:
-        raise click.UsageError("standard input (-) can be read only once")
-    options = LoadOptions(
-        mapping=load_mapping(mapping_file) if mapping_file else ColumnMapping(),
-        input_format=input_format,
-        sheets=sheets,
-        delimiter=_delimiter(delimiter),
-        strict=strict,
-        new_manufacturers=new_manufacturers,
-        rejects=rejects,
-    )
-    progress = RowProgress(enabled=False if quiet else None)
-    try:
-        summaries = load_files(
-            open_engine(db_url),
-            list(files),
-            dry_run=dry_run,
-            options=options,
-            progress=progress,
-        )
-    finally:
-        progress.close()
-    click.echo(render.load_summaries(summaries, fmt), nl=False)
-
-
-def _delimiter(text: str | None) -> str | None:
-    if text is None:
-        return None
-    named = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
-    value = named.get(text.casefold(), text)
-    if len(value) != 1:
-        raise click.BadParameter("expected one character, e.g. ; or tab", param_hint="--delimiter")
-    return value
-
-
+cli.add_command(init)
+cli.add_command(db_group)
+db_group.add_command(sql.grant_readonly)
+cli.add_command(seed)
+cli.add_command(load)
+cli.add_command(report_group)
+cli.add_command(reference_group)
 cli.add_command(manufacturers_group)
-
-
-@cli.group()
-def report() -> None:
-    """Reports over the findings.
-
-    \b
-    Examples:
-      provenance report foreign-parts --weapon KN-23
-      provenance report components --weapon KN-23 --format csv
-    """
-
-
-_BASIS = click.option(
-    "--basis",
-    type=click.Choice([b.value for b in reports.Basis]),
-    default=reports.Basis.MANUFACTURER.value,
-    show_default=True,
-    help="Origin country of a part: the manufacturer's headquarters, or where it was made.",
-)
-
-
-_ROLL_UP = click.option(
-    "--roll-up",
-    "roll_up",
-    type=click.Choice([r.value for r in reports.RollUp]),
-    default=reports.RollUp.NONE.value,
-    show_default=True,
-    help="Count parts under their manufacturer (none) or its top parent company (parent).",
-)
-
-
-@report.command("foreign-parts")
-@db_option
-@click.option("--weapon", metavar="NAME", help="Only this weapon system (designation or alias).")
-@_BASIS
-@_ROLL_UP
-@format_option
-@library_errors
-def report_foreign_parts(
-    db_url: str | None, weapon: str | None, basis: str, roll_up: str, fmt: str
-) -> None:
-    """Foreign-origin parts per weapon system, by origin country.
-
-    A part is foreign when its origin country differs from the weapon system's producer country.
-
-    \b
-    Examples:
-      provenance report foreign-parts --weapon KN-23
-      provenance report foreign-parts --basis made-in --format markdown
-      provenance report foreign-parts --roll-up parent
-    """
-    engine = open_engine(db_url)
-    migrate.ensure_current(engine)
-    with engine.connect() as conn:
-        result = reports.foreign_parts(conn, weapon, reports.Basis(basis), reports.RollUp(roll_up))
-    click.echo(render.foreign_parts(result, fmt), nl=False)
-
-
-@report.command("components")
-@db_option
-@click.option("--weapon", metavar="NAME", help="Only this weapon system (designation or alias).")
-@_ROLL_UP
-@format_option
-@library_errors
-def report_components(db_url: str | None, weapon: str | None, roll_up: str, fmt: str) -> None:
-    """List components with manufacturer, countries, manufacture date, authenticity and sources.
-
-    \b
-    Examples:
-      provenance report components --weapon KN-23 --format csv > kn23.csv
-      provenance report components --roll-up parent
-    """
-    engine = open_engine(db_url)
-    migrate.ensure_current(engine)
-    with engine.connect() as conn:
-        rows = reports.components(conn, weapon, reports.RollUp(roll_up))
-    click.echo(render.components(rows, fmt), nl=False)
-
-
-@cli.command()
-@click.argument("names", nargs=-1, required=True)
-@library_errors
-def country(names: tuple[str, ...]) -> None:
-    """Show the ISO country a name resolves to, in any language provenance knows.
-
-    \b
-    Example:
-      provenance country UK Großbritannien DPRK Schweiz
-    """
-    resolver = default_resolver()
-    for name in names:
-        code = resolver.resolve(name)
-        click.echo(f"{name}\t{code}\t{resolver.country(code).display_name}")
+cli.add_command(country)
+cli.add_command(sql.query)
+cli.add_command(sql.export_command)
+cli.add_command(sql.datasette_metadata)
 
 
 def main() -> None:
     cli(prog_name="provenance")
-
-
-cli.add_command(cli_sql.query)
-cli.add_command(cli_sql.export_command)
-cli.add_command(cli_sql.datasette_metadata)
-db.add_command(cli_sql.grant_readonly)
-
-
-# --- issue 5: the researcher's reports and reference data (provenance/cli/reports.py) ---
-from provenance.cli import reports as cli_reports  # noqa: E402
-
-report.add_command(cli_reports.report_countries)
-report.add_command(cli_reports.report_manufacturers)
-report.add_command(cli_reports.report_chpl)
-report.add_command(cli_reports.report_timeline)
-report.add_command(cli_reports.report_sources)
-report.add_command(cli_reports.report_dossier)
-cli.add_command(cli_reports.reference_group)

@@ -1,19 +1,13 @@
-"""``provenance manufacturers``: list, show, alias and merge (registered in cli.py)."""
+"""``provenance manufacturers``: list, show, alias and merge (registered in cli/main.py)."""
 
 from __future__ import annotations
 
 import click
 
 from provenance import migrate
-from provenance.cli.common import (
-    db_option,
-    format_option,
-    library_errors,
-    open_engine,
-    summary_format_option,
-)
+from provenance.cli.common import db_option, format_option, library_errors, open_engine
 from provenance.models import AliasKind
-from provenance.publish import render_manufacturers
+from provenance.publish import render, render_manufacturers
 from provenance.reference import manufacturers
 
 
@@ -36,7 +30,7 @@ def manufacturers_group() -> None:
 @manufacturers_group.command("list")
 @db_option
 @click.option("--search", metavar="TEXT", help="Only names or aliases containing TEXT.")
-@format_option
+@format_option(render_manufacturers.FORMATS)
 @library_errors
 def list_command(db_url: str | None, search: str | None, fmt: str) -> None:
     """List manufacturers with headquarters, parent, number of components and aliases.
@@ -55,7 +49,7 @@ def list_command(db_url: str | None, search: str | None, fmt: str) -> None:
 @manufacturers_group.command("show")
 @click.argument("name")
 @db_option
-@format_option
+@format_option(render_manufacturers.FORMATS)
 @library_errors
 def show_command(name: str, db_url: str | None, fmt: str) -> None:
     """Show one manufacturer: names, parent companies, subsidiaries, components, merges.
@@ -80,7 +74,7 @@ def show_command(name: str, db_url: str | None, fmt: str) -> None:
     help="ALIAS is a name the company had before (not just another spelling).",
 )
 @db_option
-@summary_format_option
+@format_option(render.SUMMARY_FORMATS)
 @library_errors
 def alias_command(name: str, alias: str, former_name: bool, db_url: str | None, fmt: str) -> None:
     """Record ALIAS as another name of the manufacturer NAME.
@@ -102,7 +96,7 @@ def alias_command(name: str, alias: str, former_name: bool, db_url: str | None, 
 @click.argument("merged")
 @click.option("--note", metavar="TEXT", help="Why they are one company (kept with the record).")
 @db_option
-@summary_format_option
+@format_option(render.SUMMARY_FORMATS)
 @library_errors
 def merge_command(keep: str, merged: str, note: str | None, db_url: str | None, fmt: str) -> None:
     """Merge the manufacturer MERGED into KEEP: one company recorded twice.

@@ -1,9 +1,9 @@
-"""The researcher's report commands (``provenance report countries|manufacturers|chpl|timeline|
-sources|dossier``) and ``provenance reference`` (export-control lists and country groups).
+"""``provenance report``: every report command (foreign-parts, components, countries,
+manufacturers, chpl, timeline, sources, dossier).
 
-Each command opens the database, calls one function of :mod:`provenance.reports.analysis` (or
-:mod:`provenance.publish.dossier`, :mod:`provenance.reference.sync`) and writes what it returns;
-registered in ``provenance/cli/main.py``.
+Each command opens the database, calls one report function of :mod:`provenance.reports`, turns
+what it returns into a document (:mod:`provenance.publish.report_documents`) and writes it in
+the format asked for; the dossier is written by :mod:`provenance.publish.dossier`.
 """
 
 from __future__ import annotations
@@ -17,14 +17,43 @@ from typing import Any, TypeVar
 import click
 from sqlalchemy import Connection
 
-from provenance import migrate
-from provenance.cli.common import db_option, library_errors, open_engine
-from provenance.publish import charts, documents, dossier
-from provenance.reference import chpl, groups, sync
-from provenance.reports import analysis
-from provenance.reports.parts import Basis
+from provenance.cli.common import (
+    basis_option,
+    connect,
+    db_option,
+    filter_options,
+    format_option,
+    library_errors,
+    output_option,
+    roll_up_option,
+    weapon_option,
+)
+from provenance.publish import charts, documents, dossier, report_documents
+from provenance.reference import groups
+from provenance.reports.chpl import ChplReport, chpl_report
+from provenance.reports.components import components
+from provenance.reports.core import Basis, Filters, RollUp
+from provenance.reports.countries import CountriesReport, countries
+from provenance.reports.foreign_parts import foreign_parts
+from provenance.reports.manufacturers import ManufacturersReport, manufacturers
+from provenance.reports.sources import SourcesReport, reference_data, sources
+from provenance.reports.timeline import Period, TimelineReport, timeline
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+@click.group("report")
+def report_group() -> None:
+    """Reports over the findings.
+
+    \b
+    Examples:
+      provenance report foreign-parts --weapon KN-23
+      provenance report components --weapon KN-23 --format csv
+    """
+
+
+# Options of several report commands ------------------------------------------------------------
 
 
 def _chart_path(_ctx: click.Context, _param: click.Parameter, value: Path | None) -> Path | None:
@@ -42,60 +71,56 @@ def _group_date(_ctx: click.Context, _param: click.Parameter, value: str | None)
         raise click.BadParameter(f"{value!r}: expected a date as YYYY-MM-DD") from None
 
 
+_document_format = format_option(
+    documents.FORMATS,
+    help="Output format (xlsx: a workbook, written to --output or a redirected stdout).",
+)
+
+_chart = click.option(
+    "--chart",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    callback=_chart_path,
+    metavar="FILE.png|FILE.svg",
+    help="Also draw the report's chart (PNG or SVG, by the file name).",
+)
+
+_top = click.option(
+    "--top",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    metavar="N",
+    help="How many manufacturers to list (the others are summed in one row).",
+)
+
+_chpl_version = click.option(
+    "--chpl-version",
+    metavar="VERSION",
+    help="The list version to use (default: the newest; see `provenance reference show`).",
+)
+
+
+def _period(help: str) -> Callable[[F], F]:
+    return click.option(
+        "--by",
+        "period",
+        type=click.Choice([p.value for p in Period]),
+        default=Period.YEAR.value,
+        show_default=True,
+        help=help,
+    )
+
+
 def report_options(func: F) -> F:
-    """The options every report shares: what to count, how to write it, and a chart."""
+    """The options the researcher's reports share: what to count, how to write it, a chart."""
     options: list[Callable[[Any], Any]] = [
         db_option,
-        click.option(
-            "--weapon", metavar="NAME", help="Only this weapon system (designation or alias)."
-        ),
-        click.option(
-            "--basis",
-            type=click.Choice([b.value for b in Basis]),
-            default=Basis.MANUFACTURER.value,
-            show_default=True,
-            help="Origin country of a part: the manufacturer's headquarters, or where it was made.",
-        ),
-        click.option(
-            "--since",
-            metavar="DATE",
-            help="Only parts dated on or after DATE (YYYY, YYYY-MM or YYYY-MM-DD: its first day).",
-        ),
-        click.option(
-            "--until",
-            metavar="DATE",
-            help="Only parts dated on or before DATE (YYYY, YYYY-MM or YYYY-MM-DD: its last day).",
-        ),
-        click.option(
-            "--date-field",
-            type=click.Choice([d.value for d in analysis.DateField]),
-            default=analysis.DateField.MANUFACTURED.value,
-            show_default=True,
-            help="The date --since/--until filter on: the part's manufacture date or the "
-            "recovery date of its specimen. Parts without that date are left out and counted "
-            "in the header.",
-        ),
-        click.option(
-            "--format",
-            "fmt",
-            type=click.Choice(documents.FORMATS),
-            default="table",
-            show_default=True,
-            help="Output format (xlsx: a workbook, written to --output or a redirected stdout).",
-        ),
-        click.option(
-            "--output",
-            "-o",
-            type=click.Path(dir_okay=False, writable=True, path_type=Path),
-            help="Write the report to this file instead of the terminal.",
-        ),
-        click.option(
-            "--chart",
-            type=click.Path(dir_okay=False, writable=True, path_type=Path),
-            callback=_chart_path,
-            metavar="FILE.png|FILE.svg",
-            help="Also draw the report's chart (PNG or SVG, by the file name).",
-        ),
+        weapon_option(),
+        basis_option,
+        filter_options,
+        _document_format,
+        output_option(),
+        _chart,
         click.option(
             "--with-sources",
             is_flag=True,
@@ -107,8 +132,8 @@ def report_options(func: F) -> F:
     return func
 
 
-def _filters(options: dict[str, Any]) -> analysis.Filters:
-    return analysis.Filters.parse(
+def _filters(options: dict[str, Any]) -> Filters:
+    return Filters.parse(
         weapon=options["weapon"],
         basis=options["basis"],
         since=options["since"],
@@ -117,10 +142,7 @@ def _filters(options: dict[str, Any]) -> analysis.Filters:
     )
 
 
-def _connect(db_url: str | None) -> Any:
-    engine = open_engine(db_url)
-    migrate.ensure_current(engine)
-    return engine.connect()
+# Writing ---------------------------------------------------------------------------------------
 
 
 def _emit(doc: documents.Document, fmt: str, output: Path | None) -> None:
@@ -146,24 +168,93 @@ def _emit(doc: documents.Document, fmt: str, output: Path | None) -> None:
         click.echo(data, nl=False)
 
 
+def _draw(report: charts.Report, path: Path, src: SourcesReport | None) -> None:
+    click.echo(f"wrote {charts.draw(report, path, src)}", err=True)
+
+
 def _finish(
     conn: Connection,
-    report: charts.Report,
-    make_doc: Callable[[analysis.SourcesReport | None], documents.Document],
-    filters: analysis.Filters,
+    report: CountriesReport | ManufacturersReport | ChplReport | TimelineReport | SourcesReport,
+    make_doc: Callable[[SourcesReport | None], documents.Document],
+    filters: Filters,
     options: dict[str, Any],
 ) -> None:
     """Sources (for --with-sources and the chart's caption), the chart, then the document."""
     src = None
     if options["with_sources"] or options["chart"] is not None:
-        src = analysis.sources(conn, filters, report.references)
+        src = sources(conn, filters, report.references)
     if options["chart"] is not None:
-        path = charts.draw(report, options["chart"], src)
-        click.echo(f"wrote {path}", err=True)
+        _draw(report, options["chart"], src)
     _emit(make_doc(src if options["with_sources"] else None), options["fmt"], options["output"])
 
 
-@click.command("countries")
+# The foreign-origin report and the component listing -------------------------------------------
+
+
+@report_group.command("foreign-parts")
+@db_option
+@weapon_option()
+@basis_option
+@roll_up_option
+@_document_format
+@output_option()
+@_chart
+@library_errors
+def report_foreign_parts(
+    db_url: str | None,
+    weapon: str | None,
+    basis: str,
+    roll_up: str,
+    fmt: str,
+    output: Path | None,
+    chart: Path | None,
+) -> None:
+    """Foreign-origin parts per weapon system, by origin country.
+
+    A part is foreign when its origin country differs from the weapon system's producer country.
+
+    \b
+    Examples:
+      provenance report foreign-parts --weapon KN-23
+      provenance report foreign-parts --basis made-in --format markdown
+      provenance report foreign-parts --roll-up parent
+      provenance report foreign-parts --format xlsx --output foreign-parts.xlsx
+      provenance report foreign-parts --weapon KN-23 --chart kn23-origins.svg
+    """
+    with connect(db_url) as conn:
+        result = foreign_parts(conn, weapon, Basis(basis), RollUp(roll_up))
+        if chart is not None:
+            _draw(result, chart, sources(conn, Filters(weapon=weapon, basis=Basis(basis))))
+    _emit(report_documents.foreign_parts_document(result), fmt, output)
+
+
+@report_group.command("components")
+@db_option
+@weapon_option()
+@roll_up_option
+@_document_format
+@output_option()
+@library_errors
+def report_components(
+    db_url: str | None, weapon: str | None, roll_up: str, fmt: str, output: Path | None
+) -> None:
+    """List components with manufacturer, countries, manufacture date, authenticity and sources.
+
+    \b
+    Examples:
+      provenance report components --weapon KN-23 --format csv > kn23.csv
+      provenance report components --roll-up parent
+      provenance report components --format xlsx --output components.xlsx
+    """
+    with connect(db_url) as conn:
+        rows = components(conn, weapon, RollUp(roll_up))
+    _emit(report_documents.components_document(rows), fmt, output)
+
+
+# The researcher's reports ----------------------------------------------------------------------
+
+
+@report_group.command("countries")
 @report_options
 @click.option(
     "--group",
@@ -188,24 +279,23 @@ def report_countries(db_url: str | None, group: str | None, group_on: Any, **opt
       provenance report countries --group coalition --since 2022-02-24 --chart kn23.svg
     """
     filters = _filters(options)
-    with _connect(db_url) as conn:
-        report = analysis.countries(conn, filters, group=group, group_on=group_on)
-        _finish(conn, report, lambda s: documents.countries_document(report, s), filters, options)
+    with connect(db_url) as conn:
+        report = countries(conn, filters, group=group, group_on=group_on)
+        _finish(
+            conn,
+            report,
+            lambda s: report_documents.countries_document(report, s),
+            filters,
+            options,
+        )
 
 
-@click.command("manufacturers")
+@report_group.command("manufacturers")
 @report_options
-@click.option(
-    "--top",
-    type=click.IntRange(min=1),
-    default=10,
-    show_default=True,
-    metavar="N",
-    help="How many manufacturers to list (the others are summed in one row).",
-)
-@click.option("--roll-up", is_flag=True, help="Count each manufacturer under its topmost parent.")
+@_top
+@roll_up_option
 @library_errors
-def report_manufacturers(db_url: str | None, top: int, roll_up: bool, **options: Any) -> None:
+def report_manufacturers(db_url: str | None, top: int, roll_up: str, **options: Any) -> None:
     """Top manufacturers per weapon system and overall: country, parent, parts, components,
     weapon systems, first and last manufacture date seen.
 
@@ -215,20 +305,20 @@ def report_manufacturers(db_url: str | None, top: int, roll_up: bool, **options:
       provenance report manufacturers --roll-up --format xlsx --output makers.xlsx
     """
     filters = _filters(options)
-    with _connect(db_url) as conn:
-        report = analysis.manufacturers(conn, filters, top=top, roll_up=roll_up)
+    with connect(db_url) as conn:
+        report = manufacturers(conn, filters, top=top, roll_up=RollUp(roll_up))
         _finish(
-            conn, report, lambda s: documents.manufacturers_document(report, s), filters, options
+            conn,
+            report,
+            lambda s: report_documents.manufacturers_document(report, s),
+            filters,
+            options,
         )
 
 
-@click.command("chpl")
+@report_group.command("chpl")
 @report_options
-@click.option(
-    "--chpl-version",
-    metavar="VERSION",
-    help="The list version to use (default: the newest; see `provenance reference show`).",
-)
+@_chpl_version
 @library_errors
 def report_chpl(db_url: str | None, chpl_version: str | None, **options: Any) -> None:
     """Parts per tier of the Common High Priority List, per weapon system, and the share of
@@ -240,21 +330,14 @@ def report_chpl(db_url: str | None, chpl_version: str | None, **options: Any) ->
       provenance report chpl --chpl-version 2024-02-23 --with-sources --format markdown
     """
     filters = _filters(options)
-    with _connect(db_url) as conn:
-        report = analysis.chpl_report(conn, filters, version=chpl_version)
-        _finish(conn, report, lambda s: documents.chpl_document(report, s), filters, options)
+    with connect(db_url) as conn:
+        report = chpl_report(conn, filters, version=chpl_version)
+        _finish(conn, report, lambda s: report_documents.chpl_document(report, s), filters, options)
 
 
-@click.command("timeline")
+@report_group.command("timeline")
 @report_options
-@click.option(
-    "--by",
-    "period",
-    type=click.Choice([p.value for p in analysis.Period]),
-    default=analysis.Period.YEAR.value,
-    show_default=True,
-    help="Count parts by manufacture year or month.",
-)
+@_period("Count parts by manufacture year or month.")
 @click.option(
     "--controls-group",
     default=groups.CONTROLS_GROUP,
@@ -273,14 +356,18 @@ def report_timeline(db_url: str | None, period: str, controls_group: str, **opti
       provenance report timeline --by month --since 2021 --chart timeline.png
     """
     filters = _filters(options)
-    with _connect(db_url) as conn:
-        report = analysis.timeline(
-            conn, filters, period=analysis.Period(period), controls_group=controls_group
+    with connect(db_url) as conn:
+        report = timeline(conn, filters, period=Period(period), controls_group=controls_group)
+        _finish(
+            conn,
+            report,
+            lambda s: report_documents.timeline_document(report, s),
+            filters,
+            options,
         )
-        _finish(conn, report, lambda s: documents.timeline_document(report, s), filters, options)
 
 
-@click.command("sources")
+@report_group.command("sources")
 @report_options
 @library_errors
 def report_sources(db_url: str | None, **options: Any) -> None:
@@ -294,14 +381,16 @@ def report_sources(db_url: str | None, **options: Any) -> None:
     """
     filters = _filters(options)
     options["with_sources"] = False  # the report is the sources
-    with _connect(db_url) as conn:
-        report = analysis.sources(conn, filters, analysis.reference_data(conn))
-        _finish(conn, report, lambda _s: documents.sources_document(report), filters, options)
+    with connect(db_url) as conn:
+        report = sources(conn, filters, reference_data(conn))
+        _finish(
+            conn, report, lambda _s: report_documents.sources_document(report), filters, options
+        )
 
 
-@click.command("dossier")
+@report_group.command("dossier")
 @db_option
-@click.option("--weapon", metavar="NAME", required=True, help="The weapon system.")
+@weapon_option(required=True, help="The weapon system.")
 @click.option(
     "--out",
     "out_dir",
@@ -309,39 +398,11 @@ def report_sources(db_url: str | None, **options: Any) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="The folder to write the dossier to (created if needed).",
 )
-@click.option(
-    "--basis",
-    type=click.Choice([b.value for b in Basis]),
-    default=Basis.MANUFACTURER.value,
-    show_default=True,
-    help="Origin country of a part: the manufacturer's headquarters, or where it was made.",
-)
-@click.option("--since", metavar="DATE", help="Only parts dated on or after DATE.")
-@click.option("--until", metavar="DATE", help="Only parts dated on or before DATE.")
-@click.option(
-    "--date-field",
-    type=click.Choice([d.value for d in analysis.DateField]),
-    default=analysis.DateField.MANUFACTURED.value,
-    show_default=True,
-    help="The date --since/--until filter on.",
-)
-@click.option("--chpl-version", metavar="VERSION", help="The list version (default: newest).")
-@click.option(
-    "--by",
-    "period",
-    type=click.Choice([p.value for p in analysis.Period]),
-    default=analysis.Period.YEAR.value,
-    show_default=True,
-    help="Timeline by manufacture year or month.",
-)
-@click.option(
-    "--top",
-    type=click.IntRange(min=1),
-    default=10,
-    show_default=True,
-    metavar="N",
-    help="How many manufacturers to list (the others are summed in one row).",
-)
+@basis_option
+@filter_options
+@_chpl_version
+@_period("Timeline by manufacture year or month.")
+@_top
 @click.option(
     "--group",
     default=groups.CONTROLS_GROUP,
@@ -371,94 +432,17 @@ def report_dossier(
     Example:
       provenance report dossier --weapon KN-23 --out dossier/
     """
-    filters = analysis.Filters.parse(weapon, basis, since, until, date_field)
-    with _connect(db_url) as conn:
+    filters = Filters.parse(weapon, basis, since, until, date_field)
+    with connect(db_url) as conn:
         result = dossier.build(
             conn,
             filters,
             out_dir,
             chpl_version=chpl_version,
-            period=analysis.Period(period),
+            period=Period(period),
             top=top,
             group=group,
         )
     click.echo(f"{result.weapon}: wrote {result.html} and {result.markdown}")
     for path in result.charts:
         click.echo(f"  chart {path}")
-
-
-@click.group("reference")
-def reference_group() -> None:
-    """Reference data: Common High Priority List versions and country groups.
-
-    The shipped lists and groups (seeds/chpl.yaml, seeds/country_groups.yaml) are added to the
-    database by `provenance init` and `provenance db upgrade`.
-
-    \b
-    Examples:
-      provenance reference show
-      provenance reference show --group coalition
-      provenance reference load my-groups.yaml
-    """
-
-
-@reference_group.command("show")
-@db_option
-@click.option("--group", metavar="CODE", help="List this group's members and their dates.")
-@library_errors
-def reference_show(db_url: str | None, group: str | None) -> None:
-    """Show the CHPL versions and country groups in the database (or one group's members).
-
-    \b
-    Examples:
-      provenance reference show
-      provenance reference show --group eu
-    """
-    with _connect(db_url) as conn:
-        if group is not None:
-            info = groups.get_group(conn, group)
-            click.echo(f"{info.code}: {info.name}")
-            if info.basis:
-                click.echo(f"basis: {info.basis}")
-            for m in groups.memberships(conn, info.code):
-                line = f"  {m.country_code}  from {m.member_from or '(open)'}"
-                line += f" until {m.member_until}" if m.member_until else ""
-                line += f"  controls from {m.controls_from}" if m.controls_from else ""
-                line += f"  ({m.note})" if m.note else ""
-                click.echo(line)
-            return
-        click.echo("Common High Priority List versions (newest first):")
-        for v in chpl.list_versions(conn):
-            click.echo(f"  {v.version}  {v.codes} codes  {v.publisher}: {v.title}")
-        click.echo("Country groups:")
-        for g in groups.list_groups(conn):
-            click.echo(f"  {g.code}  {g.members} countries  {g.name}")
-
-
-@reference_group.command("load")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@db_option
-@click.option(
-    "--update",
-    is_flag=True,
-    help="Also give the groups and memberships the file names its values (e.g. a member's own "
-    "controls date); without it, only what the database lacks is added.",
-)
-@library_errors
-def reference_load(file: Path, db_url: str | None, update: bool) -> None:
-    """Load country groups and/or CHPL versions from a YAML file (the layout of
-    seeds/country_groups.yaml and seeds/chpl.yaml): all of it, or nothing.
-
-    \b
-    Example:
-      provenance reference load my-groups.yaml
-      provenance reference load --update corrected-dates.yaml
-    """
-    engine = open_engine(db_url)
-    summary = sync.load_reference_lists(engine, file, update_existing=update)
-    click.echo(
-        f"{file}: {summary.groups_created} groups and {summary.members_created} memberships "
-        f"added, {summary.groups_updated} groups and {summary.members_updated} memberships "
-        f"updated; {summary.chpl_lists_created} CHPL versions and "
-        f"{summary.chpl_entries_created} codes added"
-    )

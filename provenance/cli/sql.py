@@ -16,7 +16,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from provenance.bi import datasette, export, readonly, sqlquery
-from provenance.cli.common import db_option, library_errors, open_engine
+from provenance.cli.common import (
+    db_option,
+    format_option,
+    library_errors,
+    open_engine,
+    output_option,
+)
 from provenance.db import masked, resolve_url
 from provenance.publish import render
 
@@ -24,20 +30,8 @@ from provenance.publish import render
 @click.command()
 @click.argument("statement", metavar="SQL")
 @db_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(render.ROW_FORMATS),
-    default="table",
-    show_default=True,
-    help="Output format (xlsx needs --output).",
-)
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    help="Write to this file instead of the terminal.",
-)
+@format_option(render.ROW_FORMATS, help="Output format (xlsx needs --output).")
+@output_option(help="Write to this file instead of the terminal.")
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0.1),
@@ -84,10 +78,9 @@ def query(
 @click.command("export")
 @click.argument("out", type=click.Path(path_type=Path))
 @db_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(export.EXPORT_FORMATS),
+@format_option(
+    export.EXPORT_FORMATS,
+    default=None,
     help="sqlite: the whole database; csv: a folder, one file per view; xlsx: one sheet per "
     "view; json: one file. Default: from OUT's extension (.db, .sqlite, .xlsx, .json).",
 )

@@ -26,16 +26,13 @@ from matplotlib.ticker import MaxNLocator
 
 from provenance.errors import ChartError
 from provenance.reference import chpl
-from provenance.reports import analysis
-from provenance.reports.analysis import (
-    ChplReport,
-    CountriesReport,
-    ManufacturersReport,
-    ReferenceRow,
-    Scope,
-    SourcesReport,
-    TimelineReport,
-)
+from provenance.reports.chpl import HS_TOO_SHORT, NO_HS, NOT_LISTED, ChplReport
+from provenance.reports.core import UNKNOWN_ORIGIN, ReferenceRow, Scope
+from provenance.reports.countries import CountriesReport
+from provenance.reports.foreign_parts import ForeignPartsReport
+from provenance.reports.manufacturers import ManufacturersReport
+from provenance.reports.sources import SourcesReport
+from provenance.reports.timeline import Period, TimelineReport
 
 CHART_SUFFIXES = (".png", ".svg")
 _WIDTH = 10.0  # inches
@@ -46,7 +43,14 @@ _OTHER_COLOUR = "#d9d9d9"
 _NOT_LISTED_COLOUR = "#9ecae1"
 _CONTROLS_COLOUR = "#c00000"
 
-Report = CountriesReport | ManufacturersReport | ChplReport | TimelineReport | SourcesReport
+Report = (
+    ForeignPartsReport
+    | CountriesReport
+    | ManufacturersReport
+    | ChplReport
+    | TimelineReport
+    | SourcesReport
+)
 
 
 def chart_format(path: Path) -> str:
@@ -149,9 +153,44 @@ def countries_figure(
     for r in report.rows:
         if r.key is None:
             unknown = [r.parts_by_weapon.get(w, 0) for w in labels]
-            series.append((analysis.UNKNOWN_ORIGIN, unknown, _UNKNOWN_COLOUR))
+            series.append((UNKNOWN_ORIGIN, unknown, _UNKNOWN_COLOUR))
     _stacked(ax, labels, series)
     ax.set_xlabel(f"parts; {report.scope.basis.description}")
+    return fig, text
+
+
+def foreign_parts_figure(
+    report: ForeignPartsReport, sources: SourcesReport | None = None
+) -> tuple[Figure, str]:
+    """Stacked bars: the parts of each weapon system by origin country, largest origins first."""
+    labels = [w.designation for w in report.weapons]
+    what = "origin countries of parts"
+    title = f"{labels[0]}: {what}" if report.weapon and labels else what[:1].upper() + what[1:]
+    fig, ax = _figure(len(labels), title)
+    text = caption(sources)
+    if not labels:
+        _no_data(ax)
+        return fig, text
+    # Origin country -> (name, parts per weapon system), the unknown origin apart.
+    totals: dict[str | None, tuple[str, list[int]]] = {}
+    for i, w in enumerate(report.weapons):
+        for o in w.origins:
+            _name, parts = totals.setdefault(o.country_code, (o.country, [0] * len(labels)))
+            parts[i] += o.parts
+    unknown = totals.pop(None, None)
+    named = sorted(totals.values(), key=lambda np: (-sum(np[1]), np[0]))
+    shown, rest = named[:_MAX_SERIES], named[_MAX_SERIES:]
+    series: list[tuple[str, list[int], Any]] = [
+        (name, parts, colour)
+        for (name, parts), colour in zip(shown, _colours(len(shown)), strict=True)
+    ]
+    if rest:
+        other = [sum(parts[i] for _name, parts in rest) for i in range(len(labels))]
+        series.append((f"{len(rest)} other countries", other, _OTHER_COLOUR))
+    if unknown is not None:
+        series.append((UNKNOWN_ORIGIN, unknown[1], _UNKNOWN_COLOUR))
+    _stacked(ax, labels, series)
+    ax.set_xlabel(f"parts; {report.basis.description}")
     return fig, text
 
 
@@ -183,7 +222,7 @@ def chpl_figure(report: ChplReport, sources: SourcesReport | None = None) -> tup
     if not labels:
         _no_data(ax)
         return fig, text
-    other = (analysis.NOT_LISTED, analysis.HS_TOO_SHORT, analysis.NO_HS)
+    other = (NOT_LISTED, HS_TOO_SHORT, NO_HS)
     tiers = [c for c in report.categories if c not in other]
     reds = colormaps["OrRd"]
     series: list[tuple[str, list[int], Any]] = [
@@ -212,7 +251,7 @@ def timeline_figure(
 ) -> tuple[Figure, str]:
     """Bars of parts by manufacture year (or month), stacked by weapon system, with the day the
     export controls took effect marked."""
-    monthly = report.period is analysis.Period.MONTH
+    monthly = report.period is Period.MONTH
     fig, ax = _figure(8, _title(report.scope, f"parts by manufacture {report.period.value}"))
     text = caption(sources, report.references)
     dated = [
@@ -298,6 +337,8 @@ def sources_figure(
 
 def figure_of(report: Report, sources: SourcesReport | None = None) -> tuple[Figure, str]:
     """The chart of any report, and its caption."""
+    if isinstance(report, ForeignPartsReport):
+        return foreign_parts_figure(report, sources)
     if isinstance(report, CountriesReport):
         return countries_figure(report, sources)
     if isinstance(report, ManufacturersReport):

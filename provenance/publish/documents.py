@@ -1,69 +1,84 @@
-"""The researcher's reports as documents: a title, a header that states the basis and filters,
-tables, and the sources behind the numbers; written as a terminal table, Markdown, CSV, JSON,
-an Excel workbook (xlsx) or an HTML fragment (for the dossier).
+"""Documents: the one output stack of every report. A document is a title, a header that states
+the basis and filters, tables, and the sources behind the numbers; :func:`render` writes it as a
+terminal table, Markdown, CSV, JSON or an Excel workbook (xlsx), :func:`to_html` as an HTML
+fragment (for the dossier).
 
-A :class:`Document` is built from a report of :mod:`provenance.reports.analysis` by the
-``*_document`` functions and rendered by :func:`render`. Tables are plain header + rows; shares are
-:class:`Share` values (a fraction, shown as a percentage).
+Each report becomes a document in :mod:`provenance.publish.report_documents`. Tables are plain
+header + rows; shares are :class:`Share` values (a fraction, shown as a percentage). A document is
+laid out as text in one of two ways (:class:`Layout`), and may give its own flat tables for CSV and
+xlsx and its own JSON, so that reports whose outputs scripts already read keep them exactly.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import enum
 import html
 import io
-import json
 import re
 import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from tabulate import tabulate
 
-from provenance.publish.render import write_xlsx
-from provenance.reference import chpl
-from provenance.reports import analysis
-from provenance.reports.analysis import (
-    ChplReport,
-    CountriesReport,
-    ManufacturersReport,
-    ManufacturerTable,
-    ReferenceRow,
-    Scope,
-    SourcesReport,
-    TimelineReport,
-)
-from provenance.reports.parts import Basis
+from provenance.publish.formats import json_text, safe_cell, table_text, write_xlsx
+from provenance.reports.core import Scope
+from provenance.reports.sources import SourcesReport
 
+#: Every format a document is written in (xlsx as bytes, the others as text).
 FORMATS = ("table", "csv", "json", "markdown", "xlsx")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class Share(float):
     """A fraction (0.25), shown as a percentage (25.0%)."""
 
 
+class Layout(enum.Enum):
+    """How a document is laid out as a terminal table and as Markdown."""
+
+    #: The title underlined (in Markdown: a heading, then the header lines as a list); each table
+    #: under its name, long cells wrapped at 40 characters, text columns never read as numbers.
+    REPORT = "report"
+    #: The title and the header lines as they are, then each table under its name and its lead
+    #: lines, long cells wrapped at the table's ``widths``, cells as they are (tabulate finds
+    #: the numbers). The foreign-origin report's layout; a document without title, header and
+    #: table names is just its tables (the component listing).
+    PLAIN = "plain"
+
+
 @dataclass
-class Table:
+class DocTable:
+    """One table of a document."""
+
     name: str
     header: list[str]
     rows: list[list[Any]]
     total_rows: int = 0  # the last rows that are totals (bold in HTML and xlsx)
     note: str | None = None
+    lead: list[str] = field(default_factory=list)  # lines between the name and the table
+    widths: list[int | None] | None = None  # Layout.PLAIN: where to wrap each column's cells
 
 
 @dataclass
 class Document:
-    report: str  # countries, manufacturers, chpl, timeline, sources
+    report: str  # foreign-parts, components, countries, manufacturers, chpl, timeline, sources
     title: str
     header: list[str]
-    tables: list[Table]
-    scope: Scope
+    tables: list[DocTable]
+    scope: Scope | None = None  # the filters, for the reports that take them
     sources: SourcesReport | None = None
-    notes: list[str] = field(default_factory=list)
+    layout: Layout = Layout.REPORT
+    #: The flat tables written to CSV (the first) and xlsx instead of ``tables`` (a report
+    #: shown as one table per weapon system is one flat table in a spreadsheet).
+    data_tables: list[DocTable] = field(default_factory=list)
+    #: The document's JSON, when the report has its own layout of it (kept for the scripts that
+    #: read it); otherwise the JSON is the title, header, scope and tables.
+    data: dict[str, Any] | None = None
 
 
 # Cells -----------------------------------------------------------------------------------------
@@ -83,7 +98,7 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _plain(value: Any) -> Any:
+def _data(value: Any) -> Any:
     """A cell for CSV and JSON: numbers stay numbers (shares as fractions)."""
     if value is None:
         return None
@@ -92,13 +107,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, int | float):
         return value
     return _text(value)
-
-
-def _safe(value: Any) -> Any:
-    """Spreadsheet programs run cells that start with = + - @ as formulas: quote them."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def _md(value: str) -> str:
@@ -119,13 +127,13 @@ SOURCE_HEADER = [
 REFERENCE_HEADER = ["reference data", "citation", "basis"]
 
 
-def sources_tables(report: SourcesReport) -> list[Table]:
+def sources_tables(report: SourcesReport) -> list[DocTable]:
     rows = [
         [s.publisher, s.title, s.published, s.reliability, s.url, s.components, s.parts]
         for s in report.sources
     ]
     tables = [
-        Table(
+        DocTable(
             "Sources",
             SOURCE_HEADER,
             rows,
@@ -137,7 +145,7 @@ def sources_tables(report: SourcesReport) -> list[Table]:
     ]
     if report.references:
         tables.append(
-            Table(
+            DocTable(
                 "Reference data",
                 REFERENCE_HEADER,
                 [[r.kind, r.citation, r.basis] for r in report.references],
@@ -146,337 +154,20 @@ def sources_tables(report: SourcesReport) -> list[Table]:
     return tables
 
 
-def _reference_lines(references: Sequence[ReferenceRow]) -> list[str]:
-    return [f"Reference data: {r.kind}: {r.citation}." for r in references]
-
-
-# Reports as documents --------------------------------------------------------------------------
-
-
-def countries_document(report: CountriesReport, sources: SourcesReport | None = None) -> Document:
-    single = len(report.weapons) == 1
-    grouped = report.group is not None
-    header = ["origin"] + (["countries"] if grouped else [])
-    for w in report.weapons:
-        header += (
-            ["parts", "share"] if single else [f"{w.designation} parts", f"{w.designation} share"]
-        )
-    if not single:
-        header += ["all parts", "all share"]
-    rows: list[list[Any]] = []
-    for r in report.rows:
-        line: list[Any] = [r.label] + ([r.countries] if grouped else [])
-        for w in report.weapons:
-            line += [r.parts_by_weapon.get(w.designation, 0), Share(report.share(r, w.designation))]
-        if not single:
-            line += [r.total, Share(report.share(r, None))]
-        rows.append(line)
-    total: list[Any] = ["Total"] + ([""] if grouped else [])
-    for w in report.weapons:
-        total += [w.parts, Share(1.0 if w.parts else 0.0)]
-    if not single:
-        total += [report.total.parts, Share(1.0 if report.total.parts else 0.0)]
-    rows.append(total)
-    summary = [
-        [
-            w.designation,
-            w.producer,
-            w.parts,
-            w.foreign_parts,
-            Share(w.foreign_share),
-            w.domestic_parts,
-            w.unknown_origin_parts,
-        ]
-        for w in [*report.weapons, report.total]
-    ]
-    lines = report.scope.lines()
-    if report.group is not None:
-        lines.append(
-            f"Grouped by country group {report.group.code} ({report.group.name}): members on "
-            f"{report.group_on}."
-        )
-    lines.append(
-        "Shares are of each weapon system's parts; a part is foreign when its origin differs "
-        "from the weapon system's producer country."
-    )
-    lines += _reference_lines(report.references)
-    title = "Origin countries of parts per weapon system"
-    if report.scope.weapon:
-        title = f"Origin countries of the parts of the {report.scope.weapon}"
-    if report.group is not None:
-        title += f", by country group ({report.group.code})"
-    return Document(
-        "countries",
-        title,
-        lines,
-        [
-            Table("Parts by origin", header, rows, total_rows=1),
-            Table(
-                "Foreign, domestic and unknown origin per weapon system",
-                [
-                    "weapon system",
-                    "producer",
-                    "parts",
-                    "foreign",
-                    "foreign share",
-                    "domestic",
-                    "unknown origin",
-                ],
-                summary,
-                total_rows=1,
-            ),
-        ],
-        report.scope,
-        sources,
-    )
-
-
-def _manufacturer_table(report: ManufacturersReport, t: ManufacturerTable) -> Table:
-    made_in = report.scope.basis is Basis.MADE_IN
-    header = [
-        "rank",
-        "manufacturer",
-        "headquarters",
-        "includes" if report.roll_up else "parent",
-        "parts",
-        "components",
-        "weapon systems",
-        "first made",
-        "last made",
-    ]
-    if made_in:
-        header.append("made in (parts)")
-    rows: list[list[Any]] = []
-    for r in t.rows:
-        line: list[Any] = [
-            r.rank,
-            r.name,
-            r.country,
-            r.includes if report.roll_up else r.parent,
-            r.parts,
-            r.components,
-            r.weapon_systems,
-            r.first_made,
-            r.last_made,
-        ]
-        if made_in:
-            line.append([f"{c} {n}" for c, n in r.made_in])
-        rows.append(line)
-    extra = 0
-    if t.other_parts or t.other_components:
-        others = t.manufacturers - len(t.rows)
-        rows.append(
-            ["", f"{others} other manufacturers", "", None, t.other_parts, t.other_components]
-            + [None] * (len(header) - 6)
-        )
-        extra = 1
-    rows.append(["", "Total", "", None, t.parts, t.components] + [None] * (len(header) - 6))
-    name = f"Top manufacturers: {t.weapon}" if t.weapon else "Top manufacturers: all weapon systems"
-    return Table(name, header, rows, total_rows=1 + extra)
-
-
-def manufacturers_document(
-    report: ManufacturersReport, sources: SourcesReport | None = None
-) -> Document:
-    lines = report.scope.lines()
-    lines.append(
-        f"The {report.top} manufacturers with the most parts"
-        + (", each counted under its topmost parent company." if report.roll_up else ".")
-        + " First and last made: the manufacture dates seen, as precisely as they are known."
-    )
-    tables = [_manufacturer_table(report, report.overall)]
-    if len(report.per_weapon) > 1:
-        tables += [_manufacturer_table(report, t) for t in report.per_weapon]
-    title = "Manufacturers of the parts"
-    if report.scope.weapon:
-        title = f"Manufacturers of the parts of the {report.scope.weapon}"
-    return Document("manufacturers", title, lines, tables, report.scope, sources)
-
-
-def _category_label(category: str) -> str:
-    return f"tier {category}" if category in chpl.TIERS or "." in category else category
-
-
-def chpl_document(report: ChplReport, sources: SourcesReport | None = None) -> Document:
-    v = report.version
-    header = (
-        ["weapon system", "parts"]
-        + [_category_label(c) for c in report.categories]
-        + [
-            "foreign parts",
-            "foreign on the list",
-            "share of foreign parts",
-            "share of foreign parts with an HS-6 code",
-        ]
-    )
-    rows = [
-        [w.designation, w.parts]
-        + [w.by_category.get(c, 0) for c in report.categories]
-        + [
-            w.foreign_parts,
-            w.foreign_listed,
-            Share(w.foreign_listed_share),
-            Share(w.foreign_listed_share_of_coded),
-        ]
-        for w in [*report.weapons, report.total]
-    ]
-    codes = [
-        [
-            c.weapon,
-            chpl.format_hs6(c.hs6),
-            f"tier {c.tier}" if c.tier else analysis.NOT_LISTED,
-            c.components,
-            c.parts,
-            c.foreign_parts,
-        ]
-        for c in report.codes
-    ]
-    lines = report.scope.lines()
-    lines += [
-        f"List: Common High Priority List version {v.version}, published on "
-        f"{v.published_on} by {v.publisher} ({v.codes} HS-6 codes).",
-        "A part's tier is the tier of its HS-6 code (the first six digits of its HS code) on "
-        "that list. Parts without an HS code, or with one of fewer than six digits, are counted "
-        "in their own columns and as not listed in the shares.",
-        "An HS code on the list is a lead for export-control review, not a legal classification.",
-    ]
-    title = "Parts on the Common High Priority List"
-    if report.scope.weapon:
-        title = f"Parts of the {report.scope.weapon} on the Common High Priority List"
-    return Document(
-        "chpl",
-        title,
-        lines,
-        [
-            Table("Parts per CHPL tier", header, rows, total_rows=1),
-            Table(
-                "Parts by HS code",
-                ["weapon system", "HS code", "tier", "components", "parts", "foreign parts"],
-                codes,
-            ),
-        ],
-        report.scope,
-        sources,
-    )
-
-
-def timeline_document(report: TimelineReport, sources: SourcesReport | None = None) -> Document:
-    weapons = report.weapons
-    single = len(weapons) == 1
-    header = [report.period.value] + (["parts"] if single else [*weapons, "all"])
-    rows: list[list[Any]] = []
-    for b in report.buckets:
-        cells = [b.parts_by_weapon.get(w, 0) for w in weapons]
-        rows.append([b.label, *cells] if single else [b.label, *cells, b.total])
-    totals = [sum(b.parts_by_weapon.get(w, 0) for b in report.buckets) for w in weapons]
-    rows.append(["Total", *totals] if single else ["Total", *totals, sum(totals)])
-    controls = [
-        [
-            c.designation,
-            c.parts,
-            c.after,
-            Share(c.after / c.parts if c.parts else 0.0),
-            c.before,
-            c.undetermined,
-            c.no_date,
-            c.no_controls,
-            c.unknown_origin,
-        ]
-        for c in report.controls
-    ]
-    lag = [
-        [
-            r.designation,
-            r.parts,
-            r.median,
-            r.q1,
-            r.q3,
-            r.minimum,
-            r.maximum,
-            r.year_only,
-            r.missing,
-            r.negative,
-        ]
-        for r in report.lag
-    ]
-    dates = ", ".join(d.isoformat() for d in report.controls_dates) or "none recorded"
-    lines = report.scope.lines()
-    lines += [
-        f"Export controls: the day each origin country's controls took effect, from the country "
-        f"group {report.controls_group.code} ({report.controls_group.name}); dates: {dates}.",
-        "Made after the controls: the manufacture period starts on or after that day; before: "
-        "the whole period ends before it; undetermined: the period (e.g. a year) contains it.",
-        f"Lag from manufacture to recovery, in days: {analysis.LAG_METHOD}.",
-    ]
-    lines += _reference_lines(report.references)
-    title = f"Manufacture dates of the parts, by {report.period.value}"
-    if report.scope.weapon:
-        title = f"Manufacture dates of the parts of the {report.scope.weapon}"
-    return Document(
-        "timeline",
-        title,
-        lines,
-        [
-            Table(f"Parts by manufacture {report.period.value}", header, rows, total_rows=1),
-            Table(
-                "Made after the export controls of the origin country",
-                [
-                    "weapon system",
-                    "parts",
-                    "made after",
-                    "share made after",
-                    "made before",
-                    "undetermined",
-                    "no manufacture date",
-                    "origin without controls",
-                    "unknown origin",
-                ],
-                controls,
-                total_rows=1,
-            ),
-            Table(
-                "Days from manufacture to recovery",
-                [
-                    "weapon system",
-                    "parts",
-                    "median",
-                    "first quartile",
-                    "third quartile",
-                    "min",
-                    "max",
-                    "left out: year only",
-                    "left out: a date missing",
-                    "recovered before made",
-                ],
-                lag,
-                total_rows=1,
-            ),
-        ],
-        report.scope,
-        sources,
-    )
-
-
-def sources_document(report: SourcesReport) -> Document:
-    lines = report.scope.lines()
-    lines.append(
-        f"Components without any source: {report.components_without_source} "
-        "(every finding should cite one)."
-    )
-    title = "Sources behind the figures"
-    if report.scope.weapon:
-        title = f"Sources behind the figures for the {report.scope.weapon}"
-    return Document("sources", title, lines, sources_tables(report), report.scope)
-
-
 # Rendering -------------------------------------------------------------------------------------
 
 
-def _all_tables(doc: Document) -> list[Table]:
+def _all_tables(doc: Document) -> list[DocTable]:
     return doc.tables + (sources_tables(doc.sources) if doc.sources else [])
 
 
-def _text_columns(table: Table) -> list[int]:
+def _data_tables(doc: Document) -> list[DocTable]:
+    """The tables for CSV and xlsx: the document's flat ones, else the ones it shows."""
+    tables = doc.data_tables or doc.tables
+    return tables + (sources_tables(doc.sources) if doc.sources else [])
+
+
+def _text_columns(table: DocTable) -> list[int]:
     """The columns holding text (an HS code such as 8534.00 must not be read as a number)."""
     return [
         i
@@ -490,6 +181,8 @@ def _text_columns(table: Table) -> list[int]:
 
 def to_text(doc: Document, markdown: bool = False, level: int = 1) -> str:
     """A terminal table, or Markdown (``level``: the heading level of the title)."""
+    if doc.layout is Layout.PLAIN:
+        return _plain_text(doc, markdown, level)
     out: list[str] = []
     if markdown:
         out.append(f"{'#' * level} {_md(doc.title)}")
@@ -533,39 +226,79 @@ def to_text(doc: Document, markdown: bool = False, level: int = 1) -> str:
     return "\n".join(out) + "\n"
 
 
+def _plain_text(doc: Document, markdown: bool, level: int) -> str:
+    """``to_text`` in :attr:`Layout.PLAIN`."""
+    out: list[str] = []
+    if doc.title:
+        out.append(f"{'#' * level} {doc.title}" if markdown else doc.title)
+    out += doc.header
+    for table in _all_tables(doc):
+        if out:
+            out.append("")
+        if table.name:
+            out.append(f"{'#' * (level + 1)} {table.name}" if markdown else table.name)
+        out += table.lead
+        if table.name or table.lead:
+            out.append("")
+        cells = [[_text(v) if isinstance(v, Share) else v for v in row] for row in table.rows]
+        widths = table.widths or [None] * len(table.header)
+        out.append(table_text(cells, table.header, "markdown" if markdown else "table", widths))
+    return "\n".join(out) + "\n"
+
+
 def to_csv(doc: Document) -> str:
-    """The report's main table, each row led by its basis and filters; with sources, the
-    sources follow as a second table after one empty line."""
+    """The report's main table; with sources, the sources follow as a second table after one
+    empty line.
+
+    The main table's rows are led by the basis and filters, unless the document has its own flat
+    tables (``data_tables``): then the first of them, as it is.
+    """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    main = doc.tables[0]
-    writer.writerow(["basis", "filters", *main.header])
-    summary = doc.scope.summary()
-    for row in main.rows:
-        writer.writerow([_safe(v) for v in [doc.scope.basis.value, summary, *map(_plain, row)]])
+    if doc.data_tables:
+        main = doc.data_tables[0]
+        writer.writerow(main.header)
+        writer.writerows([[safe_cell(_data(v)) for v in row] for row in main.rows])
+    else:
+        main = doc.tables[0]
+        writer.writerow(["basis", "filters", *main.header])
+        basis, summary = _scope_cells(doc)
+        for row in main.rows:
+            writer.writerow([safe_cell(v) for v in [basis, summary, *map(_data, row)]])
     if doc.sources:
         for table in sources_tables(doc.sources):
             writer.writerow([])
             writer.writerow(table.header)
-            writer.writerows([[_safe(_plain(v)) for v in row] for row in table.rows])
+            writer.writerows([[safe_cell(_data(v)) for v in row] for row in table.rows])
     return out.getvalue()
 
 
+def _scope_cells(doc: Document) -> tuple[str, str]:
+    """The basis and the filters in one line, for the CSV of a document with a scope."""
+    if doc.scope is None:
+        raise ValueError(f"the {doc.report} document has no scope to lead its CSV rows with")
+    return doc.scope.basis.value, doc.scope.summary()
+
+
 def to_json_data(doc: Document) -> dict[str, Any]:
-    def table(t: Table) -> dict[str, Any]:
+    """The document as JSON data: its own (``Document.data``), or the title, header, scope and
+    tables (and sources)."""
+    if doc.data is not None:
+        return doc.data
+
+    def table(t: DocTable) -> dict[str, Any]:
         return {
             "name": t.name,
             "columns": t.header,
-            "rows": [dict(zip(t.header, map(_plain, row), strict=True)) for row in t.rows],
+            "rows": [dict(zip(t.header, map(_data, row), strict=True)) for row in t.rows],
             "total_rows": t.total_rows,
         }
 
-    scope = asdict(doc.scope)
     data: dict[str, Any] = {
         "report": doc.report,
         "title": doc.title,
         "header": doc.header,
-        "scope": scope,
+        "scope": None if doc.scope is None else asdict(doc.scope),
         "tables": [table(t) for t in doc.tables],
     }
     if doc.sources:
@@ -574,7 +307,7 @@ def to_json_data(doc: Document) -> dict[str, Any]:
 
 
 def to_json(doc: Document) -> str:
-    return json.dumps(to_json_data(doc), ensure_ascii=False, indent=2, default=str) + "\n"
+    return json_text(to_json_data(doc))
 
 
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
@@ -598,19 +331,22 @@ def _sheet_names(names: Sequence[str]) -> list[str]:
 def _xlsx_value(value: Any) -> Any:
     if isinstance(value, Share):
         return round(float(value), 6)
+    if isinstance(value, Decimal):
+        return float(value)
     if isinstance(value, int | float) or value is None:
         return value
     return _text(value)
 
 
 def to_xlsx(doc: Document) -> bytes:
-    """A workbook: a "Report" sheet with the title and the header lines, then one sheet per
-    table (shares as fractions). Written by ``render.write_xlsx``, which quotes cells that a
+    """A workbook: a "Report" sheet with the title and the header lines (when the document has
+    a title), then one sheet per table (shares as fractions; the flat ``data_tables`` when the
+    document has them). Written by ``formats.write_xlsx``, which quotes cells that a
     spreadsheet would run as formulas."""
-    tables = _all_tables(doc)
-    sheets: list[tuple[str, Sequence[str], list[list[Any]]]] = [
-        ("Report", [doc.title], [[line] for line in doc.header])
-    ]
+    tables = _data_tables(doc)
+    sheets: list[tuple[str, Sequence[str], list[list[Any]]]] = []
+    if doc.title:
+        sheets.append(("Report", [doc.title], [[line] for line in doc.header]))
     for name, table in zip(_sheet_names([t.name for t in tables]), tables, strict=True):
         rows = [[_xlsx_value(v) for v in row] for row in table.rows]
         if table.note:
@@ -637,6 +373,7 @@ def to_html(doc: Document, level: int = 2, charts: Sequence[tuple[str, str]] = (
         )
     for table in _all_tables(doc):
         out.append(f"<{h2}>{e(table.name)}</{h2}>")
+        out += [f'<p class="lead">{e(line)}</p>' for line in table.lead]
         if not table.rows:
             out.append("<p>(none)</p>")
             continue

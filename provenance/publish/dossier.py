@@ -18,9 +18,13 @@ from sqlalchemy import Connection, select
 from provenance import __version__
 from provenance.errors import DossierError
 from provenance.models import Country, WeaponSystem, WeaponSystemAlias
-from provenance.publish import charts, documents
-from provenance.reports import analysis
-from provenance.reports.parts import resolve_weapon
+from provenance.publish import charts, documents, report_documents
+from provenance.reports.chpl import ChplReport, chpl_report
+from provenance.reports.core import Filters, resolve_weapon
+from provenance.reports.countries import CountriesReport, countries
+from provenance.reports.manufacturers import ManufacturersReport, manufacturers
+from provenance.reports.sources import SourcesReport, sources
+from provenance.reports.timeline import Period, TimelineReport, timeline
 
 _CSS = """
 body { font-family: "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; color: #1a1a1a;
@@ -95,10 +99,10 @@ def _weapon(conn: Connection, name: str) -> _Weapon:
 
 def build(
     conn: Connection,
-    filters: analysis.Filters,
+    filters: Filters,
     out_dir: Path,
     chpl_version: str | None = None,
-    period: analysis.Period = analysis.Period.YEAR,
+    period: Period = Period.YEAR,
     top: int = 10,
     group: str = "coalition",
 ) -> Dossier:
@@ -107,32 +111,28 @@ def build(
     if filters.weapon is None:
         raise DossierError("a dossier is about one weapon system: give --weapon NAME")
     weapon = _weapon(conn, filters.weapon)
-    src = analysis.sources(conn, filters)
+    src = sources(conn, filters)
     reports: list[
         tuple[
             str,
-            analysis.CountriesReport
-            | analysis.ManufacturersReport
-            | analysis.ChplReport
-            | analysis.TimelineReport
-            | analysis.SourcesReport,
+            CountriesReport | ManufacturersReport | ChplReport | TimelineReport | SourcesReport,
             documents.Document,
         ]
     ] = []
-    countries = analysis.countries(conn, filters)
-    reports.append(("countries", countries, documents.countries_document(countries)))
-    grouped = analysis.countries(conn, filters, group=group)
-    reports.append(("groups", grouped, documents.countries_document(grouped)))
-    makers = analysis.manufacturers(conn, filters, top=top)
-    reports.append(("manufacturers", makers, documents.manufacturers_document(makers)))
-    listed = analysis.chpl_report(conn, filters, version=chpl_version)
-    reports.append(("chpl", listed, documents.chpl_document(listed)))
-    times = analysis.timeline(conn, filters, period=period)
-    reports.append(("timeline", times, documents.timeline_document(times)))
+    by_country = countries(conn, filters)
+    reports.append(("countries", by_country, report_documents.countries_document(by_country)))
+    grouped = countries(conn, filters, group=group)
+    reports.append(("groups", grouped, report_documents.countries_document(grouped)))
+    makers = manufacturers(conn, filters, top=top)
+    reports.append(("manufacturers", makers, report_documents.manufacturers_document(makers)))
+    listed = chpl_report(conn, filters, version=chpl_version)
+    reports.append(("chpl", listed, report_documents.chpl_document(listed)))
+    times = timeline(conn, filters, period=period)
+    reports.append(("timeline", times, report_documents.timeline_document(times)))
     # The sources section lists all reference data; each chart's caption only its report's.
     references = [*grouped.references, *listed.references, *times.references]
     everything = dataclasses.replace(src, references=list(dict.fromkeys(references)))
-    reports.append(("sources", everything, documents.sources_document(everything)))
+    reports.append(("sources", everything, report_documents.sources_document(everything)))
 
     try:
         out_dir.mkdir(parents=True, exist_ok=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
-from provenance.publish.render import _csv, _json, _tabulate
+from provenance.publish.formats import csv_text, json_text, table_text
 from provenance.reference.manufacturers import (
     AliasAdded,
     ManufacturerDetail,
@@ -13,26 +13,29 @@ from provenance.reference.manufacturers import (
     MergeSummary,
 )
 
+#: The formats of the manufacturer listings and details.
+FORMATS = ("table", "csv", "json", "markdown")
+
 LIST_COLUMNS = ("manufacturer", "country", "parent", "components", "parts", "aliases")
 
 
 def manufacturer_list(rows: Sequence[ManufacturerRow], fmt: str = "table") -> str:
     if fmt == "json":
-        return _json({"manufacturers": [dataclasses.asdict(r) for r in rows]})
+        return json_text({"manufacturers": [dataclasses.asdict(r) for r in rows]})
     table = [
         [r.name, r.country or "", r.parent or "", r.components, r.parts, "; ".join(r.aliases)]
         for r in rows
     ]
     if fmt == "csv":
-        return _csv(LIST_COLUMNS, table)
+        return csv_text(LIST_COLUMNS, table)
     if not rows:
         return "No manufacturers.\n"
-    return _tabulate(table, LIST_COLUMNS, fmt, [40, 20, 30, None, None, 50]) + "\n"
+    return table_text(table, LIST_COLUMNS, fmt, [40, 20, 30, None, None, 50]) + "\n"
 
 
 def manufacturer_detail(d: ManufacturerDetail, fmt: str = "table") -> str:
     if fmt == "json":
-        return _json(dataclasses.asdict(d))
+        return json_text(dataclasses.asdict(d))
     markdown = fmt == "markdown"
     out = [f"# {d.name}" if markdown else d.name]
     out.append(f"headquarters: {d.country or '(unknown)'}")
@@ -57,7 +60,7 @@ def manufacturer_detail(d: ManufacturerDetail, fmt: str = "table") -> str:
 
 def merge_summary(s: MergeSummary, fmt: str = "table") -> str:
     if fmt == "json":
-        return _json(dataclasses.asdict(s))
+        return json_text(dataclasses.asdict(s))
     combined = (
         f" ({s.components_combined} of them combined with {s.kept}'s identical components, "
         f"{s.citations_moved} citations moved)"
@@ -73,5 +76,5 @@ def merge_summary(s: MergeSummary, fmt: str = "table") -> str:
 
 def alias_added(a: AliasAdded, fmt: str = "table") -> str:
     if fmt == "json":
-        return _json(dataclasses.asdict(a))
+        return json_text(dataclasses.asdict(a))
     return f"{a.alias!r} is now an alias ({a.kind}) of {a.manufacturer}\n"

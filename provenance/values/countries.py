@@ -25,9 +25,9 @@ from provenance.errors import CountryAliasError, UnknownCountryError
 from provenance.resources import seeds_path
 
 __all__ = [
-    "Country",
     "CountryAliasError",
     "CountryResolver",
+    "IsoCountry",
     "all_countries",
     "default_resolver",
     "display_name",
@@ -71,8 +71,8 @@ def normalize_key(text: str) -> str:
 
 
 @dataclass(frozen=True)
-class Country:
-    """One ISO 3166-1 country as pycountry names it."""
+class IsoCountry:
+    """One ISO 3166-1 country as pycountry names it (the database's are ``models.Country``)."""
 
     alpha2: str
     alpha3: str
@@ -98,7 +98,7 @@ class _Seed:
 class _BaseIndex:
     keys: dict[str, str]  # normalised key -> alpha-2
     ambiguous: frozenset[str]  # keys left out because they named several countries
-    countries: dict[str, Country]
+    countries: dict[str, IsoCountry]
 
 
 def _check_code(code: object, where: str) -> str:
@@ -183,9 +183,9 @@ def _unambiguous(pairs: Iterable[tuple[str, str]]) -> tuple[dict[str, str], froz
 @functools.cache
 def _base_index() -> _BaseIndex:
     seed = _load_seed()
-    countries: dict[str, Country] = {}
+    countries: dict[str, IsoCountry] = {}
     for c in pycountry.countries:
-        countries[c.alpha_2] = Country(
+        countries[c.alpha_2] = IsoCountry(
             alpha2=c.alpha_2,
             alpha3=c.alpha_3,
             name=c.name,
@@ -256,8 +256,8 @@ class CountryResolver:
                 out.append(shown)
         return out[:limit]
 
-    def country(self, alpha2: str) -> Country:
-        """The Country for an alpha-2 code (any case); KeyError if there is none."""
+    def country(self, alpha2: str) -> IsoCountry:
+        """The IsoCountry for an alpha-2 code (any case); KeyError if there is none."""
         return self._base.countries[alpha2.strip().upper()]
 
     def with_aliases(self, extra: Mapping[str, str]) -> CountryResolver:
@@ -270,7 +270,7 @@ class CountryResolver:
         return copy
 
 
-def all_countries() -> list[Country]:
+def all_countries() -> list[IsoCountry]:
     """Every ISO 3166-1 country, sorted by alpha-2 code."""
     return sorted(_base_index().countries.values(), key=lambda c: c.alpha2)
 

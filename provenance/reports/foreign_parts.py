@@ -1,10 +1,9 @@
-"""Reports: the foreign-origin parts per weapon system, and component listings.
+"""The foreign-origin report: per weapon system, its parts, how many are foreign, domestic or of
+unknown origin, and the parts by origin country with the companies that made them.
 
-Counts are numbers of parts: the sum of the components' quantities (a row with quantity 3 is three
-parts). A part is foreign to a weapon system when its origin country differs from the weapon
-system's producer country; the origin is, by the basis chosen, the manufacturer's headquarters
-country or the country of manufacture. Parts whose origin is not known on that basis are counted
-apart, never as foreign or domestic.
+What counts as foreign, the origin on each basis and the roll-up are the rules of
+:mod:`provenance.reports.core`; this module reads the components once, in the way each database
+does fastest (see below).
 """
 
 from __future__ import annotations
@@ -13,18 +12,16 @@ import enum
 import json
 import operator
 from bisect import bisect_left
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import CTE, ColumnElement, Connection, Select, func, literal, select
+from sqlalchemy import Connection, Select, func, select
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import aliased
 
 from provenance.db import is_sqlite
-from provenance.errors import UnknownWeaponError
 from provenance.models import (
     Citation,
     Component,
@@ -33,77 +30,24 @@ from provenance.models import (
     Source,
     Specimen,
     WeaponSystem,
-    WeaponSystemAlias,
 )
-from provenance.values.dates import format_partial_date
-from provenance.values.text import name_key
-
-
-class Basis(enum.StrEnum):
-    """What a part's origin country is taken to be."""
-
-    MANUFACTURER = "manufacturer"  # the manufacturer's headquarters country
-    MADE_IN = "made-in"  # the country of manufacture marked on the part
-
-    @property
-    def description(self) -> str:
-        if self is Basis.MANUFACTURER:
-            return "origin = the manufacturer's headquarters country"
-        return "origin = the country of manufacture marked on the part"
-
-
-class RollUp(enum.StrEnum):
-    """Which company a part counts under."""
-
-    NONE = "none"  # the manufacturer as marked
-    PARENT = "parent"  # its top parent company (Maxim Integrated -> Analog Devices)
-
-    @property
-    def description(self) -> str:
-        if self is RollUp.PARENT:
-            return (
-                "manufacturers rolled up to their top parent company (on the manufacturer "
-                "basis, the parent's headquarters; the subsidiary's when the parent's is not "
-                "recorded)"
-            )
-        return "manufacturers as marked"
-
-
-#: How many parent levels a roll-up follows (a guard; real groups have a few).
-MAX_PARENT_LEVELS = 50
-
-
-def top_parents() -> CTE:
-    """(id, top_id): every manufacturer with its top parent company (itself when it has none)."""
-    m = Manufacturer.__table__
-    tops = (
-        select(m.c.id.label("id"), m.c.id.label("top_id"), literal(0).label("depth"))
-        .where(m.c.parent_id.is_(None))
-        .cte("manufacturer_tops", recursive=True)
-    )
-    child = m.alias("child")
-    return tops.union_all(
-        select(child.c.id, tops.c.top_id, tops.c.depth + 1).where(
-            child.c.parent_id == tops.c.id, tops.c.depth < MAX_PARENT_LEVELS
-        )
-    )
-
-
-def _roll_up_joins(query: Select[Any], roll_up: RollUp) -> tuple[Select[Any], Any]:
-    """``query`` (joined to Manufacturer) joined to the company parts count under, and that
-    company's table (Manufacturer itself without a roll-up)."""
-    if roll_up is RollUp.NONE:
-        return query, Manufacturer
-    tops = top_parents()
-    top = aliased(Manufacturer, name="top_manufacturer")
-    query = query.outerjoin(tops, tops.c.id == Manufacturer.id).outerjoin(
-        top, top.id == func.coalesce(tops.c.top_id, Manufacturer.id)
-    )
-    return query, top
+from provenance.reports.core import (
+    UNKNOWN_ORIGIN,
+    Basis,
+    ForeignShare,
+    RollUp,
+    fraction,
+    is_foreign,
+    origin_column,
+    resolve_weapon,
+    roll_up_joins,
+)
 
 
 @dataclass
-class OriginRow:
+class OriginParts:
+    """One origin country's parts in a weapon system."""
+
     country_code: str | None  # None: origin not known on this basis
     country: str
     parts: int
@@ -113,7 +57,7 @@ class OriginRow:
 
 
 @dataclass
-class WeaponForeignParts:
+class WeaponForeignParts(ForeignShare):
     designation: str
     producer_code: str
     producer: str
@@ -122,11 +66,7 @@ class WeaponForeignParts:
     domestic_parts: int
     unknown_origin_parts: int
     sources: int
-    origins: list[OriginRow] = field(default_factory=list)
-
-    @property
-    def foreign_share(self) -> float:
-        return self.foreign_parts / self.parts if self.parts else 0.0
+    origins: list[OriginParts] = field(default_factory=list)
 
 
 @dataclass
@@ -135,45 +75,6 @@ class ForeignPartsReport:
     weapon: str | None
     weapons: list[WeaponForeignParts]
     roll_up: RollUp = RollUp.NONE
-
-
-def resolve_weapon(conn: Connection, text: str) -> int:
-    """The id of the weapon system with this designation or alias (any case)."""
-    key = name_key(text)
-    found = conn.execute(
-        select(WeaponSystem.id).where(WeaponSystem.designation_key == key)
-    ).scalar_one_or_none()
-    if found is None:
-        found = conn.execute(
-            select(WeaponSystemAlias.weapon_system_id).where(WeaponSystemAlias.alias_key == key)
-        ).scalar_one_or_none()
-    if found is None:
-        known = list(
-            conn.scalars(select(WeaponSystem.designation).order_by(WeaponSystem.designation))
-        )
-        raise UnknownWeaponError(text, known)
-    return found
-
-
-def _origin_column(basis: Basis, company: Any = Manufacturer) -> ColumnElement[str | None]:
-    if basis is Basis.MANUFACTURER:
-        if company is Manufacturer:
-            return Manufacturer.country_code.expression
-        return func.coalesce(company.country_code, Manufacturer.country_code)
-    return Component.made_in_code.expression
-
-
-def _component_joins(roll_up: RollUp) -> tuple[Select[Any], Any]:
-    """Components joined to their specimen, weapon system and manufacturer (and, rolled up, to
-    the manufacturer's top parent), with the company the rows count under."""
-    return _roll_up_joins(
-        select()
-        .select_from(Component)
-        .join(Specimen, Specimen.id == Component.specimen_id)
-        .join(WeaponSystem, WeaponSystem.id == Specimen.weapon_system_id)
-        .join(Manufacturer, Manufacturer.id == Component.manufacturer_id),
-        roll_up,
-    )
 
 
 # --- The foreign-origin report ------------------------------------------------------------------
@@ -292,11 +193,11 @@ class _Makers:
         for maker, name in rows:
             position[maker] = len(names)
             names.append(name)
-        # The company and origin rules of the component listings (``_roll_up_joins``,
-        # ``_origin_column``), per manufacturer.
-        joins, company = _roll_up_joins(select().select_from(Manufacturer), roll_up)
+        # The company and origin rules of every report (``core.roll_up_joins``,
+        # ``core.origin_column``), per manufacturer.
+        joins, company = roll_up_joins(select().select_from(Manufacturer), roll_up)
         query = joins.add_columns(
-            Manufacturer.id, company.id, _origin_column(Basis.MANUFACTURER, company)
+            Manufacturer.id, company.id, origin_column(Basis.MANUFACTURER, company)
         )
         company_of: dict[int, int] = {}
         origin: dict[int, str | None] = {}
@@ -519,14 +420,14 @@ def foreign_parts(
         origins = list(cells.by_origin(ws))
         parts = sum(n for _code, n, _companies in origins)
         unknown_n = sum(n for code, n, _companies in origins if code is None)
-        foreign_n = sum(n for code, n, _companies in origins if code not in (None, producer_code))
+        foreign_n = sum(n for code, n, _companies in origins if is_foreign(code, producer_code))
         rows = [
-            OriginRow(
+            OriginParts(
                 country_code=code,
-                country=names.get(code, code) if code else "(unknown origin)",
+                country=names.get(code, code) if code else UNKNOWN_ORIGIN,
                 parts=n,
-                share=n / parts,
-                foreign=None if code is None else code != producer_code,
+                share=fraction(n, parts),
+                foreign=is_foreign(code, producer_code),
                 manufacturers=companies,
             )
             for code, n, companies in origins
@@ -547,99 +448,3 @@ def foreign_parts(
             )
         )
     return ForeignPartsReport(basis=basis, weapon=weapon, weapons=weapons, roll_up=roll_up)
-
-
-@dataclass
-class ComponentRow:
-    weapon_system: str
-    specimen: str
-    component: str
-    part_number: str | None
-    marking: str | None
-    manufacturer: str
-    manufacturer_country: str | None
-    made_in: str | None
-    date_code: str | None
-    manufactured: str
-    quantity: int
-    hs_code: str | None
-    authenticity: str
-    sources: list[str]
-    #: The manufacturer the part is filed under (differs from ``manufacturer`` in a roll-up).
-    manufacturer_as_marked: str | None = None
-
-
-def components(
-    conn: Connection, weapon: str | None = None, roll_up: RollUp = RollUp.NONE
-) -> list[ComponentRow]:
-    """The components of one weapon system (or all), with their sources.
-
-    With ``roll_up=RollUp.PARENT`` the manufacturer shown is the top parent company, with its
-    headquarters (the subsidiary's when the parent's is not recorded).
-    """
-    hq = aliased(Country)
-    made = aliased(Country)
-    base, company = _component_joins(roll_up)
-    query = (
-        base.add_columns(
-            Component.id,
-            WeaponSystem.designation,
-            Specimen.label,
-            Component.function,
-            Component.part_number,
-            Component.marking,
-            company.name,
-            hq.display_name,
-            made.display_name,
-            Component.date_code,
-            Component.manufactured_on,
-            Component.manufactured_precision,
-            Component.quantity,
-            Component.hs_code,
-            Component.authenticity,
-            Manufacturer.name,
-        )
-        .outerjoin(hq, hq.code == _origin_column(Basis.MANUFACTURER, company))
-        .outerjoin(made, made.code == Component.made_in_code)
-        .order_by(WeaponSystem.designation, Specimen.label, company.name, Component.id)
-    )
-    cited = (
-        select(Citation.component_id, Source.publisher, Source.title, Source.published_on)
-        .join(Source, Source.id == Citation.source_id)
-        .join(Component, Component.id == Citation.component_id)
-        .join(Specimen, Specimen.id == Component.specimen_id)
-        # Oldest first, undated last on both databases (SQLite would put NULL first).
-        .order_by(
-            Citation.component_id,
-            Source.published_on.asc().nulls_last(),
-            Source.publisher,
-            Source.title,
-        )
-    )
-    if weapon is not None:
-        ws_id = resolve_weapon(conn, weapon)
-        query = query.where(WeaponSystem.id == ws_id)
-        cited = cited.where(Specimen.weapon_system_id == ws_id)
-    sources: dict[int, list[str]] = defaultdict(list)
-    for cid, publisher, title, _on in conn.execute(cited):
-        sources[cid].append(f"{publisher}: {title}")
-    return [
-        ComponentRow(
-            weapon_system=r[1],
-            specimen=r[2],
-            component=r[3],
-            part_number=r[4],
-            marking=r[5],
-            manufacturer=r[6],
-            manufacturer_country=r[7],
-            made_in=r[8],
-            date_code=r[9],
-            manufactured=format_partial_date(r[10], r[11]),
-            quantity=r[12],
-            hs_code=r[13],
-            authenticity=str(r[14]),
-            sources=sources[r[0]],
-            manufacturer_as_marked=r[15],
-        )
-        for r in conn.execute(query)
-    ]

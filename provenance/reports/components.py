@@ -1,0 +1,126 @@
+"""The component listing: every component of one weapon system (or all), with its manufacturer
+(or, rolled up, the top parent company), countries, manufacture date, authenticity and sources.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, select
+from sqlalchemy.orm import aliased
+
+from provenance.models import (
+    Citation,
+    Component,
+    Country,
+    Manufacturer,
+    Source,
+    Specimen,
+    WeaponSystem,
+)
+from provenance.reports.core import (
+    Basis,
+    RollUp,
+    components_joined,
+    origin_column,
+    resolve_weapon,
+    roll_up_joins,
+)
+from provenance.values.dates import format_partial_date
+
+
+@dataclass
+class ComponentRow:
+    weapon_system: str
+    specimen: str
+    component: str
+    part_number: str | None
+    marking: str | None
+    manufacturer: str
+    manufacturer_country: str | None
+    made_in: str | None
+    date_code: str | None
+    manufactured: str
+    quantity: int
+    hs_code: str | None
+    authenticity: str
+    sources: list[str]
+    #: The manufacturer the part is filed under (differs from ``manufacturer`` in a roll-up).
+    manufacturer_as_marked: str | None = None
+
+
+def components(
+    conn: Connection, weapon: str | None = None, roll_up: RollUp = RollUp.NONE
+) -> list[ComponentRow]:
+    """The components of one weapon system (or all), with their sources.
+
+    With ``roll_up=RollUp.PARENT`` the manufacturer shown is the top parent company, with its
+    headquarters (the subsidiary's when the parent's is not recorded).
+    """
+    hq = aliased(Country)
+    made = aliased(Country)
+    base, company = roll_up_joins(components_joined(), roll_up)
+    query = (
+        base.add_columns(
+            Component.id,
+            WeaponSystem.designation,
+            Specimen.label,
+            Component.function,
+            Component.part_number,
+            Component.marking,
+            company.name,
+            hq.display_name,
+            made.display_name,
+            Component.date_code,
+            Component.manufactured_on,
+            Component.manufactured_precision,
+            Component.quantity,
+            Component.hs_code,
+            Component.authenticity,
+            Manufacturer.name,
+        )
+        .outerjoin(hq, hq.code == origin_column(Basis.MANUFACTURER, company))
+        .outerjoin(made, made.code == Component.made_in_code)
+        .order_by(WeaponSystem.designation, Specimen.label, company.name, Component.id)
+    )
+    cited = (
+        select(Citation.component_id, Source.publisher, Source.title, Source.published_on)
+        .join(Source, Source.id == Citation.source_id)
+        .join(Component, Component.id == Citation.component_id)
+        .join(Specimen, Specimen.id == Component.specimen_id)
+        # Oldest first, undated last on both databases (SQLite would put NULL first).
+        .order_by(
+            Citation.component_id,
+            Source.published_on.asc().nulls_last(),
+            Source.publisher,
+            Source.title,
+        )
+    )
+    if weapon is not None:
+        ws_id = resolve_weapon(conn, weapon)
+        query = query.where(WeaponSystem.id == ws_id)
+        cited = cited.where(Specimen.weapon_system_id == ws_id)
+    sources: dict[int, list[str]] = defaultdict(list)
+    for cid, publisher, title, _on in conn.execute(cited):
+        sources[cid].append(f"{publisher}: {title}")
+    return [
+        ComponentRow(
+            weapon_system=r[1],
+            specimen=r[2],
+            component=r[3],
+            part_number=r[4],
+            marking=r[5],
+            manufacturer=r[6],
+            manufacturer_country=r[7],
+            made_in=r[8],
+            date_code=r[9],
+            manufactured=format_partial_date(r[10], r[11]),
+            quantity=r[12],
+            hs_code=r[13],
+            authenticity=str(r[14]),
+            sources=sources[r[0]],
+            manufacturer_as_marked=r[15],
+        )
+        for r in conn.execute(query)
+    ]

@@ -1,0 +1,302 @@
+"""The timeline report: parts by manufacture year (or month) per weapon system; how many were made
+after the export controls of their origin country took effect; the lag from manufacture to
+recovery.
+
+"Made after the controls" and the lag take a partial date's precision into account (see
+:func:`timeline`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Integer, and_, case, cast, extract, func, null
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+
+from provenance.models import Component, DatePrecision, Specimen, WeaponSystem
+from provenance.reference import groups
+from provenance.reports.core import (
+    FilteredParts,
+    Filters,
+    ReferenceRow,
+    Scope,
+    as_int,
+    components_joined,
+    period_end,
+)
+
+
+class Period(enum.StrEnum):
+    """What the timeline counts parts by."""
+
+    YEAR = "year"
+    MONTH = "month"
+
+
+class days_between(FunctionElement[int]):
+    """Whole days from the second date to the first, on SQLite and PostgreSQL."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "days_between"
+
+
+@compiles(days_between, "sqlite")
+def _days_between_sqlite(element: days_between, compiler: SQLCompiler, **kw: Any) -> str:
+    later, earlier = list(element.clauses)
+    return (
+        f"CAST(julianday({compiler.process(later, **kw)})"
+        f" - julianday({compiler.process(earlier, **kw)}) AS INTEGER)"
+    )
+
+
+@compiles(days_between)
+def _days_between_default(element: days_between, compiler: SQLCompiler, **kw: Any) -> str:
+    # PostgreSQL: date - date is a whole number of days.
+    later, earlier = list(element.clauses)
+    return f"({compiler.process(later, **kw)} - {compiler.process(earlier, **kw)})"
+
+
+@dataclass
+class TimelineBucket:
+    label: str  # 2023, 2023-02, "2022 (month unknown)", "(no manufacture date)"
+    year: int | None
+    month: int | None
+    parts_by_weapon: dict[str, int]
+    total: int
+
+
+@dataclass
+class ControlsRow:
+    """A weapon system's parts by whether they were made after their origin's controls."""
+
+    designation: str
+    parts: int
+    after: int = 0  # made on or after the day the origin country's controls took effect
+    before: int = 0  # the whole manufacture period lies before that day
+    undetermined: int = 0  # the period (e.g. the year 2022) straddles that day
+    no_date: int = 0  # no manufacture date
+    no_controls: int = 0  # the origin country has no controls date in the group
+    unknown_origin: int = 0
+
+
+@dataclass
+class LagRow:
+    """Days from manufacture to recovery, over parts whose manufacture month or day is known."""
+
+    designation: str
+    parts: int  # parts with both dates, month precision or better
+    year_only: int  # parts with both dates but the manufacture date known only to the year
+    missing: int  # parts without a manufacture or recovery date
+    negative: int  # parts recovered before their stated manufacture (a data problem)
+    minimum: float | None = None
+    q1: float | None = None
+    median: float | None = None
+    q3: float | None = None
+    maximum: float | None = None
+
+
+@dataclass
+class TimelineReport:
+    scope: Scope
+    period: Period
+    weapons: list[str]
+    buckets: list[TimelineBucket]
+    controls_group: groups.GroupInfo
+    controls_dates: list[dt.date]  # the distinct controls dates of the group's members
+    controls: list[ControlsRow]  # per weapon system, then all together
+    lag: list[LagRow]  # per weapon system, then all together
+    references: list[ReferenceRow] = field(default_factory=list)
+
+
+LAG_METHOD = (
+    "quartiles by statistics.quantiles(method='inclusive') over one value per part (a component "
+    "of quantity 3 counts three times); the lag is counted from the first day of the "
+    "manufacture month (or week, or the day); parts dated only to the year are left out"
+)
+
+
+def _quartiles(values: list[int]) -> tuple[float, float, float]:
+    if len(values) == 1:
+        v = float(values[0])
+        return v, v, v
+    q1, q2, q3 = statistics.quantiles(values, n=4, method="inclusive")
+    return q1, q2, q3
+
+
+def timeline(
+    conn: Connection,
+    filters: Filters | None = None,
+    period: Period = Period.YEAR,
+    controls_group: str = groups.CONTROLS_GROUP,
+) -> TimelineReport:
+    """Parts by manufacture year (or month) per weapon system; how many were made after the
+    export controls of their origin country took effect; the lag from manufacture to recovery.
+
+    "After the controls": the origin country's ``controls_from`` in ``controls_group``; a part
+    counts as made after when its manufacture period starts on or after that day, before when
+    the period ends before it, and undetermined when the period (e.g. the year 2022) contains it.
+    """
+    filters = filters or Filters()
+    info = groups.get_group(conn, controls_group)
+    ctx = FilteredParts(conn, filters)
+    controls = _controls(conn, ctx, info)
+    dates = sorted(set(groups.controls_dates(conn, info.code).values()))
+    return TimelineReport(
+        scope=ctx.scope,
+        period=period,
+        weapons=sorted(c.designation for c in controls[:-1]),
+        buckets=_buckets(conn, ctx, period),
+        controls_group=info,
+        controls_dates=dates,
+        controls=controls,
+        lag=_lag(conn, ctx),
+        references=[
+            ReferenceRow("country group (controls dates)", f"{info.name} ({info.code})", info.basis)
+        ],
+    )
+
+
+def _buckets(conn: Connection, ctx: FilteredParts, period: Period) -> list[TimelineBucket]:
+    """Parts per manufacture year (or month) and weapon system."""
+    made = Component.manufactured_on
+    ws = WeaponSystem.designation
+    year = cast(extract("year", made), Integer).label("year")
+    # By month, a date known only to the year has no month: it gets a bucket of its own.
+    month: ColumnElement[Any] = case(
+        (Component.manufactured_precision == DatePrecision.YEAR, null()),
+        else_=cast(extract("month", made), Integer),
+    ).label("month")
+    keys: list[Any] = [ws, year, month] if period is Period.MONTH else [ws, year]
+    cells: dict[tuple[int | None, int | None], dict[str, int]] = defaultdict(dict)
+    for designation, y, *by_month, parts in conn.execute(
+        components_joined(*keys, func.sum(Component.quantity)).where(*ctx.where).group_by(*keys)
+    ):
+        cells[(y, by_month[0] if by_month else None)][designation] = as_int(parts)
+    buckets = []
+    for (y, m), by_weapon in sorted(
+        cells.items(), key=lambda kv: (kv[0][0] is None, kv[0][0] or 0, kv[0][1] or 0)
+    ):
+        if y is None:
+            label = "(no manufacture date)"
+        elif period is Period.MONTH and m is None:
+            label = f"{y} (month unknown)"
+        elif m is None:
+            label = str(y)
+        else:
+            label = f"{y}-{m:02d}"
+        buckets.append(TimelineBucket(label, y, m, by_weapon, sum(by_weapon.values())))
+    return buckets
+
+
+def _controls(conn: Connection, ctx: FilteredParts, info: groups.GroupInfo) -> list[ControlsRow]:
+    """Per weapon system (then all together): parts made before or after the controls."""
+    made = Component.manufactured_on
+    ws = WeaponSystem.designation
+    controls = groups.controls_subquery(info.id)
+    origin = ctx.origin
+    rows = conn.execute(
+        components_joined(
+            ws,
+            made,
+            Component.manufactured_precision,
+            origin.is_(None).label("no_origin"),
+            controls.c.controls_from,
+            func.sum(Component.quantity),
+        )
+        .outerjoin(controls, controls.c.country_code == origin)
+        .where(*ctx.where)
+        .group_by(
+            ws,
+            made,
+            Component.manufactured_precision,
+            origin.is_(None),
+            controls.c.controls_from,
+        )
+    ).all()
+    by_weapon_controls: dict[str, ControlsRow] = {}
+    for designation, made_on, precision, no_origin, controls_from, parts in rows:
+        row = by_weapon_controls.setdefault(designation, ControlsRow(designation, 0))
+        n = as_int(parts)
+        row.parts += n
+        if no_origin:
+            row.unknown_origin += n
+        elif controls_from is None:
+            row.no_controls += n
+        elif made_on is None:
+            row.no_date += n
+        elif made_on >= controls_from:
+            row.after += n
+        elif period_end(made_on, precision) < controls_from:
+            row.before += n
+        else:
+            row.undetermined += n
+    controls_rows = [by_weapon_controls[k] for k in sorted(by_weapon_controls)]
+    all_controls = ControlsRow("All weapon systems", 0)
+    for r in controls_rows:
+        for name in ("parts", "after", "before", "undetermined", "no_date", "no_controls"):
+            setattr(all_controls, name, getattr(all_controls, name) + getattr(r, name))
+        all_controls.unknown_origin += r.unknown_origin
+    return [*controls_rows, all_controls]
+
+
+def _stats(row: LagRow, values: list[int]) -> LagRow:
+    """``row`` with the quartiles of ``values`` (when there are some)."""
+    if values:
+        q1, q2, q3 = _quartiles(sorted(values))
+        row.minimum, row.q1, row.median, row.q3, row.maximum = (
+            float(min(values)),
+            q1,
+            q2,
+            q3,
+            float(max(values)),
+        )
+    return row
+
+
+def _lag(conn: Connection, ctx: FilteredParts) -> list[LagRow]:
+    """Per weapon system (then all together): days from manufacture to recovery."""
+    made = Component.manufactured_on
+    ws = WeaponSystem.designation
+    lag_days = days_between(Specimen.recovered_on, made).label("lag")
+    both = and_(made.isnot(None), Specimen.recovered_on.isnot(None))
+    lag_values: dict[str, list[int]] = defaultdict(list)
+    lag_rows: dict[str, LagRow] = {}
+    for designation, precision, lag, parts in conn.execute(
+        components_joined(
+            ws,
+            Component.manufactured_precision,
+            case((both, lag_days), else_=null()).label("lag"),
+            func.sum(Component.quantity),
+        )
+        .where(*ctx.where)
+        .group_by(ws, Component.manufactured_precision, case((both, lag_days), else_=null()))
+    ):
+        row = lag_rows.setdefault(designation, LagRow(designation, 0, 0, 0, 0))
+        n = as_int(parts)
+        if lag is None:
+            row.missing += n
+        elif precision == DatePrecision.YEAR:
+            row.year_only += n
+        else:
+            row.parts += n
+            if lag < 0:
+                row.negative += n
+            lag_values[designation].extend([int(lag)] * n)
+    out = [_stats(lag_rows[k], lag_values[k]) for k in sorted(lag_rows)]
+    all_lag = LagRow(
+        "All weapon systems",
+        sum(r.parts for r in out),
+        sum(r.year_only for r in out),
+        sum(r.missing for r in out),
+        sum(r.negative for r in out),
+    )
+    out.append(_stats(all_lag, [v for k in sorted(lag_values) for v in lag_values[k]]))
+    return out
