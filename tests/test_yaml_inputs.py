@@ -1,0 +1,205 @@
+"""The YAML inputs (the reference file, reference lists) checked against their schemas: a file
+with several problems gets every one of them reported, each with its key path, and the database
+is left as it was."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from provenance.errors import InvalidDataError
+from provenance.reference.schemas import ListFile, ReferenceFile, read_list_files
+from provenance.reference.sync import load_reference, load_reference_lists
+from provenance.resources import seeds_path
+from provenance.values.countries import default_resolver
+from provenance.yamlfile import Problem, Schema, check, check_file, key_path
+from tests.analysis_data import ensure_reference_lists
+from tests.helpers import dump
+
+# ---------------------------------------------------------------------------------------------
+# The reference file (weapon systems and sources)
+
+BAD_REFERENCE = """\
+weapon_systems:
+  - designation: Shahed-136
+    producer_country: IR
+    aliases: [Geran-2]
+  - designation: Zircon
+    producer_country: NO
+    category: [cruise missile]
+  - designation: Kinzhal
+    producer_country: RU
+    aliases: [Kh-47M2, SHAHED-136]
+    used_by: [RU, Atlantis]
+    range_km: 2000
+sources:
+  - publisher: Example Research Group
+    title: Example report
+    published_on: 2024-13
+    reliability: very high
+  - publisher: Example Research Group
+"""
+
+
+def test_a_reference_file_with_several_problems(engine: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "reference.yaml"
+    path.write_text(BAD_REFERENCE, encoding="utf-8")
+    before = dump(engine)
+    with pytest.raises(InvalidDataError) as caught:
+        load_reference(engine, path)
+    assert [str(e) for e in caught.value.errors] == [
+        f"{path}: weapon_systems[2].producer_country: YAML reads NO, YES, ON and OFF as "
+        'true/false: write the code in quotes (producer_country: "NO" for Norway)',
+        f"{path}: weapon_systems[2].category: expected text",
+        f"{path}: weapon_systems[3].aliases[2]: is the designation of another weapon system "
+        "(got 'SHAHED-136')",
+        f"{path}: weapon_systems[3].used_by[2]: unknown country (got 'Atlantis')",
+        f"{path}: weapon_systems[3]: unknown key 'range_km'; known keys: aliases, category, "
+        "description, designation, producer_country, used_by",
+        f"{path}: sources[1].published_on: not a real date (month must be in 1..12) "
+        "(got '2024-13')",
+        f"{path}: sources[1].reliability: expected one of high, medium, low (got 'very high')",
+        f"{path}: sources[2].title: required, but missing",
+    ]
+    assert dump(engine) == before
+
+
+def test_an_alias_that_names_a_stored_weapon_system(engine: Engine, tmp_path: Path) -> None:
+    load_reference(engine, seeds_path() / "reference.yaml")
+    path = tmp_path / "reference.yaml"
+    path.write_text(
+        "weapon_systems:\n"
+        "  - {designation: Iskander-M, producer_country: RU, aliases: [9K720, kn-23]}\n"
+        "sources:\n"
+        "  - {publisher: Example Research Group, title: Example report}\n",
+        encoding="utf-8",
+    )
+    before = dump(engine)
+    with pytest.raises(InvalidDataError) as caught:
+        load_reference(engine, path)
+    assert str(caught.value) == (
+        f"{path}: weapon_systems[1].aliases[2]: is the designation of another weapon system "
+        "(got 'kn-23')"
+    )
+    assert dump(engine) == before
+
+
+# ---------------------------------------------------------------------------------------------
+# Reference lists (CHPL versions and country groups)
+
+BAD_LISTS = """\
+version: 1
+chpl_lists:
+  - version: "2025-01-01"
+    published_on: "2025-01-01"
+    publisher: Test publisher
+    title: Test list
+    tiers:
+      "1": ["8542.31", "8542"]
+      "2": ["8542.31", {hs: "8504.40", note: x}]
+country_groups:
+  - code: nordic
+    name: Nordic countries
+    members: [DK, FI, NO, IS, Sweden, Denmark]
+  - code: aukus
+    members: [{country: AU, from: "2021-09-15", until: "2021-09-01"}]
+"""
+
+
+def test_a_reference_list_file_with_several_problems(engine: Engine, tmp_path: Path) -> None:
+    ensure_reference_lists(engine)
+    path = tmp_path / "lists.yaml"
+    path.write_text(BAD_LISTS, encoding="utf-8")
+    before = dump(engine)
+    with pytest.raises(InvalidDataError) as caught:
+        load_reference_lists(engine, path)
+    assert [str(e) for e in caught.value.errors] == [
+        f"{path}: chpl_lists[1].tiers['1'][2].hs: expected a six-digit HS code, e.g. 8504.40 "
+        "(got '8542')",
+        f"{path}: chpl_lists[1].tiers['2'][1]: listed in tier 1 too (got '8542.31')",
+        f"{path}: chpl_lists[1].tiers['2'][2]: unknown key 'note'; known keys: description, hs",
+        f"{path}: country_groups[1].members[3].country: YAML reads NO, YES, ON and OFF as "
+        'true/false: write the code in quotes (country: "NO" for Norway)',
+        f"{path}: country_groups[1].members[6]: listed twice with the same 'from' (got 'DK')",
+        f"{path}: country_groups[2].members[1].until: is before 'from' (got '2021-09-01')",
+        f"{path}: country_groups[2].name: required, but missing",
+    ]
+    assert dump(engine) == before
+
+
+def test_list_files_are_read_together(tmp_path: Path) -> None:
+    good = tmp_path / "good.yaml"
+    good.write_text("version: 1\n", encoding="utf-8")
+    old = tmp_path / "old.yaml"
+    old.write_text("version: 2\nchpl_list: []\n", encoding="utf-8")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("version: 1\ncountry_groups: [\n", encoding="utf-8")
+    with pytest.raises(InvalidDataError) as caught:
+        read_list_files([good, old, broken], default_resolver())
+    lines = str(caught.value).splitlines()
+    assert lines[:2] == [
+        f"{old}: version: expected one of 1 (the layout of the file, e.g. `version: 1`) (got '2')",
+        f"{old}: unknown key 'chpl_list' (closest: chpl_lists); known keys: chpl_lists, "
+        "country_groups, version",
+    ]
+    assert lines[2].startswith(f"{broken}: line 3: not valid YAML (")
+    assert len(lines) == 3
+
+
+# ---------------------------------------------------------------------------------------------
+# The shipped files, and how problems are found and written
+
+
+@pytest.mark.parametrize(
+    ("name", "schema"),
+    [
+        ("reference.yaml", ReferenceFile),
+        ("chpl.yaml", ListFile),
+        ("country_groups.yaml", ListFile),
+    ],
+)
+def test_the_shipped_files_pass_their_schemas(name: str, schema: type[Schema]) -> None:
+    checked, problems = check_file(seeds_path() / name, schema, {"resolver": default_resolver()})
+    assert problems == []
+    assert checked is not None
+
+
+@pytest.mark.parametrize(
+    ("path", "written"),
+    [
+        ((), ""),
+        (("columns", "Found in"), "columns['Found in']"),
+        (("split", 0, "into", 2), "split[1].into[3]"),
+        (("chpl_lists", 1, "tiers", "3.A", 0, "hs"), "chpl_lists[2].tiers['3.A'][1].hs"),
+        (("sheets", "Notes", "skip"), "sheets.Notes.skip"),
+    ],
+)
+def test_key_paths_count_items_from_one(path: tuple[str | int, ...], written: str) -> None:
+    assert key_path(path) == written
+
+
+def test_a_problem_shows_the_value_it_found() -> None:
+    assert str(Problem(("version",), "expected one of 1", "7")) == (
+        "version: expected one of 1 (got '7')"
+    )
+    assert str(Problem((), "not valid YAML")) == "not valid YAML"
+
+
+def test_an_unquoted_date_that_is_not_one(tmp_path: Path) -> None:
+    path = tmp_path / "lists.yaml"
+    path.write_text("version: 1\nchpl_lists:\n  - published_on: 2024-02-30\n", encoding="utf-8")
+    checked, problems = check_file(path, ListFile, {"resolver": default_resolver()})
+    assert checked is None
+    assert [str(p) for p in problems] == [
+        "not valid YAML (day is out of range for month): write dates in quotes, e.g. '2024-02-23'"
+    ]
+
+
+def test_a_file_that_is_not_a_mapping() -> None:
+    checked, problems = check(ReferenceFile, ["KN-23"], {"resolver": default_resolver()})
+    assert checked is None
+    assert [str(p) for p in problems] == [
+        "expected a mapping with keys such as sources, weapon_systems"
+    ]
