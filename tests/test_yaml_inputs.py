@@ -1,22 +1,88 @@
-"""The YAML inputs (the reference file, reference lists) checked against their schemas: a file
-with several problems gets every one of them reported, each with its key path, and the database
-is left as it was."""
+"""The YAML inputs (column mappings, the reference file, reference lists) checked against their
+schemas: a file with several problems gets every one of them reported, each with its key path,
+and the database is left as it was."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import Engine
 
-from provenance.errors import InvalidDataError
+from provenance.cli.main import cli
+from provenance.db import ENV_VAR
+from provenance.errors import InvalidDataError, MappingError
+from provenance.ingest.mapping import load_mapping
 from provenance.reference.schemas import ListFile, ReferenceFile, read_list_files
 from provenance.reference.sync import load_reference, load_reference_lists
 from provenance.resources import seeds_path
 from provenance.values.countries import default_resolver
 from provenance.yamlfile import Problem, Schema, check, check_file, key_path
 from tests.analysis_data import ensure_reference_lists
-from tests.helpers import dump
+from tests.helpers import dump, row, write_csv
+
+# ---------------------------------------------------------------------------------------------
+# Column mappings
+
+BAD_MAPPING = """\
+description: A partner's sheet
+colums: {Found in: weapon_system}
+columns:
+  Found in: weapon_system
+  Maker: manufacturer
+  Weapon: weapon
+ignore: [photo, maker]
+split:
+  - column: name_marking
+    separator: " / "
+    into: [component, part_number, weapon_system]
+  - column: Origin
+    pattern: '(?P<made_in>.+'
+constants:
+  speciman: HUR-PORTAL
+  specimen: "HUR {weapon}"
+sheets:
+  Table A1:
+    constant: {weapon_system: KN-23}
+date_codes: ddmm
+"""
+
+MAPPING_PROBLEMS = [
+    "unknown key 'colums' (closest: columns); known keys: columns, constants, date_codes, "
+    "description, ignore, manufacturer_aliases, sheets, split",
+    "columns.Weapon: 'weapon' is not a column of the findings layout (closest: weapon_system)",
+    "ignore[2]: 'maker' is also under columns",
+    # Found although the file has other problems: the checks across keys run without them.
+    "split[1]: gives weapon_system, which columns['Found in'] gives too",
+    "split[2].pattern: pattern '(?P<made_in>.+' is not a regular expression "
+    "(missing ), unterminated subpattern at position 0)",
+    "constants.speciman: 'speciman' is not a column of the findings layout (closest: specimen)",
+    "constants.specimen: {weapon} is not a column of the findings layout (closest: "
+    "weapon_system) (placeholders are {our_column}, nothing more)",
+    "sheets['Table A1']: unknown key 'constant' (closest: constants); known keys: constants, skip",
+    "date_codes: expected one of yyww, wwyy, yyyy (got 'ddmm')",
+]
+
+
+def test_a_mapping_with_several_problems(engine: Engine, db_url: str, tmp_path: Path) -> None:
+    mapping = tmp_path / "partner.yaml"
+    mapping.write_text(BAD_MAPPING, encoding="utf-8")
+    with pytest.raises(MappingError) as caught:
+        load_mapping(mapping)
+    assert caught.value.problems == MAPPING_PROBLEMS
+    findings = write_csv(tmp_path / "f.csv", [row()])
+    before = dump(engine)
+    result = CliRunner().invoke(
+        cli, ["load", "--db", db_url, "--mapping", str(mapping), str(findings)], env={ENV_VAR: None}
+    )
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"Error: {mapping}: {MAPPING_PROBLEMS[0]}",
+        *(f"{mapping}: {p}" for p in MAPPING_PROBLEMS[1:]),
+    ]
+    assert dump(engine) == before
+
 
 # ---------------------------------------------------------------------------------------------
 # The reference file (weapon systems and sources)
