@@ -1,6 +1,6 @@
-"""The YAML inputs (column mappings, the reference file, reference lists) checked against their
-schemas: a file with several problems gets every one of them reported, each with its key path,
-and the database is left as it was."""
+"""The YAML inputs (column mappings, the reference file, reference lists, country aliases) checked
+against their schemas: a file with several problems gets every one of them reported, each with
+its key path, and the database is left as it was."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ from sqlalchemy import Engine
 
 from provenance.cli.main import cli
 from provenance.db import ENV_VAR
-from provenance.errors import InvalidDataError, MappingError
+from provenance.errors import CountryAliasError, InvalidDataError, MappingError
 from provenance.ingest.mapping import load_mapping
 from provenance.reference.schemas import ListFile, ReferenceFile, read_list_files
 from provenance.reference.sync import load_reference, load_reference_lists
 from provenance.resources import seeds_path
-from provenance.values.countries import default_resolver
+from provenance.values.countries import AliasFile, default_resolver, read_alias_file
 from provenance.yamlfile import Problem, Schema, check, check_file, key_path
 from tests.analysis_data import ensure_reference_lists
 from tests.helpers import dump, row, write_csv
@@ -215,6 +215,36 @@ def test_list_files_are_read_together(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# The country alias file
+
+
+def test_an_alias_file_with_several_problems(tmp_path: Path) -> None:
+    path = tmp_path / "country_aliases.yaml"
+    path.write_text(
+        "languages: [de, fr]\n"
+        "aliases:\n"
+        '  "Norge": NO\n'
+        '  "Blighty": "GB"\n'
+        '  "blighty": "IE"\n'
+        '  "Atlantis": "XX"\n'
+        "display_name:\n"
+        '  "RU": "Russia"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(CountryAliasError) as caught:
+        read_alias_file(path)
+    assert str(caught.value).splitlines() == [
+        f"{path}: aliases.Norge: YAML reads NO, YES, ON and OFF as true/false: write the code in "
+        'quotes ("NO" for Norway)',
+        f"{path}: aliases.blighty: aliases 'Blighty' (GB) and 'blighty' (IE) are the same name "
+        "once case and accents are ignored",
+        f"{path}: aliases.Atlantis: 'XX' is not an ISO 3166-1 alpha-2 country code",
+        f"{path}: unknown key 'display_name' (closest: display_names); known keys: aliases, "
+        "display_names, languages",
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
 # The shipped files, and how problems are found and written
 
 
@@ -224,6 +254,7 @@ def test_list_files_are_read_together(tmp_path: Path) -> None:
         ("reference.yaml", ReferenceFile),
         ("chpl.yaml", ListFile),
         ("country_groups.yaml", ListFile),
+        ("country_aliases.yaml", AliasFile),
     ],
 )
 def test_the_shipped_files_pass_their_schemas(name: str, schema: type[Schema]) -> None:
