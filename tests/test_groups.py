@@ -143,7 +143,7 @@ country_groups:
     assert 'write the code in quotes (country: "NO" for Norway)' in message
     assert "members[2].country: unknown country (got 'Atlantis')" in message
     assert "members[3].until: is before 'from'" in message
-    assert "unknown keys" in message
+    assert "members[4]: unknown key 'since'" in message
     assert dump(synced) == before
 
 

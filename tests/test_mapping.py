@@ -391,4 +391,4 @@ def test_cli_load_with_a_mapping(db_url: str, engine: Engine, tmp_path: Path) ->
         cli, ["load", "--db", db_url, "--mapping", str(bad), str(path)], env={ENV_VAR: None}
     )
     assert result.exit_code == 1
-    assert result.output.startswith(f"Error: {bad}: columns: a: 'weapon' is not a column")
+    assert result.output.startswith(f"Error: {bad}: columns.a: 'weapon' is not a column")

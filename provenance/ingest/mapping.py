@@ -10,45 +10,34 @@ other spellings, and says how four-digit date codes are written.
 
 Columns are matched on their names with case, spacing, ``_`` and ``-`` ignored (``Name and
 marking`` is ``name_and_marking``). A column of our own layout needs no entry. The mapping file is
-checked as a whole before any findings file is read; every problem is reported with its key.
+checked as a whole against its schema (:mod:`provenance.ingest.mapping_schema`) before any
+findings file is read; every problem is reported with its key path.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
-import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from provenance.errors import InvalidDataError, MappingError, RowError
 from provenance.ingest.columns import ALL_COLUMNS, ERROR_COLUMN
+from provenance.ingest.mapping_schema import MappingFile, SplitSpec, header_key, template_fields
 from provenance.values.dates import DateCodeOrder
 from provenance.values.text import clean_text, manufacturer_key
+from provenance.yamlfile import check, check_file
 
-_KEYS = {
-    "description",
-    "columns",
-    "ignore",
-    "constants",
-    "split",
-    "manufacturer_aliases",
-    "date_codes",
-    "sheets",
-}
-_SPLIT_KEYS = {"column", "separator", "into", "pattern", "otherwise"}
-_SHEET_KEYS = {"constants", "skip"}
-_SEPARATORS = re.compile(r"[\s_\-]+")
-
-
-def header_key(name: str) -> str:
-    """The key column names are matched on: case, spacing, ``_`` and ``-`` ignored."""
-    return _SEPARATORS.sub(" ", name.casefold()).strip()
-
+__all__ = [
+    "ColumnMapping",
+    "SheetRule",
+    "Split",
+    "TablePlan",
+    "header_key",
+    "load_mapping",
+    "parse_mapping",
+]
 
 _LAYOUT = {header_key(c): c for c in ALL_COLUMNS}
 
@@ -292,299 +281,70 @@ class TablePlan:
 # Reading and checking a mapping file ---------------------------------------------------------
 
 
-def _closest(value: str, choices: Sequence[str]) -> str:
-    close = difflib.get_close_matches(value, choices, n=1)
-    return f" (closest: {close[0]})" if close else ""
-
-
-def _target(value: Any, where: str, problems: list[str]) -> str | None:
-    if not isinstance(value, str) or value not in ALL_COLUMNS:
-        problems.append(
-            f"{where}: {value!r} is not a column of the findings layout"
-            + _closest(str(value), ALL_COLUMNS)
-        )
-        return None
-    return value
-
-
-def _text_value(value: Any) -> str | None:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float | str):
-        return str(value)
-    return None
-
-
-def _template_fields(text: str, where: str, problems: list[str]) -> list[str] | None:
-    """The columns a constant's ``{column}`` placeholders name; None for a plain constant."""
-    try:
-        parsed = list(string.Formatter().parse(text))
-    except ValueError as exc:
-        problems.append(f"{where}: {text!r}: {exc} (write a literal brace as {{{{ or }}}})")
-        return None
-    fields = [f for _, f, _, _ in parsed if f is not None]
-    for _, name, spec, conversion in parsed:
-        if name is None:
-            continue
-        if spec or conversion or name not in ALL_COLUMNS:
-            problems.append(
-                f"{where}: {{{name}}} is not a column of the findings layout"
-                + _closest(name, ALL_COLUMNS)
-                + " (placeholders are {our_column}, nothing more)"
-            )
-    return fields or None
-
-
-def _constants(data: Any, where: str, problems: list[str]) -> tuple[dict[str, str], dict[str, str]]:
-    """(plain constants, templates): our column -> value."""
-    if data is None:
-        return {}, {}
-    if not isinstance(data, dict):
-        problems.append(f"{where}: expected a mapping of our column -> value")
-        return {}, {}
-    out: dict[str, str] = {}
+def _constants(values: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """(plain constants, templates) of checked constants: our column -> value. In a plain
+    constant ``{{`` and ``}}`` are literal braces."""
+    plain: dict[str, str] = {}
     templates: dict[str, str] = {}
-    for column, value in data.items():
-        target = _target(column, f"{where}: {column}", problems)
-        text = _text_value(value)
-        if text is None:
-            problems.append(f"{where}: {column}: expected a single value, got {value!r}")
-        elif target is not None:
-            fields = _template_fields(text, f"{where}: {column}", problems)
-            if fields is None:  # {{ and }} are literal braces
-                out[target] = text.replace("{{", "{").replace("}}", "}")
-            else:
-                templates[target] = text
-    for target, text in templates.items():
-        for name in _template_fields(text, where, []) or []:
-            if name in templates:
-                problems.append(
-                    f"{where}: {target}: {{{name}}} is itself a template; "
-                    "placeholders name the file's columns"
-                )
-    return out, templates
+    for target, text in values.items():
+        if template_fields(text):
+            templates[target] = text
+        else:
+            plain[target] = text.replace("{{", "{").replace("}}", "}")
+    return plain, templates
 
 
-def _split(index: int, entry: Any, problems: list[str]) -> Split | None:
-    where = f"split[{index}]"
-    if not isinstance(entry, dict):
-        problems.append(f"{where}: expected a mapping with column, into/separator or pattern")
-        return None
-    for key in entry:
-        if key not in _SPLIT_KEYS:
-            problems.append(
-                f"{where}: unknown key {key!r} (known: {', '.join(sorted(_SPLIT_KEYS))})"
-            )
-    column = entry.get("column")
-    if not isinstance(column, str) or not column.strip():
-        problems.append(f"{where}: 'column' must name the file's column to split")
-        return None
-    separator, pattern_text = entry.get("separator"), entry.get("pattern")
-    if (separator is None) == (pattern_text is None):
-        problems.append(f"{where}: give either 'separator' (with 'into') or 'pattern'")
-        return None
-    otherwise = entry.get("otherwise")
-    if otherwise is not None:
-        otherwise = _target(otherwise, f"{where}: otherwise", problems)
-    if separator is not None:
-        into = entry.get("into")
-        if not isinstance(separator, str) or separator == "":
-            problems.append(f"{where}: 'separator' must be non-empty text")
-            return None
-        if not isinstance(into, list) or not into:
-            problems.append(f"{where}: 'into' must list our columns, in the order of the parts")
-            return None
-        targets = [_target(t, f"{where}: into", problems) for t in into]
-        if None in targets:
-            return None
-        if otherwise is not None:
-            problems.append(f"{where}: 'otherwise' goes with 'pattern', not 'separator'")
-        return Split(column, tuple(t for t in targets if t), separator=separator)
-    if not isinstance(pattern_text, str):
-        problems.append(f"{where}: 'pattern' must be a regular expression (quote it in YAML)")
-        return None
-    if entry.get("into") is not None:
-        problems.append(f"{where}: a pattern names our columns by its groups, (?P<column>...)")
-    try:
-        pattern = re.compile(pattern_text)
-    except re.error as exc:
-        problems.append(f"{where}: pattern {pattern_text!r} is not a regular expression ({exc})")
-        return None
-    groups = tuple(pattern.groupindex)
-    if not groups:
-        problems.append(f"{where}: the pattern has no named groups, e.g. (?P<manufacturer>...)")
-        return None
-    targets = [_target(g, f"{where}: pattern group", problems) for g in groups]
-    if None in targets:
-        return None
-    return Split(column, groups, pattern=pattern, otherwise=otherwise)
+def _split(spec: SplitSpec) -> Split:
+    if spec.pattern is not None:
+        return Split(spec.column, spec.targets, pattern=spec.pattern, otherwise=spec.otherwise)
+    return Split(spec.column, spec.targets, separator=spec.separator)
+
+
+def _column_mapping(checked: MappingFile, path: str) -> ColumnMapping:
+    columns = {header_key(name): target for name, target in checked.columns.items()}
+    names = {header_key(name): name for name in checked.columns}
+    for name in checked.ignore:
+        columns[header_key(name)] = None
+        names[header_key(name)] = name
+    aliases: dict[str, str] = {}
+    alias_names: dict[str, str] = {}
+    for written, canonical in checked.manufacturer_aliases.items():
+        key = manufacturer_key(written)
+        if key != manufacturer_key(canonical):  # else the same name: nothing to do
+            aliases[key] = canonical
+            alias_names[key] = written
+    constants, templates = _constants(checked.constants)
+    return ColumnMapping(
+        path=path,
+        description=checked.description,
+        columns=columns,
+        column_names=names,
+        constants=constants,
+        templates=templates,
+        splits={header_key(s.column): _split(s) for s in checked.split},
+        manufacturer_aliases=aliases,
+        manufacturer_alias_names=alias_names,
+        date_codes=checked.date_codes,
+        sheets={
+            header_key(name): SheetRule(*_constants(rule.constants), skip=rule.skip)
+            for name, rule in checked.sheets.items()
+        },
+    )
 
 
 def parse_mapping(data: Any, path: str = "mapping") -> ColumnMapping:
-    """A checked mapping from the parsed YAML; MappingError listing every problem."""
-    problems: list[str] = []
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise MappingError(path, ["expected a mapping with keys such as columns:, constants:"])
-    for key in data:
-        if key not in _KEYS:
-            problems.append(
-                f"unknown key {key!r}"
-                + _closest(str(key), sorted(_KEYS))
-                + f"; known keys: {', '.join(sorted(_KEYS))}"
-            )
-    description = data.get("description")
-    if description is not None and not isinstance(description, str):
-        problems.append("description: expected text")
-        description = None
-
-    columns: dict[str, str | None] = {}
-    column_names: dict[str, str] = {}
-    raw_columns = data.get("columns") or {}
-    if not isinstance(raw_columns, dict):
-        problems.append("columns: expected a mapping of their column -> our column")
-        raw_columns = {}
-    for source, target in raw_columns.items():
-        key = header_key(str(source))
-        if not key:
-            problems.append(f"columns: {source!r}: a blank column name")
-            continue
-        if key in columns:
-            problems.append(f"columns: {source!r} is named twice")
-            continue
-        column_names[key] = str(source)
-        if target is None:
-            columns[key] = None
-            continue
-        columns[key] = _target(target, f"columns: {source}", problems)
-    ignore = data.get("ignore") or []
-    if not isinstance(ignore, list):
-        problems.append("ignore: expected a list of their columns")
-        ignore = []
-    for source in ignore:
-        key = header_key(str(source))
-        if key in columns:
-            problems.append(f"ignore: {source!r} is also under columns")
-        columns[key] = None
-        column_names[key] = str(source)
-
-    constants, templates = _constants(data.get("constants"), "constants", problems)
-
-    splits: dict[str, Split] = {}
-    raw_splits = data.get("split") or []
-    if not isinstance(raw_splits, list):
-        problems.append("split: expected a list of splits")
-        raw_splits = []
-    for index, entry in enumerate(raw_splits, start=1):
-        split = _split(index, entry, problems)
-        if split is None:
-            continue
-        key = header_key(split.column)
-        if key in splits or key in columns:
-            problems.append(f"split[{index}]: column {split.column!r} is mapped twice")
-            continue
-        splits[key] = split
-
-    # One of our columns filled two ways is a mistake in the mapping itself.
-    given: dict[str, str] = {}
-    sources: list[tuple[str, tuple[str, ...]]] = [
-        (f"columns: {k}", (t,)) for k, t in columns.items() if t
-    ]
-    sources += [(f"split: {s.column}", s.into) for s in splits.values()]
-    sources += [(f"constants: {t}", (t,)) for t in (*constants, *templates)]
-    for where, targets in sources:
-        for target in targets:
-            if target in given:
-                problems.append(f"{where}: gives {target}, which {given[target]} gives too")
-            else:
-                given[target] = where
-
-    aliases: dict[str, str] = {}
-    alias_names: dict[str, str] = {}
-    raw_aliases = data.get("manufacturer_aliases") or {}
-    if not isinstance(raw_aliases, dict):
-        problems.append("manufacturer_aliases: expected a mapping of name as written -> name")
-        raw_aliases = {}
-    for written, canonical in raw_aliases.items():
-        written_text, canonical_text = _text_value(written), _text_value(canonical)
-        if not (
-            written_text and written_text.strip() and canonical_text and canonical_text.strip()
-        ):
-            problems.append(f"manufacturer_aliases: {written!r}: expected name: name")
-            continue
-        key = manufacturer_key(written_text)
-        if key == manufacturer_key(canonical_text):
-            continue  # the same name once case and legal forms are ignored: nothing to do
-        if key in aliases and aliases[key] != canonical_text:
-            problems.append(f"manufacturer_aliases: {written!r} is given two names")
-        aliases[key] = canonical_text
-        alias_names[key] = written_text
-
-    order_text = data.get("date_codes", DateCodeOrder.YYWW.value)
-    try:
-        order = DateCodeOrder(str(order_text).casefold())
-    except ValueError:
-        choices = ", ".join(o.value for o in DateCodeOrder)
-        problems.append(f"date_codes: expected one of {choices}, got {order_text!r}")
-        order = DateCodeOrder.YYWW
-
-    sheets: dict[str, SheetRule] = {}
-    raw_sheets = data.get("sheets") or {}
-    if not isinstance(raw_sheets, dict):
-        problems.append("sheets: expected a mapping of sheet name -> constants: or skip")
-        raw_sheets = {}
-    for sheet, rule in raw_sheets.items():
-        where = f"sheets: {sheet}"
-        if rule == "skip":
-            sheets[header_key(str(sheet))] = SheetRule(skip=True)
-            continue
-        if not isinstance(rule, dict):
-            problems.append(f"{where}: expected 'skip' or a mapping with constants:")
-            continue
-        for key in rule:
-            if key not in _SHEET_KEYS:
-                problems.append(f"{where}: unknown key {key!r} (known: constants, skip)")
-        sheet_constants, sheet_templates = _constants(
-            rule.get("constants"), f"{where}: constants", problems
-        )
-        for target in (*sheet_constants, *sheet_templates):
-            if target in given and given[target] != f"constants: {target}":
-                problems.append(f"{where}: constants: {target} is given by {given[target]}")
-        sheets[header_key(str(sheet))] = SheetRule(
-            sheet_constants, sheet_templates, bool(rule.get("skip"))
-        )
-
-    if problems:
-        raise MappingError(path, problems)
-    return ColumnMapping(
-        path=path,
-        description=description,
-        columns=columns,
-        column_names=column_names,
-        constants=constants,
-        templates=templates,
-        splits=splits,
-        manufacturer_aliases=aliases,
-        manufacturer_alias_names=alias_names,
-        date_codes=order,
-        sheets=sheets,
-    )
+    """A checked mapping from the parsed YAML (None: an empty file); MappingError listing
+    every problem."""
+    checked, problems = check(MappingFile, {} if data is None else data)
+    if checked is None:
+        raise MappingError(path, [str(p) for p in problems])
+    return _column_mapping(checked, path)
 
 
 def load_mapping(path: Path | str) -> ColumnMapping:
     """Read and check a mapping file; MappingError when it cannot be used."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise MappingError(str(path), [f"cannot read the mapping ({exc.strerror})"]) from None
-    except UnicodeDecodeError:
-        raise MappingError(str(path), ["the mapping is not UTF-8 text"]) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark is not None else ""
-        raise MappingError(str(path), [f"{where}not valid YAML ({exc})"]) from None
-    return parse_mapping(data, str(path))
+    checked, problems = check_file(path, MappingFile, what="mapping")
+    if checked is None:
+        raise MappingError(str(path), [str(p) for p in problems])
+    return _column_mapping(checked, str(path))

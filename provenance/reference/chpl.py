@@ -15,15 +15,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, func, insert, select
 
 from provenance.errors import ChplError, RowError
 from provenance.models import ChplEntry, ChplList
 from provenance.values.text import clean_text
+from provenance.yamlfile import key_path
+
+if TYPE_CHECKING:  # the schemas read HS codes with the functions below
+    from provenance.reference.schemas import ChplListSpec
 
 #: The tiers in the order the list gives them.
 TIERS: tuple[str, ...] = ("1", "2", "3.A", "3.B", "4.A", "4.B")
@@ -141,7 +145,7 @@ def tier_of(conn: Connection, hs_code: str | None, version: str | None = None) -
     ).scalar_one_or_none()
 
 
-# Loading list versions from reference YAML ---------------------------------------------------
+# Adding list versions from a checked reference-list file ---------------------------------------
 
 
 @dataclass
@@ -151,21 +155,15 @@ class ChplSyncSummary:
     warnings: list[str] = field(default_factory=list)
 
 
-def _date(value: Any) -> dt.date | None:
-    if isinstance(value, dt.date):
-        return value
-    text = clean_text(value)
-    return dt.date.fromisoformat(text) if text else None
-
-
 def apply_chpl_lists(
-    conn: Connection, entries: list[Any], where: str, errors: list[RowError]
+    conn: Connection, lists: Sequence[ChplListSpec], where: str, errors: list[RowError]
 ) -> ChplSyncSummary:
-    """Add the list versions described in ``entries`` (the ``chpl_lists`` of a reference file).
+    """Add the list versions of a checked file (its ``chpl_lists``; ``where`` names the file).
 
     A version already in the database gets the codes it lacks; a code that the database holds
-    with another tier, or list details that differ, are errors (a published list does not
-    change: give a corrected list a new version). Problems go to ``errors``.
+    with another tier, or another publication date for a version, are errors (a published list
+    does not change: give a corrected list a new version). Problems go to ``errors``; the caller
+    rolls back when there are any.
     """
     summary = ChplSyncSummary()
     stored = {
@@ -174,116 +172,55 @@ def apply_chpl_lists(
             select(ChplList.id, ChplList.version, ChplList.published_on)
         )
     }
-
-    def bad(index: int, column: str, value: Any, message: str) -> None:
-        errors.append(
-            RowError(where, index, f"chpl_lists.{column}", str(value or ""), message, "record")
-        )
-
-    for index, entry in enumerate(entries, start=1):
-        if not isinstance(entry, Mapping):
-            bad(
-                index,
-                "",
-                entry,
-                "expected a mapping with version, published_on, publisher, title, tiers",
-            )
-            continue
-        unknown = set(entry) - {
-            "version",
-            "published_on",
-            "publisher",
-            "title",
-            "url",
-            "notes",
-            "tiers",
-        }
-        if unknown:
-            bad(index, ",".join(sorted(map(str, unknown))), None, "unknown keys")
-        version = clean_text(entry.get("version"))
-        publisher = clean_text(entry.get("publisher"))
-        title = clean_text(entry.get("title"))
-        try:
-            published = _date(entry.get("published_on"))
-        except ValueError:
-            bad(index, "published_on", entry.get("published_on"), "expected a date as YYYY-MM-DD")
-            continue
-        if version is None or publisher is None or title is None or published is None:
-            bad(
-                index, "version", version, "a list needs version, published_on, publisher and title"
-            )
-            continue
-        tiers = entry.get("tiers")
-        if not isinstance(tiers, Mapping) or not tiers:
-            bad(index, "tiers", None, "expected a mapping of tier -> list of HS codes")
-            continue
-        codes: dict[str, tuple[str, str | None]] = {}
-        for tier_value, items in tiers.items():
-            tier = str(tier_value).strip().upper()
-            if not isinstance(items, list):
-                bad(index, f"tiers.{tier}", items, "expected a list of HS codes")
-                continue
-            for item in items:
-                description = None
-                code_text = item
-                if isinstance(item, Mapping):
-                    code_text = item.get("hs")
-                    description = clean_text(item.get("description"))
-                hs6 = normalize_hs6(str(code_text) if code_text is not None else None)
-                digits = hs_digits(str(code_text) if code_text is not None else None)
-                if hs6 is None or digits is None or len(digits) != 6:
-                    bad(
-                        index,
-                        f"tiers.{tier}",
-                        code_text,
-                        "expected a six-digit HS code, e.g. 8504.40",
-                    )
-                elif hs6 in codes and codes[hs6][0] != tier:
-                    bad(index, f"tiers.{tier}", code_text, f"listed in tier {codes[hs6][0]} too")
-                else:
-                    codes[hs6] = (tier, description)
-        if version in stored:
-            list_id, stored_on = stored[version]
-            if stored_on != published:
-                bad(
-                    index,
-                    "published_on",
-                    published,
-                    f"version {version} is stored as published on {stored_on}",
-                )
+    for index, spec in enumerate(lists):
+        if spec.version in stored:
+            list_id, stored_on = stored[spec.version]
+            if stored_on != spec.published_on:
+                where_key = key_path(("chpl_lists", index, "published_on"))
+                message = f"version {spec.version} is stored as published on {stored_on}"
+                errors.append(RowError(where, 0, where_key, str(spec.published_on), message))
                 continue
         else:
             list_id = conn.execute(
                 insert(ChplList).returning(ChplList.id),
                 {
-                    "version": version,
-                    "published_on": published,
-                    "publisher": publisher,
-                    "title": title,
-                    "url": clean_text(entry.get("url")),
-                    "notes": clean_text(entry.get("notes")),
+                    "version": spec.version,
+                    "published_on": spec.published_on,
+                    "publisher": spec.publisher,
+                    "title": spec.title,
+                    "url": spec.url,
+                    "notes": spec.notes,
                 },
             ).scalar_one()
-            stored[version] = (list_id, published)
+            stored[spec.version] = (list_id, spec.published_on)
             summary.lists_created += 1
-        have = dict(
-            conn.execute(
-                select(ChplEntry.hs6, ChplEntry.tier).where(ChplEntry.list_id == list_id)
-            ).all()
-        )
-        new = []
-        for hs6, (tier, description) in sorted(codes.items()):
-            if hs6 in have:
-                if have[hs6] != tier:
-                    bad(
-                        index,
-                        f"tiers.{tier}",
-                        format_hs6(hs6),
-                        f"stored in tier {have[hs6]} of version {version}",
-                    )
-                continue
-            new.append({"list_id": list_id, "hs6": hs6, "tier": tier, "description": description})
-        if new:
-            conn.execute(insert(ChplEntry), new)
-            summary.entries_created += len(new)
+        summary.entries_created += _add_codes(conn, list_id, spec, index, where, errors)
     return summary
+
+
+def _add_codes(
+    conn: Connection,
+    list_id: int,
+    spec: ChplListSpec,
+    index: int,
+    where: str,
+    errors: list[RowError],
+) -> int:
+    """Add the codes of ``spec`` that the stored version lacks; the number added."""
+    have = dict(
+        conn.execute(
+            select(ChplEntry.hs6, ChplEntry.tier).where(ChplEntry.list_id == list_id)
+        ).all()
+    )
+    paths = spec.code_paths()
+    new = []
+    for hs6, (tier, description) in sorted(spec.codes().items()):
+        if hs6 not in have:
+            new.append({"list_id": list_id, "hs6": hs6, "tier": tier, "description": description})
+        elif have[hs6] != tier:
+            where_key = key_path(("chpl_lists", index, "tiers", *paths[hs6]))
+            message = f"stored in tier {have[hs6]} of version {spec.version}"
+            errors.append(RowError(where, 0, where_key, format_hs6(hs6), message))
+    if new:
+        conn.execute(insert(ChplEntry), new)
+    return len(new)

@@ -10,16 +10,17 @@ data: shipped in ``seeds/country_groups.yaml`` and extendable with ``provenance 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Connection, and_, func, insert, or_, select, update
 
-from provenance.errors import RowError, UnknownGroupError
+from provenance.errors import UnknownGroupError
 from provenance.models import CountryGroup, CountryGroupMember
-from provenance.values.countries import CountryResolver
-from provenance.values.text import clean_text
+
+if TYPE_CHECKING:  # the schemas are checked before anything here runs
+    from provenance.reference.schemas import GroupSpec, MemberSpec
 
 #: The group whose ``controls_from`` dates the reports use for "made after the controls".
 CONTROLS_GROUP = "coalition"
@@ -147,10 +148,7 @@ def controls_subquery(group_id: int) -> Any:
     )
 
 
-# Loading groups from reference YAML -----------------------------------------------------------
-
-_GROUP_KEYS = {"code", "name", "description", "basis", "defaults", "members"}
-_MEMBER_KEYS = {"country", "from", "until", "controls_from", "note"}
+# Adding groups from a checked reference-list file ---------------------------------------------
 
 
 @dataclass
@@ -162,166 +160,82 @@ class GroupSyncSummary:
     warnings: list[str] = field(default_factory=list)
 
 
-def _date(value: Any) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
-    text = clean_text(value)
-    return dt.date.fromisoformat(text) if text else None
-
-
 def apply_groups(
-    conn: Connection,
-    entries: list[Any],
-    where: str,
-    errors: list[RowError],
-    resolver: CountryResolver,
-    update_existing: bool = False,
+    conn: Connection, specs: Sequence[GroupSpec], update_existing: bool = False
 ) -> GroupSyncSummary:
-    """Add the groups and memberships described in ``entries`` (``country_groups`` of a file).
+    """Add the groups and memberships of a checked file (its ``country_groups``).
 
     A membership is identified by group, country and ``from``. Without ``update_existing`` what
     the database holds is kept as it is (only what is missing is added); with it, the groups and
-    memberships named in the file take the file's values. Problems go to ``errors``.
+    memberships named in the file take the file's values.
     """
     summary = GroupSyncSummary()
-    groups = {
+    ids = {
         code.casefold(): id_
         for id_, code in conn.execute(select(CountryGroup.id, CountryGroup.code))
     }
-
-    def bad(index: int, column: str, value: Any, message: str) -> None:
-        errors.append(
-            RowError(where, index, f"country_groups.{column}", str(value or ""), message, "record")
-        )
-
-    for index, entry in enumerate(entries, start=1):
-        if not isinstance(entry, Mapping):
-            bad(index, "", entry, "expected a mapping with code, name and members")
-            continue
-        unknown = set(entry) - _GROUP_KEYS
-        if unknown:
-            bad(
-                index,
-                ",".join(sorted(map(str, unknown))),
-                None,
-                f"unknown keys (expected {', '.join(sorted(_GROUP_KEYS))})",
-            )
-        code = clean_text(entry.get("code"))
-        name = clean_text(entry.get("name"))
-        if code is None or name is None:
-            bad(index, "code", code, "a group needs a code and a name")
-            continue
-        defaults = entry.get("defaults") or {}
-        members = entry.get("members") or []
-        if not isinstance(defaults, Mapping) or not isinstance(members, list):
-            bad(index, "members", None, "expected defaults: a mapping, members: a list")
-            continue
-        parsed: list[dict[str, Any]] = []
-        seen: set[tuple[str, dt.date | None]] = set()
-        for m_index, member in enumerate(members, start=1):
-            if isinstance(member, str | bool):  # a bare NO (Norway) is read as false
-                member = {"country": member}
-            if not isinstance(member, Mapping):
-                bad(index, f"members[{m_index}]", member, "expected a country or a mapping")
-                continue
-            values = {**defaults, **member}
-            unknown = set(values) - _MEMBER_KEYS
-            if unknown:
-                bad(
-                    index,
-                    f"members[{m_index}]",
-                    ",".join(sorted(map(str, unknown))),
-                    f"unknown keys (expected {', '.join(sorted(_MEMBER_KEYS))})",
-                )
-                continue
-            raw_country = values.get("country")
-            if isinstance(raw_country, bool):
-                bad(
-                    index,
-                    f"members[{m_index}].country",
-                    raw_country,
-                    "YAML reads NO, YES, ON and OFF as true/false: write the code in quotes "
-                    '(country: "NO" for Norway)',
-                )
-                continue
-            country = resolver.lookup(str(raw_country or ""))
-            if country is None:
-                bad(index, f"members[{m_index}].country", raw_country, "unknown country")
-                continue
-            try:
-                start = _date(values.get("from"))
-                until = _date(values.get("until"))
-                controls = _date(values.get("controls_from"))
-            except ValueError:
-                bad(index, f"members[{m_index}]", country, "dates must be written YYYY-MM-DD")
-                continue
-            if start and until and until < start:
-                bad(index, f"members[{m_index}].until", until, "is before 'from'")
-                continue
-            if (country, start) in seen:
-                bad(index, f"members[{m_index}]", country, "listed twice with the same 'from'")
-                continue
-            seen.add((country, start))
-            parsed.append(
-                {
-                    "country_code": country,
-                    "member_from": start,
-                    "member_until": until,
-                    "controls_from": controls,
-                    "note": clean_text(values.get("note")),
-                }
-            )
-        group_values = {
-            "name": name,
-            "description": clean_text(entry.get("description")),
-            "basis": clean_text(entry.get("basis")),
-        }
-        group_id = groups.get(code.casefold())
+    for spec in specs:
+        values = {"name": spec.name, "description": spec.description, "basis": spec.basis}
+        group_id = ids.get(spec.code.casefold())
         if group_id is None:
             group_id = conn.execute(
-                insert(CountryGroup).returning(CountryGroup.id), {"code": code, **group_values}
+                insert(CountryGroup).returning(CountryGroup.id), {"code": spec.code, **values}
             ).scalar_one()
-            groups[code.casefold()] = group_id
+            ids[spec.code.casefold()] = group_id
             summary.groups_created += 1
         elif update_existing:
-            conn.execute(
-                update(CountryGroup).where(CountryGroup.id == group_id).values(**group_values)
-            )
+            conn.execute(update(CountryGroup).where(CountryGroup.id == group_id).values(**values))
             summary.groups_updated += 1
-        stored = {
-            (r.country_code, r.member_from): r
-            for r in conn.execute(
-                select(
-                    CountryGroupMember.id,
-                    CountryGroupMember.country_code,
-                    CountryGroupMember.member_from,
-                    CountryGroupMember.member_until,
-                    CountryGroupMember.controls_from,
-                    CountryGroupMember.note,
-                ).where(CountryGroupMember.group_id == group_id)
-            )
-        }
-        new = []
-        for values in parsed:
-            old = stored.get((values["country_code"], values["member_from"]))
-            if old is None:
-                new.append({"group_id": group_id, **values})
-            elif update_existing and (
-                old.member_until != values["member_until"]
-                or old.controls_from != values["controls_from"]
-                or old.note != values["note"]
-            ):
-                conn.execute(
-                    update(CountryGroupMember)
-                    .where(CountryGroupMember.id == old.id)
-                    .values(
-                        member_until=values["member_until"],
-                        controls_from=values["controls_from"],
-                        note=values["note"],
-                    )
-                )
-                summary.members_updated += 1
-        if new:
-            conn.execute(insert(CountryGroupMember), new)
-            summary.members_created += len(new)
+        _add_members(conn, group_id, spec.members, update_existing, summary)
     return summary
+
+
+def _add_members(
+    conn: Connection,
+    group_id: int,
+    members: Sequence[MemberSpec],
+    update_existing: bool,
+    summary: GroupSyncSummary,
+) -> None:
+    stored = {
+        (r.country_code, r.member_from): r
+        for r in conn.execute(
+            select(
+                CountryGroupMember.id,
+                CountryGroupMember.country_code,
+                CountryGroupMember.member_from,
+                CountryGroupMember.member_until,
+                CountryGroupMember.controls_from,
+                CountryGroupMember.note,
+            ).where(CountryGroupMember.group_id == group_id)
+        )
+    }
+    new = []
+    for member in members:
+        values = {
+            "member_until": member.until,
+            "controls_from": member.controls_from,
+            "note": member.note,
+        }
+        old = stored.get((member.country, member.member_from))
+        if old is None:
+            new.append(
+                {
+                    "group_id": group_id,
+                    "country_code": member.country,
+                    "member_from": member.member_from,
+                    **values,
+                }
+            )
+        elif update_existing and (
+            old.member_until != member.until
+            or old.controls_from != member.controls_from
+            or old.note != member.note
+        ):
+            conn.execute(
+                update(CountryGroupMember).where(CountryGroupMember.id == old.id).values(**values)
+            )
+            summary.members_updated += 1
+    if new:
+        conn.execute(insert(CountryGroupMember), new)
+        summary.members_created += len(new)

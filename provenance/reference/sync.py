@@ -2,15 +2,16 @@
 sources described in a reference file (``seeds/reference.yaml`` is the shipped one).
 
 Everything here is idempotent: running it again adds what is missing and changes nothing else.
+The files are checked as a whole against their schemas (:mod:`provenance.reference.schemas`)
+before anything is written; the functions here write what was checked.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import yaml
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from provenance.db import write_transaction
@@ -19,11 +20,19 @@ from provenance.migrate import ensure_current
 from provenance.models import (
     Country,
     CountryAlias,
-    Reliability,
     Source,
     WeaponSystem,
     WeaponSystemAlias,
     WeaponSystemUser,
+)
+from provenance.reference.chpl import apply_chpl_lists
+from provenance.reference.groups import apply_groups
+from provenance.reference.schemas import (
+    ListFile,
+    SourceSpec,
+    WeaponSystemSpec,
+    read_list_files,
+    read_reference_file,
 )
 from provenance.resources import seeds_path
 from provenance.values.countries import (
@@ -33,8 +42,8 @@ from provenance.values.countries import (
     shipped_aliases,
 )
 from provenance.values.countries import normalize_key as country_key
-from provenance.values.dates import parse_partial_date
-from provenance.values.text import clean_text, name_key
+from provenance.values.text import name_key
+from provenance.yamlfile import key_path
 
 
 def sync_countries(conn: Connection) -> int:
@@ -80,117 +89,108 @@ def load_reference(
 ) -> ReferenceSummary:
     """Load weapon systems (with aliases and users) and sources from a reference YAML file.
 
-    Entries already in the database (same designation, same publisher and title) are kept as
-    they are. A bad entry raises ``InvalidDataError`` and nothing is written.
+    The file is checked as a whole first (:mod:`provenance.reference.schemas`). Entries already
+    in the database (same designation, same publisher and title) are kept as they are. A bad
+    entry raises ``InvalidDataError`` and nothing is written.
     """
     ensure_current(engine)
-    resolver = resolver or default_resolver()
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise InvalidDataError([RowError(str(path), 0, "", "", f"cannot read ({exc})")]) from None
+    reference = read_reference_file(path, resolver or default_resolver())
     summary = ReferenceSummary(str(path))
-    errors: list[RowError] = []
-
-    def bad(index: int, column: str, value: Any, message: str) -> None:
-        errors.append(RowError(str(path), index, column, str(value or ""), message, "record"))
-
-    def code(index: int, column: str, value: Any) -> str | None:
-        code = resolver.lookup(str(value)) if value else None
-        if code is None:
-            bad(index, column, value, "unknown country")
-        return code
-
     with write_transaction(engine) as conn:
         weapons = dict(conn.execute(select(WeaponSystem.designation_key, WeaponSystem.id)).all())
-        alias_keys = set(conn.scalars(select(WeaponSystemAlias.alias_key)))
-        for index, entry in enumerate(data.get("weapon_systems") or [], start=1):
-            designation = clean_text(entry.get("designation"))
-            if designation is None:
-                bad(index, "designation", None, "required, but empty")
-                continue
-            key = name_key(designation)
-            producer = code(index, "producer_country", entry.get("producer_country"))
-            users = [code(index, "used_by", u) for u in entry.get("used_by") or []]
-            if producer is None or None in users:
-                continue
-            ws_id = weapons.get(key)
-            if ws_id is None:
-                ws_id = conn.execute(
-                    insert(WeaponSystem).returning(WeaponSystem.id),
-                    {
-                        "designation": designation,
-                        "designation_key": key,
-                        "category": clean_text(entry.get("category")),
-                        "producer_country_code": producer,
-                        "description": clean_text(entry.get("description")),
-                    },
-                ).scalar_one()
-                weapons[key] = ws_id
-                summary.weapon_systems_created += 1
-                for user in users:
-                    conn.execute(
-                        insert(WeaponSystemUser).values(weapon_system_id=ws_id, country_code=user)
-                    )
-            for alias in entry.get("aliases") or []:
-                alias_key = name_key(str(alias))
-                if alias_key in weapons and weapons[alias_key] != ws_id:
-                    bad(index, "aliases", alias, "is the designation of another weapon system")
-                elif alias_key not in alias_keys and alias_key != key:
-                    conn.execute(
-                        insert(WeaponSystemAlias).values(
-                            weapon_system_id=ws_id, alias=str(alias), alias_key=alias_key
-                        )
-                    )
-                    alias_keys.add(alias_key)
-                    summary.aliases_created += 1
-
-        sources = {(p, t) for p, t in conn.execute(select(Source.publisher_key, Source.title_key))}
-        for index, entry in enumerate(data.get("sources") or [], start=1):
-            publisher = clean_text(entry.get("publisher"))
-            title = clean_text(entry.get("title"))
-            if publisher is None or title is None:
-                bad(index, "title", None, "a source needs a publisher and a title")
-                continue
-            skey = (name_key(publisher), name_key(title))
-            if skey in sources:
-                continue
-            published = entry.get("published_on")
-            try:
-                on, precision = parse_partial_date(str(published)) if published else (None, None)
-                reliability = (
-                    Reliability(entry["reliability"]) if entry.get("reliability") else None
-                )
-            except ValueError as exc:
-                bad(index, "published_on/reliability", published, str(exc))
-                continue
-            conn.execute(
-                insert(Source).values(
-                    publisher=publisher,
-                    title=title,
-                    publisher_key=skey[0],
-                    title_key=skey[1],
-                    url=clean_text(entry.get("url")),
-                    published_on=on,
-                    published_precision=precision,
-                    reliability=reliability,
-                    notes=clean_text(entry.get("notes")),
-                )
-            )
-            sources.add(skey)
-            summary.sources_created += 1
+        errors = _alias_conflicts(weapons, reference.weapon_systems, str(path))
         if errors:
             raise InvalidDataError(errors)
+        _add_weapon_systems(conn, weapons, reference.weapon_systems, summary)
+        _add_sources(conn, reference.sources, summary)
     return summary
+
+
+def _alias_conflicts(
+    weapons: dict[str, int], systems: Sequence[WeaponSystemSpec], path: str
+) -> list[RowError]:
+    """The aliases that are the designation of a stored weapon system (the file's own are
+    checked with the file)."""
+    errors: list[RowError] = []
+    for i, system in enumerate(systems):
+        for j, alias in enumerate(system.aliases):
+            key = name_key(alias)
+            if key != name_key(system.designation) and key in weapons:
+                where = key_path(("weapon_systems", i, "aliases", j))
+                message = "is the designation of another weapon system"
+                errors.append(RowError(path, 0, where, alias, message))
+    return errors
+
+
+def _add_weapon_systems(
+    conn: Connection,
+    weapons: dict[str, int],
+    systems: Sequence[WeaponSystemSpec],
+    summary: ReferenceSummary,
+) -> None:
+    alias_keys = set(conn.scalars(select(WeaponSystemAlias.alias_key)))
+    for system in systems:
+        key = name_key(system.designation)
+        ws_id = weapons.get(key)
+        if ws_id is None:
+            ws_id = conn.execute(
+                insert(WeaponSystem).returning(WeaponSystem.id),
+                {
+                    "designation": system.designation,
+                    "designation_key": key,
+                    "category": system.category,
+                    "producer_country_code": system.producer_country,
+                    "description": system.description,
+                },
+            ).scalar_one()
+            weapons[key] = ws_id
+            summary.weapon_systems_created += 1
+            for user in dict.fromkeys(system.used_by):
+                conn.execute(
+                    insert(WeaponSystemUser).values(weapon_system_id=ws_id, country_code=user)
+                )
+        for alias in system.aliases:
+            alias_key = name_key(alias)
+            if alias_key not in alias_keys and alias_key != key:
+                conn.execute(
+                    insert(WeaponSystemAlias).values(
+                        weapon_system_id=ws_id, alias=alias, alias_key=alias_key
+                    )
+                )
+                alias_keys.add(alias_key)
+                summary.aliases_created += 1
+
+
+def _add_sources(
+    conn: Connection, sources: Sequence[SourceSpec], summary: ReferenceSummary
+) -> None:
+    stored = {(p, t) for p, t in conn.execute(select(Source.publisher_key, Source.title_key))}
+    for source in sources:
+        key = (name_key(source.publisher), name_key(source.title))
+        if key in stored:
+            continue
+        on, precision = source.published_on or (None, None)
+        conn.execute(
+            insert(Source).values(
+                publisher=source.publisher,
+                title=source.title,
+                publisher_key=key[0],
+                title_key=key[1],
+                url=source.url,
+                published_on=on,
+                published_precision=precision,
+                reliability=source.reliability,
+                notes=source.notes,
+            )
+        )
+        stored.add(key)
+        summary.sources_created += 1
 
 
 # Reference lists: the Common High Priority List and country groups -----------------------------
 
 #: The shipped reference lists, synced after every upgrade to head (``install.upgrade``).
 REFERENCE_LIST_FILES = ("chpl.yaml", "country_groups.yaml")
-#: The layouts of reference-list files this version reads (the files' ``version:`` key).
-REFERENCE_LIST_FORMATS = (1,)
-_LIST_KEYS = {"version", "chpl_lists", "country_groups"}
 
 
 @dataclass
@@ -204,56 +204,16 @@ class ReferenceListSummary:
     members_updated: int = 0
 
 
-def _read_list_file(path: Path, errors: list[RowError]) -> dict[str, Any]:
-    def bad(message: str, value: Any = None) -> None:
-        errors.append(RowError(str(path), 0, "", str(value or ""), message))
-
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        bad(f"cannot read ({exc})")
-        return {}
-    if not isinstance(data, dict):
-        bad("expected a mapping with version, chpl_lists and/or country_groups")
-        return {}
-    unknown = set(data) - _LIST_KEYS
-    if unknown:
-        expected = ", ".join(sorted(_LIST_KEYS))
-        bad(f"unknown keys {', '.join(sorted(map(str, unknown)))} (expected {expected})")
-    if data.get("version") not in REFERENCE_LIST_FORMATS:
-        bad(
-            "version: expected one of "
-            + ", ".join(map(str, REFERENCE_LIST_FORMATS))
-            + " (the layout of the file, e.g. `version: 1`)",
-            data.get("version"),
-        )
-    for key in ("chpl_lists", "country_groups"):
-        if not isinstance(data.get(key) or [], list):
-            bad(f"{key}: expected a list")
-            data[key] = []
-    return data
-
-
 def _apply_list_files(
-    conn: Connection,
-    paths: list[Path],
-    resolver: CountryResolver,
-    update_existing: bool,
+    conn: Connection, files: Sequence[tuple[Path, ListFile]], update_existing: bool
 ) -> ReferenceListSummary:
-    # Imported here: reference is imported by migrate, which these modules need not load.
-    from provenance.reference.chpl import apply_chpl_lists
-    from provenance.reference.groups import apply_groups
-
-    summary = ReferenceListSummary([str(p) for p in paths])
+    """Write checked reference-list files; InvalidDataError (and nothing kept: the caller's
+    transaction is rolled back) when they contradict what the database holds."""
+    summary = ReferenceListSummary([str(path) for path, _ in files])
     errors: list[RowError] = []
-    for path in paths:
-        data = _read_list_file(path, errors)
-        if not data:
-            continue
-        lists = apply_chpl_lists(conn, data.get("chpl_lists") or [], str(path), errors)
-        groups = apply_groups(
-            conn, data.get("country_groups") or [], str(path), errors, resolver, update_existing
-        )
+    for path, data in files:
+        lists = apply_chpl_lists(conn, data.chpl_lists, str(path), errors)
+        groups = apply_groups(conn, data.country_groups, update_existing)
         summary.chpl_lists_created += lists.lists_created
         summary.chpl_entries_created += lists.entries_created
         summary.groups_created += groups.groups_created
@@ -275,7 +235,8 @@ def sync_reference_lists(conn: Connection) -> ReferenceListSummary:
     Only adds: list versions, codes, groups and memberships already stored (shipped or added by
     a user, edited or not) are left as they are, so running it again changes nothing.
     """
-    return _apply_list_files(conn, shipped_list_files(), default_resolver(), False)
+    files = read_list_files(shipped_list_files(), default_resolver())
+    return _apply_list_files(conn, files, False)
 
 
 def load_reference_lists(
@@ -284,13 +245,16 @@ def load_reference_lists(
     """Load a user's reference-list file (CHPL versions and/or country groups, the layout of
     ``seeds/chpl.yaml`` and ``seeds/country_groups.yaml``): all of it, or nothing.
 
-    New groups, memberships, list versions and codes are added. With ``update_existing`` the
-    groups and memberships the file names take its values (e.g. a member's own controls date).
+    The file is checked as a whole first, with the country aliases the database knows. New
+    groups, memberships, list versions and codes are added. With ``update_existing`` the groups
+    and memberships the file names take its values (e.g. a member's own controls date).
     """
     ensure_current(engine)
-    with write_transaction(engine) as conn:
+    with engine.connect() as conn:
         aliases = dict(conn.execute(select(CountryAlias.alias, CountryAlias.country_code)).all())
-        resolver = default_resolver()
-        if aliases:
-            resolver = resolver.with_aliases(aliases)
-        return _apply_list_files(conn, [path], resolver, update_existing)
+    resolver = default_resolver()
+    if aliases:
+        resolver = resolver.with_aliases(aliases)
+    files = read_list_files([path], resolver)
+    with write_transaction(engine) as conn:
+        return _apply_list_files(conn, files, update_existing)

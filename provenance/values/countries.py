@@ -16,13 +16,15 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Annotated
 
 import pycountry
-import yaml
+from pydantic import BeforeValidator, Field, model_validator
 
 from provenance.errors import CountryAliasError, UnknownCountryError
 from provenance.resources import seeds_path
+from provenance.yamlfile import Conflicts, NoneAsDict, Schema, check_file, invalid
 
 __all__ = [
     "CountryAliasError",
@@ -131,28 +133,81 @@ def _normalized_aliases(aliases: Mapping[str, str], source: str) -> dict[str, st
     return out
 
 
+# The shipped alias file (seeds/country_aliases.yaml) -------------------------------------------
+
+_YAML_NO = (
+    'YAML reads NO, YES, ON and OFF as true/false: write the code in quotes ("NO" for Norway)'
+)
+
+
+def _alpha2(value: object) -> str:
+    if isinstance(value, bool):
+        raise invalid(_YAML_NO)
+    if not isinstance(value, str):
+        raise invalid(f"{value!r} is not a country code (quote codes in YAML)")
+    alpha2 = value.strip().upper()
+    if len(alpha2) != 2 or pycountry.countries.get(alpha_2=alpha2) is None:
+        raise invalid(f"{value!r} is not an ISO 3166-1 alpha-2 country code")
+    return alpha2
+
+
+def _alias(value: object) -> str:
+    if not isinstance(value, str):
+        raise invalid(f"alias {value!r} is not text (quote it in YAML)")
+    if not normalize_key(value):
+        raise invalid(f"alias {value!r} is blank")
+    return value
+
+
+def _display(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise invalid("a display name must be non-blank text")
+    return value.strip()
+
+
+Alpha2 = Annotated[str, BeforeValidator(_alpha2)]
+
+
+class AliasFile(Schema):
+    """The layout of ``seeds/country_aliases.yaml`` (its header explains it)."""
+
+    languages: list[str] | None = Field(
+        list(_DEFAULT_LANGUAGES), description="a list of locale names"
+    )
+    display_names: Annotated[
+        dict[Alpha2, Annotated[str, BeforeValidator(_display)]], NoneAsDict
+    ] = Field({}, description="a mapping of ISO 3166-1 alpha-2 code -> name shown in reports")
+    aliases: Annotated[dict[Annotated[str, BeforeValidator(_alias)], Alpha2], NoneAsDict] = Field(
+        {}, description="a mapping of alias -> ISO 3166-1 alpha-2 code"
+    )
+
+    @model_validator(mode="after")
+    def _one_country_per_name(self) -> AliasFile:
+        conflicts = Conflicts()
+        seen: dict[str, tuple[str, str]] = {}  # key -> (alias as written, code)
+        for alias, code in self.aliases.items():
+            first, other = seen.setdefault(normalize_key(alias), (alias, code))
+            if other != code:
+                conflicts.add(
+                    ("aliases", alias),
+                    f"aliases {first!r} ({other}) and {alias!r} ({code}) "
+                    "are the same name once case and accents are ignored",
+                )
+        conflicts.raise_any()
+        return self
+
+
+def read_alias_file(path: Path) -> _Seed:
+    """A checked alias file; CountryAliasError listing every problem."""
+    checked, problems = check_file(path, AliasFile)
+    if checked is None:
+        raise CountryAliasError("\n".join(f"{path}: {p}" for p in problems))
+    return _Seed(dict(checked.aliases), dict(checked.display_names), tuple(checked.languages or ()))
+
+
 @functools.cache
 def _load_seed() -> _Seed:
-    path = seeds_path() / ALIASES_FILE
-    with path.open(encoding="utf-8") as f:
-        data: Any = yaml.safe_load(f) or {}
-    if not isinstance(data, dict):
-        raise CountryAliasError(f"{path}: expected a mapping with 'aliases:'")
-    aliases = data.get("aliases") or {}
-    displays = data.get("display_names") or {}
-    languages = data.get("languages", list(_DEFAULT_LANGUAGES)) or []
-    if not isinstance(aliases, dict) or not isinstance(displays, dict):
-        raise CountryAliasError(f"{path}: 'aliases' and 'display_names' must be mappings")
-    if not isinstance(languages, list) or not all(isinstance(x, str) for x in languages):
-        raise CountryAliasError(f"{path}: 'languages' must be a list of locale names")
-    _normalized_aliases(aliases, str(path))  # validates codes and duplicates
-    checked_aliases = {str(k): _check_code(v, f"{path}: alias {k!r}") for k, v in aliases.items()}
-    checked_displays: dict[str, str] = {}
-    for code, shown in displays.items():
-        if not isinstance(shown, str) or not shown.strip():
-            raise CountryAliasError(f"{path}: display name of {code!r} must be non-blank text")
-        checked_displays[_check_code(code, f"{path}: display_names")] = shown.strip()
-    return _Seed(checked_aliases, checked_displays, tuple(languages))
+    return read_alias_file(seeds_path() / ALIASES_FILE)
 
 
 def _translations(languages: Iterable[str]) -> list[gettext.NullTranslations]:
