@@ -18,6 +18,7 @@ from provenance.models import ChplEntry, ChplList, Component
 from provenance.reference import chpl
 from provenance.reference.sync import load_reference_lists, sync_reference_lists
 from provenance.resources import seeds_path
+from provenance.values import hs
 from tests.analysis_data import ensure_reference_lists
 from tests.helpers import dump, row, write_csv
 
@@ -51,17 +52,17 @@ FEBRUARY_2024 = {
     ],
 )
 def test_normalize_hs6(text: str | None, expected: str | None) -> None:
-    assert chpl.normalize_hs6(text) == expected
+    assert hs.normalize_hs6(text) == expected
 
 
 @given(st.text(alphabet="0123456789", min_size=6, max_size=10), st.sampled_from([".", " ", ""]))
 def test_normalize_hs6_ignores_separators(digits: str, separator: str) -> None:
     written = separator.join([digits[:4], digits[4:6], digits[6:]]).strip(separator)
-    assert chpl.normalize_hs6(written) == digits[:6]
+    assert hs.normalize_hs6(written) == digits[:6]
 
 
 def test_format_hs6() -> None:
-    assert chpl.format_hs6("850440") == "8504.40"
+    assert hs.format_hs6("850440") == "8504.40"
 
 
 def test_shipped_file_is_the_february_2024_list() -> None:

@@ -27,7 +27,7 @@ from provenance.ingest.resolve import Cells, Pending, Resolver
 from provenance.ingest.summary import FileLoad, LoadSummary
 from provenance.ingest.write import Writer
 from provenance.models import Authenticity
-from provenance.reference.chpl import normalize_hs6
+from provenance.values.hs import normalize_hs6
 from provenance.values.identity import component_identity
 from provenance.values.text import mixed_script
 

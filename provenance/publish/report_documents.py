@@ -20,6 +20,7 @@ from provenance.reports.foreign_parts import ForeignPartsReport, WeaponForeignPa
 from provenance.reports.manufacturers import ManufacturersReport, ManufacturerTable
 from provenance.reports.sources import SourcesReport
 from provenance.reports.timeline import LAG_METHOD, TimelineReport
+from provenance.values import hs
 
 
 def _reference_lines(references: Sequence[ReferenceRow]) -> list[str]:
@@ -203,7 +204,7 @@ def chpl_document(report: ChplReport, sources: SourcesReport | None = None) -> D
     codes = [
         [
             c.weapon,
-            chpl.format_hs6(c.hs6),
+            hs.format_hs6(c.hs6),
             f"tier {c.tier}" if c.tier else NOT_LISTED,
             c.components,
             c.parts,

@@ -6,15 +6,14 @@ loaded (``chpl_lists`` and ``chpl_entries``) and a look-up uses the newest one (
 date) unless a version is named. A match on an HS code is a lead for export-control review, not a
 legal classification.
 
-HS codes are written many ways: ``8504.40``, ``850440``, ``8504.40.00``, ``8504 40``. All of them
-are read as their digits; the first six digits are the HS-6 code the list is keyed on. A code of
-fewer than six digits (``8504``, a heading) cannot be placed on the list: it has no tier.
+HS codes are read by :mod:`provenance.values.hs` (``8504.40``, ``850440``, ``8504.40.00`` and
+``8504 40`` are one HS-6 code); a code of fewer than six digits (``8504``, a heading) cannot be
+placed on the list: it has no tier.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -23,7 +22,7 @@ from sqlalchemy import Connection, func, insert, select
 
 from provenance.errors import ChplError, RowError
 from provenance.models import ChplEntry, ChplList
-from provenance.values.text import clean_text
+from provenance.values.hs import format_hs6, normalize_hs6
 from provenance.yamlfile import key_path
 
 if TYPE_CHECKING:  # the schemas read HS codes with the functions below
@@ -39,32 +38,6 @@ TIER_LABELS: dict[str, str] = {
     "4.A": "production and test equipment",
     "4.B": "machine tools",
 }
-_HS_TEXT = re.compile(r"[0-9]+(?:[ .][0-9]+)*")
-
-
-def hs_digits(text: str | None) -> str | None:
-    """The digits of an HS code written with dots or spaces (``8504.40.00`` -> ``85044000``).
-
-    None for an empty value or one that is not an HS code (letters, other punctuation).
-    """
-    cleaned = clean_text(text)
-    if cleaned is None or not _HS_TEXT.fullmatch(cleaned):
-        return None
-    return re.sub(r"[ .]", "", cleaned)
-
-
-def normalize_hs6(text: str | None) -> str | None:
-    """The six-digit HS code the list is keyed on: ``8504.40``, ``850440``, ``8504.40.00`` and
-    ``8504 40`` all give ``850440``. None when there are fewer than six digits (or no code)."""
-    digits = hs_digits(text)
-    if digits is None or len(digits) < 6:
-        return None
-    return digits[:6]
-
-
-def format_hs6(hs6: str) -> str:
-    """``850440`` -> ``8504.40``, as the list writes its codes."""
-    return f"{hs6[:4]}.{hs6[4:]}" if len(hs6) == 6 else hs6
 
 
 def tier_label(tier: str) -> str:

@@ -19,9 +19,9 @@ from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, mo
 
 from provenance.errors import InvalidDataError, RowError
 from provenance.models import DatePrecision, Reliability
-from provenance.reference.chpl import format_hs6, hs_digits
 from provenance.values.countries import CountryResolver
 from provenance.values.dates import parse_partial_date
+from provenance.values.hs import format_hs6, hs_digits
 from provenance.values.text import clean_text, name_key
 from provenance.yamlfile import (
     Conflicts,
