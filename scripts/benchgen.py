@@ -321,7 +321,9 @@ def _date_code(rng: random.Random) -> tuple[str, str]:
     return "", ""
 
 
-def generate(path: Path, rows: int, seed: int = 1) -> Expected:
+# One loop writes each row and counts what loading it must create; the counts stay beside
+# the choices that make them.
+def generate(path: Path, rows: int, seed: int = 1) -> Expected:  # noqa: C901
     """Write ``rows`` findings to ``path`` (CSV, UTF-8) and return what loading them creates."""
     if rows < 1:
         raise ValueError("rows must be 1 or more")

@@ -90,6 +90,8 @@ def grant_readonly(
         return _grant(conn, role, password, tables, statement_timeout_s)
 
 
+# Long on purpose: the role's privileges are one ordered sequence of statements in one
+# transaction, read top to bottom as the security review reads them.
 def _grant(
     conn: Connection, role: str, password: str | None, tables: bool, timeout_s: int
 ) -> GrantSummary:

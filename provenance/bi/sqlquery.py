@@ -75,7 +75,9 @@ class _Lexed:
     first_tokens: list[str]  # per statement: its first token ("(" or a word), upper-cased
 
 
-def _lex(text: str, dialect: str) -> _Lexed:
+# A character-level state machine (strings, quoted names, comments, dollar quotes): one loop
+# reads best as one function.
+def _lex(text: str, dialect: str) -> _Lexed:  # noqa: C901
     """Split ``text`` into statements and bare words, skipping strings, quoted names, comments."""
     statements: list[list[str]] = [[]]
     firsts: list[str] = [""]

@@ -398,7 +398,9 @@ def _sniff_delimiter(sample: str) -> str:
     return best if counts[best] > 0 else ","
 
 
-def _read_delimited(
+# Branches for each trap of real files (encodings, delimiters, field sizes, blank and ragged
+# rows) in one pass over the rows, which is the hot path of a load.
+def _read_delimited(  # noqa: C901
     source: InputFile, delimiter: str | None, looks_like_header: HeaderTest | None
 ) -> Table:
     name = source.name
@@ -551,7 +553,8 @@ def _read_xlsx(
         formula_book.close()
 
 
-def _read_sheet(
+# One branch per kind of Excel cell (text, number format, date, formula without a result).
+def _read_sheet(  # noqa: C901
     file_name: str, title: str, values: Any, formulas: Any, looks_like_header: HeaderTest | None
 ) -> Table | None:
     from openpyxl.utils import get_column_letter
@@ -652,7 +655,8 @@ def _json_record(
     return Record(row, values, kind, errors=tuple(errors), source=name)
 
 
-def _read_json(source: InputFile) -> Table:
+# JSON or JSON Lines, each with its own errors (not an array, not an object, bad line).
+def _read_json(source: InputFile) -> Table:  # noqa: C901
     name = source.name
     encoding = source.encoding or "utf-8"
     columns: list[str] = []

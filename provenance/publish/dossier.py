@@ -97,6 +97,7 @@ def _weapon(conn: Connection, name: str) -> _Weapon:
     return _Weapon(designation, category, producer, aliases, description)
 
 
+# Long on purpose: the dossier's sections in the order the page shows them, one after another.
 def build(
     conn: Connection,
     filters: Filters,
