@@ -11,18 +11,21 @@ from sqlalchemy import Connection, Engine
 
 from provenance.errors import ChartError
 from provenance.publish import charts
-from provenance.reports.chpl import chpl_report
+from provenance.reports.chpl import ChplReport, chpl_report
 from provenance.reports.core import Filters
-from provenance.reports.countries import countries
-from provenance.reports.manufacturers import manufacturers
-from provenance.reports.sources import sources
-from provenance.reports.timeline import Period, timeline
+from provenance.reports.countries import CountriesReport, countries
+from provenance.reports.manufacturers import ManufacturersReport, manufacturers
+from provenance.reports.sources import SourcesReport, sources
+from provenance.reports.timeline import Period, TimelineReport, timeline
 from tests.analysis_data import ensure_reference_lists, load_sample
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 MIN_BYTES, MAX_BYTES = 5_000, 2_000_000
 
-REPORTS: dict[str, Callable[[Connection, Filters], charts.Report]] = {
+# The charted reports that cite references (all of charts.Report but foreign parts).
+AnalysisReport = CountriesReport | ManufacturersReport | ChplReport | TimelineReport | SourcesReport
+
+REPORTS: dict[str, Callable[[Connection, Filters], AnalysisReport]] = {
     "countries": lambda c, f: countries(c, f),
     "groups": lambda c, f: countries(c, f, group="coalition"),
     "manufacturers": lambda c, f: manufacturers(c, f, top=5),

@@ -10,7 +10,7 @@ import csv
 import io
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import click
@@ -27,7 +27,7 @@ from tests.helpers import count, dump, row, write_csv
 SEED_FINDINGS = seeds_path() / "findings" / "kn23.csv"
 
 
-def _invoke(args: list[str], code: int = 0, env: dict[str, str | None] | None = None) -> Result:
+def _invoke(args: list[str], code: int = 0, env: Mapping[str, str | None] | None = None) -> Result:
     """Run the command; without $PROVENANCE_DATABASE_URL unless ``env`` sets it."""
     result = CliRunner().invoke(
         cli, args, env={ENV_VAR: None, **(env or {})}, prog_name="provenance"

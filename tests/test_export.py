@@ -256,7 +256,7 @@ def test_views_in_the_copy_are_queryable(loaded: Engine, db_url: str, tmp_path: 
     copy = make_engine(f"sqlite:///{out}")
     try:
         with copy.connect() as conn:
-            stmt = select(literal_column("*")).select_from(table("v_foreign_share_by_weapon"))
-            assert len(conn.execute(stmt).all()) == 4
+            view = table("v_foreign_share_by_weapon")
+            assert len(conn.execute(select(literal_column("*")).select_from(view)).all()) == 4
     finally:
         copy.dispose()

@@ -105,8 +105,9 @@ def test_a_mapping_that_is_not_yaml(tmp_path: Path) -> None:
 # ---------------------------------------------------------------------------------------------
 # Applying a mapping to a table
 
+COLUMNS = {"Found in": "weapon_system"}
 MAPPING = {
-    "columns": {"Found in": "weapon_system"},
+    "columns": COLUMNS,
     "ignore": ["photo"],
     "constants": {"source_publisher": "Portal", "specimen": "P {weapon_system}"},
     "split": [
@@ -310,7 +311,7 @@ def test_a_bad_value_is_named_by_the_files_column(engine: Engine, tmp_path: Path
         "utf-8",
     )
     mapping = parse_mapping(
-        {**MAPPING, "columns": {**MAPPING["columns"], "production_date": "manufactured_on"}}
+        {**MAPPING, "columns": {**COLUMNS, "production_date": "manufactured_on"}}
     )
     engine_before = dump(engine)
     load_reference(engine, seeds_path() / "reference.yaml")

@@ -169,7 +169,9 @@ def _text(document: documents.Document, fmt: str = "table") -> str:
     return text
 
 
-def _report(engine: Engine, weapon: str | None = None, basis: Basis = Basis.MANUFACTURER):
+def _report(
+    engine: Engine, weapon: str | None = None, basis: Basis = Basis.MANUFACTURER
+) -> reports.ForeignPartsReport:
     with engine.connect() as conn:
         return reports.foreign_parts(conn, weapon, basis)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import csv
 import io
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -259,7 +260,7 @@ def _csv_cells(text: str) -> list[str]:
     return [cell for r in csv.reader(io.StringIO(text)) for cell in r]
 
 
-def _assert_inert(cells: list[object]) -> None:
+def _assert_inert(cells: Sequence[object]) -> None:
     texts = [c for c in cells if isinstance(c, str)]
     assert any("HYPERLINK" in c for c in texts)
     for cell in texts:

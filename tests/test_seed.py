@@ -97,7 +97,7 @@ def test_seed_carries_the_published_findings(engine: Engine) -> None:
         ).all()
         for name, notes in placeholders:
             if name.startswith("Unnamed company"):
-                assert notes.startswith("PLACEHOLDER:"), name
+                assert notes is not None and notes.startswith("PLACEHOLDER:"), name
 
         kn23 = conn.execute(
             select(WeaponSystem.producer_country_code).where(WeaponSystem.designation == "KN-23")

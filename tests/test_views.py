@@ -59,8 +59,7 @@ def _rows(conn: Connection, name: str, columns: list[str] | None = None) -> list
 
 
 def _column_names(conn: Connection, name: str) -> list[str]:
-    result = conn.execute(select(literal_column("*")).select_from(table(name)).limit(0))
-    return list(result.keys())
+    return list(conn.execute(select(literal_column("*")).select_from(table(name)).limit(0)).keys())
 
 
 # --- columns and types ---------------------------------------------------------------------------
@@ -126,8 +125,9 @@ def test_column_types_are_the_documented_ones(engine: Engine, tmp_path: Path) ->
                 assert reflected == documented, v.name
             t = table(v.name, *(column(c) for c in v.column_names))
             for name, type_ in documented.items():
-                values = conn.execute(select(t.c[name]).where(t.c[name].isnot(None))).scalars()
-                values = list(values)
+                values = list(
+                    conn.execute(select(t.c[name]).where(t.c[name].isnot(None))).scalars()
+                )
                 if not values:
                     never_filled.append(f"{v.name}.{name}")
                     continue
