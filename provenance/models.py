@@ -127,6 +127,11 @@ class LoadBatch(Base):
     rows_rejected: Mapped[int] = mapped_column(
         Integer, server_default="0", comment="bad rows written to a rejects file, not loaded"
     )
+    kind: Mapped[str] = mapped_column(
+        String(40),
+        server_default="findings",
+        comment="what the file held: findings, weapon_systems, manufacturers or sources",
+    )
 
 
 class Manufacturer(Base):
@@ -183,7 +188,11 @@ class WeaponSystem(Base):
     designation: Mapped[str] = mapped_column(String(200), unique=True)
     designation_key: Mapped[str] = mapped_column(String(200), unique=True)
     category: Mapped[str | None] = mapped_column(String(100))
-    producer_country_code: Mapped[str] = mapped_column(ForeignKey("countries.code"), index=True)
+    producer_country_code: Mapped[str | None] = mapped_column(
+        ForeignKey("countries.code"),
+        index=True,
+        comment="NULL: not known (its parts are then neither foreign nor domestic)",
+    )
     description: Mapped[str | None] = mapped_column(Text)
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("load_batches.id"), index=True)
 
@@ -271,7 +280,15 @@ class Component(Base):
     function: Mapped[str] = mapped_column(String(300), comment="what the part does")
     part_number: Mapped[str | None] = mapped_column(String(200))
     marking: Mapped[str | None] = mapped_column(Text, comment="the marking as read")
-    manufacturer_id: Mapped[int] = mapped_column(ForeignKey("manufacturers.id"), index=True)
+    manufacturer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("manufacturers.id"),
+        index=True,
+        comment="NULL: the source could not identify the manufacturer",
+    )
+    reported_maker_country_code: Mapped[str | None] = mapped_column(
+        ForeignKey("countries.code"),
+        comment="the manufacturer's country as the source reported it for this part",
+    )
     made_in_code: Mapped[str | None] = mapped_column(
         ForeignKey("countries.code"), comment="country of manufacture, when the marking says so"
     )
@@ -295,13 +312,26 @@ class Component(Base):
 
 
 class Citation(Base):
-    """A source reporting a component; every component cites at least one source."""
+    """A source reporting a component; every component cites at least one source.
+
+    A source that numbers its findings (a portal's page per part) gives each citation its own
+    record id and the record's address."""
 
     __tablename__ = "citations"
+    __table_args__ = (Index(None, "source_id", "source_record_id"),)
 
     component_id: Mapped[int] = mapped_column(ForeignKey("components.id"), primary_key=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), primary_key=True, index=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("load_batches.id"), index=True)
+    source_record_id: Mapped[str | None] = mapped_column(
+        String(200), comment="the source's own id of the finding, e.g. gur-7188"
+    )
+    source_record_url: Mapped[str | None] = mapped_column(
+        String(2000), comment="where the source shows the finding (its page)"
+    )
+    evidence_url: Mapped[str | None] = mapped_column(
+        String(2000), comment="the source's photo or document of the part (never fetched)"
+    )
 
 
 class ChplList(Base):

@@ -77,7 +77,7 @@ def _definitions() -> dict[str, tuple[tuple[str, str], ...]]:
 #: revision that introduced a set of definitions -> ((view name, SELECT), ...) in creation order.
 DEFINITIONS: dict[str, tuple[tuple[str, str], ...]] = _definitions()
 #: The set the newest migration creates; the documentation in ``VIEWS`` describes it.
-CURRENT_VERSION = "0004"
+CURRENT_VERSION = "0006"
 
 
 # --- the documentation of the current views -----------------------------------------------------
@@ -123,7 +123,8 @@ _PRODUCER = (
     _c(
         "weapon_producer_country_code",
         "text",
-        "ISO 3166-1 alpha-2 code of the country that produces the weapon system.",
+        "ISO 3166-1 alpha-2 code of the country that produces the weapon system; NULL when not "
+        "known (its parts are then neither foreign nor domestic).",
         "KP",
     ),
     _c(
@@ -184,8 +185,19 @@ V_COMPONENTS = View(
         _c(
             "quantity", "integer", "Number of identical parts this row stands for (1 or more).", "1"
         ),
-        _c("manufacturer_id", "integer", "Id of the manufacturer (`v_manufacturers`).", "5"),
-        _c("manufacturer", "text", "The manufacturer's canonical name.", "XP Power"),
+        _c(
+            "manufacturer_id",
+            "integer",
+            "Id of the manufacturer (`v_manufacturers`); NULL when the source could not identify "
+            "the manufacturer.",
+            "5",
+        ),
+        _c(
+            "manufacturer",
+            "text",
+            "The manufacturer's canonical name; NULL when not identified.",
+            "XP Power",
+        ),
         _c(
             "manufacturer_parent",
             "text",
@@ -200,6 +212,21 @@ V_COMPONENTS = View(
             "GB",
         ),
         _c("manufacturer_country", "text", "Name of that country.", "United Kingdom"),
+        _c(
+            "reported_maker_country_code",
+            "text",
+            "ISO code of the manufacturer's country as the source reported it for this part (a "
+            "part of an unidentified maker may still have one); NULL when not reported.",
+            "CN",
+        ),
+        _c("reported_maker_country", "text", "Name of that country.", "China"),
+        _c(
+            "manufacturer_origin_code",
+            "text",
+            "The part's origin on the manufacturer basis: the manufacturer's headquarters when "
+            "recorded, else the country the source reported for the maker; NULL when neither.",
+            "GB",
+        ),
         _c(
             "made_in_code",
             "text",
@@ -246,15 +273,16 @@ V_COMPONENTS = View(
         _c(
             "foreign_by_manufacturer",
             "integer",
-            "1 when the manufacturer's headquarters country differs from the weapon's producer "
-            "country, 0 when it is the same, NULL when the headquarters is not known.",
+            "1 when `manufacturer_origin_code` differs from the weapon's producer country, 0 when "
+            "it is the same, NULL when either is not known.",
             "1",
         ),
         _c(
             "foreign_by_made_in",
             "integer",
             "1 when the country of manufacture differs from the weapon's producer country, 0 when "
-            "it is the same, NULL when the part does not say where it was made.",
+            "it is the same, NULL when the part does not say where it was made or the producer "
+            "is not known.",
             "",
         ),
         _c("source_count", "integer", "Number of sources that reported the component.", "2"),
@@ -272,6 +300,18 @@ V_COMPONENTS = View(
             "date",
             "Publication date of the first source.",
             "2024-02-01",
+        ),
+        _c(
+            "first_source_record_id",
+            "text",
+            "The first source's own id of this finding (`v_citations` lists every source's).",
+            "gur-7188",
+        ),
+        _c(
+            "first_source_record_url",
+            "text",
+            "Where the first source shows the finding.",
+            "https://example.org/components/7188",
         ),
         _c("batch_id", "integer", "Id of the load batch that added the component.", "1"),
         _c("batch_file_name", "text", "Name of the file that load read.", "kn23.csv"),
@@ -316,7 +356,7 @@ V_FOREIGN_PARTS_BY_WEAPON = View(
             "is_foreign",
             "integer",
             "1 when the origin country differs from the producer country, 0 when it is the "
-            "same, NULL when the origin is unknown.",
+            "same, NULL when the origin or the producer is unknown.",
             "1",
         ),
         _c("parts", "integer", "Parts of this origin in the weapon system.", "3"),
@@ -348,7 +388,8 @@ V_FOREIGN_SHARE_BY_WEAPON = View(
         _c(
             "foreign_share",
             "real",
-            "`foreign_parts / parts` (unknown origin counts in `parts`), between 0 and 1.",
+            "`foreign_parts / parts` (unknown origin counts in `parts`), between 0 and 1; NULL "
+            "when the producer country is not known.",
             "0.6667",
         ),
         _c("foreign_country_count", "integer", "Distinct foreign origin countries.", "2"),
@@ -357,6 +398,13 @@ V_FOREIGN_SHARE_BY_WEAPON = View(
             "integer",
             "Distinct sources that reported the weapon system's components.",
             "2",
+        ),
+        _c(
+            "unknown_producer_parts",
+            "integer",
+            "Parts of known origin in a weapon system whose producer country is not known: "
+            "neither foreign nor domestic.",
+            "0",
         ),
     ),
 )
@@ -418,6 +466,44 @@ V_SOURCES = View(
     ),
 )
 
+V_CITATIONS = View(
+    name="v_citations",
+    description=(
+        "One row per source reporting a component: the source, its own id of the finding and "
+        "where it shows it (a portal's page per part), and the photo it gives. Every figure "
+        "traces back through these rows to what each source published."
+    ),
+    key=("component_id", "source_id"),
+    facets=("publisher",),
+    columns=(
+        _c("component_id", "integer", "Id of the component (`v_components`).", "17"),
+        _c("weapon_system_id", "integer", "Id of the component's weapon system.", "1"),
+        _c("source_id", "integer", "Id of the source (`v_sources`).", "2"),
+        _c("publisher", "text", "Who published the finding.", "Defence Intelligence of Ukraine"),
+        _c("title", "text", "Title of the publication.", "War & Sanctions: components"),
+        _c("source_url", "text", "Where the source is published.", "https://example.org"),
+        _c(
+            "source_record_id",
+            "text",
+            "The source's own id of the finding; NULL when it gives none.",
+            "gur-7188",
+        ),
+        _c(
+            "source_record_url",
+            "text",
+            "Where the source shows this finding; NULL when not given.",
+            "https://example.org/components/7188",
+        ),
+        _c(
+            "evidence_url",
+            "text",
+            "The source's photo or document of the part (recorded, never fetched).",
+            "https://example.org/uploads/7188.jpg",
+        ),
+        _c("batch_id", "integer", "Id of the load batch that added the citation.", "1"),
+    ),
+)
+
 #: The current views, in creation order.
 VIEWS: tuple[View, ...] = (
     V_COMPONENTS,
@@ -425,6 +511,7 @@ VIEWS: tuple[View, ...] = (
     V_FOREIGN_SHARE_BY_WEAPON,
     V_MANUFACTURERS,
     V_SOURCES,
+    V_CITATIONS,
 )
 
 

@@ -452,7 +452,7 @@ def test_views_dropped_recreates_the_views_and_their_grants(migration_op: Operat
         conn.exec_driver_sql("GRANT SELECT ON v_components, v_sources TO PUBLIC")
     before = views.view_grants(conn)
 
-    with views.views_dropped(migration_op, recreate="0004"):
+    with views.views_dropped(migration_op, recreate=views.CURRENT_VERSION):
         assert inspect(conn).get_view_names() == []
         _alter_components(migration_op)
 
