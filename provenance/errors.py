@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class ProvenanceError(Exception):
@@ -30,28 +30,144 @@ class RowError:
     value: str
     message: str
     row_kind: str = "line"  # "line" or "record"
+    #: Errors of one kind with different messages share a code, to be counted together
+    #: ("required for a weapon system not yet in the database (X)", for every X).
+    code: str = ""
+    #: What the message is about (the X above), counted per group.
+    subject: str = ""
+    #: How many rows the error stands for (one error for the rows that name one weapon system).
+    rows: int = 1
+    #: What to do, said once per group.
+    hint: str = ""
 
-    def __str__(self) -> str:
+    def place(self) -> str:
         where = self.file
         if self.row and self.row_kind == "line":
             where += f":{self.row}"
         elif self.row:
             where += f": record {self.row}"
+        return where
+
+    def __str__(self) -> str:
         what = f"{self.column}: {self.message}" if self.column else self.message
         got = f" (got {self.value!r})" if self.value else ""
-        return f"{where}: {what}{got}"
+        hint = f": {self.hint}" if self.hint else ""
+        return f"{self.place()}: {what}{got}{hint}"
+
+    def group_key(self) -> tuple[str, str, str]:
+        return (self.file, self.column, self.code or self.message)
+
+
+#: A group is shown error by error when it has at most this many.
+GROUP_SHOWN_WHOLE = 3
+#: How many examples (rows and values) a group's line shows.
+GROUP_EXAMPLES = 3
+#: How many distinct subjects a group counts (then it says "or more").
+_SUBJECTS_COUNTED = 10_000
+
+
+@dataclass
+class ErrorGroup:
+    """Errors of one kind in one column of one file: how many, and the first of them."""
+
+    first: RowError
+    errors: int = 0
+    rows: int = 0
+    examples: list[RowError] = field(default_factory=list)
+    subjects: set[str] = field(default_factory=set)
+
+    def merge(self, other: ErrorGroup) -> None:
+        """Count ``other``'s errors too (errors of the same kind that came later)."""
+        self.errors += other.errors
+        self.rows += other.rows
+        self.examples += other.examples[: GROUP_EXAMPLES - len(self.examples)]
+        self.subjects |= set(list(other.subjects)[: _SUBJECTS_COUNTED - len(self.subjects)])
+
+    def add(self, error: RowError) -> None:
+        self.errors += 1
+        self.rows += error.rows
+        if len(self.examples) < GROUP_EXAMPLES:
+            self.examples.append(error)
+        if error.subject and len(self.subjects) < _SUBJECTS_COUNTED:
+            self.subjects.add(error.subject)
+
+    def __str__(self) -> str:
+        first = self.first
+        message = first.message if not first.code else _generic(first)
+        examples = ", ".join(
+            (f"row {e.row}" if e.row_kind == "line" else f"record {e.row}")
+            + (f" {e.value!r}" if e.value else "")
+            for e in self.examples
+        )
+        more = ", ..." if self.errors > len(self.examples) else ""
+        subjects = ""
+        if self.subjects:
+            shown = ", ".join(sorted(self.subjects)[:GROUP_EXAMPLES])
+            n = len(self.subjects)
+            over = " or more" if n >= _SUBJECTS_COUNTED else ""
+            subjects = f" ({n}{over} {first.code.replace('_', ' ')}, e.g. {shown})"
+        column = f"{first.column}: " if first.column else ""
+        hint = f": {first.hint}" if first.hint else ""
+        return (
+            f"{first.file}: {self.rows:,} rows: {column}{message}{subjects}"
+            f" (e.g. {examples}{more}){hint}"
+        )
+
+
+def _generic(error: RowError) -> str:
+    """An error's message without its subject, to say once for a group."""
+    text = error.message
+    if error.subject:
+        text = text.split(f" ({error.subject}")[0].replace(error.subject, "...")
+    return text
+
+
+def group_errors(
+    errors: Sequence[RowError], into: dict[tuple[str, str, str], ErrorGroup] | None = None
+) -> dict[tuple[str, str, str], ErrorGroup]:
+    """``errors`` counted by file, column and kind (added to ``into``, when given)."""
+    groups = {} if into is None else into
+    for error in errors:
+        key = error.group_key()
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = ErrorGroup(error)
+        group.add(error)
+    return groups
 
 
 class InvalidDataError(ProvenanceError):
-    """An input file with one or more bad rows; nothing from it was written."""
+    """An input file with one or more bad rows; nothing from it was written.
 
-    def __init__(self, errors: Sequence[RowError], total: int | None = None) -> None:
+    ``errors`` holds the first errors; ``groups`` counts every error by file, column and kind
+    (including those past the first). The message lists a small group error by error, and says a
+    larger one in one line: how many rows, the first rows and values, and what to do.
+    """
+
+    def __init__(
+        self,
+        errors: Sequence[RowError],
+        total: int | None = None,
+        groups: dict[tuple[str, str, str], ErrorGroup] | None = None,
+    ) -> None:
         self.errors = list(errors)
         self.total = total if total is not None else len(self.errors)
-        lines = [str(e) for e in self.errors]
-        if self.total > len(self.errors):
-            lines.append(f"... and {self.total - len(self.errors)} more errors")
-        super().__init__("\n".join(lines))
+        self.groups = groups if groups is not None else group_errors(self.errors)
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        if self.total <= GROUP_SHOWN_WHOLE * 2 and self.total == len(self.errors):
+            return "\n".join(str(e) for e in self.errors)
+        lines: list[str] = []
+        for group in self.groups.values():
+            if group.errors <= GROUP_SHOWN_WHOLE and group.rows == group.errors:
+                lines += [str(e) for e in group.examples]
+            else:
+                lines.append(str(group))
+        counted = sum(g.errors for g in self.groups.values())
+        if self.total > counted:
+            lines.append(f"... and {self.total - counted} more errors")
+        return "\n".join(lines)
 
 
 class DatabaseNotReadyError(ProvenanceError):

@@ -267,9 +267,16 @@ class Component(Base):
         ),
         Index(None, "made_in_code"),
         # Covers the foreign-origin report: a weapon system's components, by specimen, with
-        # their manufacturers and quantities, without reading the table
-        # (provenance.reports.foreign_parts).
-        Index(None, "specimen_id", "manufacturer_id", "quantity"),
+        # their manufacturers, quantities and makers' reported countries, without reading the
+        # table (provenance.reports.foreign_parts). Named: the convention's name would pass
+        # PostgreSQL's 63 characters.
+        Index(
+            "ix_components__specimen_id_manufacturer_id_quantity_reported",
+            "specimen_id",
+            "manufacturer_id",
+            "quantity",
+            "reported_maker_country_code",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -397,10 +397,13 @@ def generate(path: Path, rows: int, seed: int = 1) -> Expected:  # noqa: C901
                 row = dict(row)
                 row["manufacturer"] = _written(rng, maker)
             else:
+                # A new component: never one that is already there (rows that file one
+                # component must agree on it, or the load refuses them).
                 row, identity, maker = _new_component(rng, specimens, makers)
+                while identity in components:
+                    row, identity, maker = _new_component(rng, specimens, makers)
                 source = rng.randrange(n_sources)
-                if identity not in components:
-                    parts += int(row["quantity"])
+                parts += int(row["quantity"])
                 components.add(identity)
                 if len(made) < 200_000:
                     made.append((row, identity, maker, source))

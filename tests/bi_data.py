@@ -158,6 +158,10 @@ def findings(tmp_path: Path) -> list[Path]:
             **SHAHED,
             **NGO,
             component="servo",
+            # The NGO's own record of the part: its id, page and photo (issue 18).
+            source_record_id="ngo-17",
+            source_record_url="https://example.org/ngo/parts/17",
+            evidence_url="https://example.org/ngo/photos/17.jpg",
             manufacturer="Iran Electronics Industries",
             manufacturer_country="Iran",
             made_in="Iran",

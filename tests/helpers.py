@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from provenance.ingest.loader import COLUMNS
+from provenance.ingest.columns import COLUMNS, EXTRA_COLUMNS
 from provenance.models import Base
 
 #: A complete, valid findings row; tests override what they need.
@@ -41,11 +41,7 @@ BASE_ROW: dict[str, str] = {
 
 def row(**changes: str) -> dict[str, str]:
     """A findings row: BASE_ROW with ``changes``."""
-    unknown = (
-        set(changes)
-        - set(BASE_ROW)
-        - {"weapon_category", "recovered_by", "identification_confidence", "source_reliability"}
-    )
+    unknown = set(changes) - set(BASE_ROW) - set(EXTRA_COLUMNS)
     assert not unknown, unknown
     return {**BASE_ROW, **changes}
 

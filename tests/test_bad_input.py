@@ -35,6 +35,7 @@ from provenance.db import ENV_VAR
 from provenance.errors import InvalidDataError
 from provenance.ingest.columns import COLUMNS
 from provenance.ingest.loader import LoadOptions, load_files
+from provenance.ingest.mapping import parse_mapping
 from provenance.models import Component, Manufacturer, Specimen
 from tests.helpers import dump, row, write_csv
 
@@ -258,14 +259,6 @@ CONFUSABLES = [
         "CAPITAL LETTER TE)", id="cyrillic-te-in-part-number",
     ),
     pytest.param(
-        "manufacturer", "\u0422exas Instruments", "mixes Latin and Cyrillic letters (U+0422 "
-        "CYRILLIC CAPITAL LETTER TE)", id="cyrillic-te-in-manufacturer",
-    ),
-    pytest.param(
-        "manufacturer", "XP P\u03bfwer", "mixes Latin and Greek letters (U+03BF GREEK SMALL "
-        "LETTER OMICRON)", id="greek-omicron-in-manufacturer",
-    ),
-    pytest.param(
         "part_number", "\uff2c\u041c\uff13\uff11\uff17", "mixes Latin and Cyrillic letters "
         "(U+041C CYRILLIC CAPITAL LETTER EM)", id="full-width-with-cyrillic-em",
     ),
@@ -274,16 +267,18 @@ CONFUSABLES = [
         id="zero-width-space-hiding-nothing",
     ),
     pytest.param(
-        "manufacturer_parent", "Analog Devi\u0441es", "mixes Latin and Cyrillic letters "
-        "(U+0441 CYRILLIC SMALL LETTER ES)", id="cyrillic-es-in-parent",
+        "manufacturer", "Peak \u0416lectronics", "mixes Latin and Cyrillic letters (U+0416",
+        id="a-letter-without-a-look-alike",
     ),
 ]  # fmt: skip
 
 
 @pytest.mark.parametrize(("column", "value", "expected"), CONFUSABLES)
-def test_mixed_script_names_and_part_numbers_are_errors(
+def test_mixed_script_part_numbers_are_errors(
     engine: Engine, tmp_path: Path, column: str, value: str, expected: str
 ) -> None:
+    """A part number mixing alphabets may be a counterfeit's marking: an error (issue 18). So is
+    a name whose odd letter has no look-alike in the rest's alphabet."""
     preload(engine, tmp_path)
     path = write_csv(tmp_path / "bad.csv", [row(component="relay"), {**row(), column: value}])
     error = rejected(engine, path)
@@ -293,12 +288,49 @@ def test_mixed_script_names_and_part_numbers_are_errors(
     assert str(error).startswith(f"{path}:3: {column}: mixes ")
 
 
+FOLDED_NAMES = [
+    pytest.param("manufacturer", "\u0422exas Instruments", "Texas Instruments", id="cyrillic-te"),
+    pytest.param("manufacturer", "XP P\u03bfwer", "XP Power", id="greek-omicron"),
+    pytest.param(
+        "manufacturer_parent", "Analog Devi\u0441es", "Analog Devices", id="cyrillic-es-in-parent"
+    ),
+]
+
+
+@pytest.mark.parametrize(("column", "value", "read"), FOLDED_NAMES)
+def test_mixed_script_names_are_read_as_their_look_alikes(
+    engine: Engine, tmp_path: Path, column: str, value: str, read: str
+) -> None:
+    """Issue 18: a maker's name with a look-alike letter of another alphabet is folded to the
+    alphabet of the rest; the text as written stays in the notes, and the load warns."""
+    path = write_csv(tmp_path / "names.csv", [{**row(), column: value}])
+    [summary] = load_files(engine, [path])
+    assert summary.components_added == 1
+    [warning] = [w for w in summary.warnings if "mixes alphabets" in w]
+    assert f"{column} {value!r} mixes alphabets, read as {read!r}" in warning
+    with engine.connect() as conn:
+        names = set(conn.scalars(select(Manufacturer.name)))
+        notes = conn.execute(select(Component.notes)).scalar_one()
+    assert read in names and value not in names
+    assert f"{column} as written: {value!r}" in notes
+
+
+def test_a_mapping_may_allow_folding_part_numbers(engine: Engine, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "parts.csv", [row(part_number="LM317\u0422")])
+    mapping = parse_mapping({"fold_mixed_script": ["part_number"]})
+    [summary] = load_files(engine, [path], options=LoadOptions(mapping=mapping))
+    with engine.connect() as conn:
+        assert conn.execute(select(Component.part_number)).scalar_one() == "LM317T"
+    assert any("read as 'LM317T'" in w for w in summary.warnings)
+
+
 def test_what_can_be_normalised_safely_is(engine: Engine, tmp_path: Path) -> None:
     path = write_csv(
         tmp_path / "fold.csv",
         [
             row(part_number="\uff2c\uff2d\uff13\uff11\uff17", quantity="\uff12"),  # ＬＭ３１７, ２
-            row(part_number="LM\u200b317\u200d", manufacturer="XP\u00a0Power\u2060"),
+            # The same part: a duplicate (both rows say two parts).
+            row(part_number="LM\u200b317\u200d", manufacturer="XP\u00a0Power\u2060", quantity="2"),
             # Another script alone, or next to Latin in another word, is no confusable.
             row(component="relay", manufacturer="\u0417\u0430\u0432\u043e\u0434 Texas"),
             # Micro and ohm signs are units, not Greek letters (NFKC turns µ into Greek μ).

@@ -197,7 +197,7 @@ def test_report_by_alias_and_basis(tmp_path: Path) -> None:
     assert "Basis: origin = the country of manufacture marked on the part." in made_in
     # No seed finding says where its part was made.
     expected = _seed_expectations()
-    assert f"{expected['parts']} parts, 0 foreign (0.0%), 0 domestic, {expected['parts']} of" in (
+    assert f"{expected['parts']} parts, 0 foreign (n/a), 0 domestic, {expected['parts']} of" in (
         made_in
     )
 

@@ -881,11 +881,6 @@ def test_unknown_weapon_system_needs_its_producer_country(engine: Engine, tmp_pa
             "KN-23 is recorded as produced by North Korea",
         ),
         (
-            {"manufacturer": "xp power", "manufacturer_country": "Deutschland"},
-            "manufacturer_country",
-            "XP Power is recorded with headquarters in United Kingdom",
-        ),
-        (
             {"weapon_system": "Shahed-136", "weapon_producer_country": "Iran"},
             "weapon_system",
             "specimen SPEC-1 is recorded as a KN-23",
@@ -896,7 +891,7 @@ def test_unknown_weapon_system_needs_its_producer_country(engine: Engine, tmp_pa
             "specimen SPEC-1 is recorded with 2024-01-02",
         ),
     ],
-    ids=["producer", "headquarters", "specimen-weapon", "specimen-date"],
+    ids=["producer", "specimen-weapon", "specimen-date"],
 )
 def test_rows_that_contradict_the_database(
     engine: Engine, tmp_path: Path, changes: dict[str, str], column: str, expected: str
@@ -918,10 +913,44 @@ def test_rows_that_contradict_each_other(engine: Engine, tmp_path: Path) -> None
         ],
     )
     error = rejected(engine, path)
-    assert where(error) == [
+    # Issue 18: neither row wins by coming first: the rows on both sides are reported.
+    assert sorted(where(error)) == [
+        (str(path), 2, "manufacturer_country"),
+        (str(path), 2, "weapon_producer_country"),
         (str(path), 3, "weapon_producer_country"),
         (str(path), 4, "manufacturer_country"),
     ]
+    first = next(e for e in error.errors if e.row == 2 and e.column == "weapon_producer_country")
+    assert "North Korea" in first.message and "Russia" in first.message
+    later = next(e for e in error.errors if e.row == 4)
+    assert f"contradicts {path}:2, which gives United Kingdom for the headquarters country of " in (
+        later.message
+    )
+
+
+def test_a_headquarters_the_database_records_stays_and_the_row_keeps_its_own(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """Issue 18: a row that reports another country for a manufacturer whose headquarters is
+    recorded loads; the part keeps the country as reported, and the load warns naming both."""
+    preload(engine, tmp_path)
+    path = write_csv(
+        tmp_path / "other.csv",
+        [row(component="relay", manufacturer="xp power", manufacturer_country="Deutschland")],
+    )
+    [summary] = load_files(engine, [path])
+    assert summary.components_added == 1
+    [warning] = [w for w in summary.warnings if "XP Power" in w]
+    assert "1 row report Germany for XP Power" in warning
+    assert "recorded with headquarters in United Kingdom" in warning
+    assert f"({path}:2)" in warning
+    with engine.connect() as conn:
+        stored = conn.execute(
+            select(Component.reported_maker_country_code, Manufacturer.country_code)
+            .join(Manufacturer, Manufacturer.id == Component.manufacturer_id)
+            .where(Component.function == "relay")
+        ).one()
+    assert tuple(stored) == ("DE", "GB")
 
 
 def test_sources_that_contradict_the_database(engine: Engine, tmp_path: Path) -> None:
@@ -974,7 +1003,11 @@ def test_errors_over_the_limit_are_counted(engine: Engine, tmp_path: Path) -> No
     assert len(error.errors) == MAX_REPORTED_ERRORS
     assert error.total == bad
     assert [e.row for e in error.errors] == list(range(2, MAX_REPORTED_ERRORS + 2))
-    assert str(error).splitlines()[-1] == "... and 7 more errors"
+    # Issue 18: one line for the group, with its count, first rows and values.
+    assert str(error) == (
+        f"{path}: {bad} rows: quantity: expected a whole number of parts, 1 or more "
+        "(e.g. row 2 'none', row 3 'none', row 4 'none', ...)"
+    )
 
 
 def test_a_bad_file_stops_the_good_files_too(engine: Engine, tmp_path: Path) -> None:

@@ -98,7 +98,9 @@ def test_spellings_of_one_company_are_one_manufacturer(engine: Engine, tmp_path:
     [summary] = load_files(engine, [write_csv(tmp_path / "f.csv", rows)])
     assert summary.manufacturers_created == 1
     assert (summary.components_added, summary.citations_added) == (2, 3)
-    assert stored_makers(engine) == {"XP POWER LTD": ("GB", None)}
+    # The stored spelling is the preferred one, whatever the order of the rows (issue 18):
+    # mixed case before all capitals or all small letters.
+    assert stored_makers(engine) == {"XP Power Limited": ("GB", None)}
 
 
 def test_a_probable_duplicate_is_an_error(engine: Engine, tmp_path: Path) -> None:
@@ -122,9 +124,13 @@ def test_probable_duplicates_within_one_load(engine: Engine, tmp_path: Path) -> 
     )
     with pytest.raises(InvalidDataError) as caught:
         load_files(engine, [path])
-    [problem] = caught.value.errors
-    assert problem.row == 3
-    assert "close to 'Microchip Technology' (new in this load)" in problem.message
+    # Issue 18: neither is the duplicate by coming second: both rows are reported.
+    problems = sorted(caught.value.errors, key=lambda e: e.row)
+    assert [p.row for p in problems] == [2, 3]
+    assert "two new manufacturers that are probably one company" in problems[0].message
+    assert "'Microchip Technology'" in problems[0].message
+    assert "'Microchip Technologies'" in problems[0].message
+    assert f"contradicts {path}:2, which gives 'Microchip Technology'" in problems[1].message
 
 
 def test_new_manufacturers_accepts_them_with_a_warning(engine: Engine, tmp_path: Path) -> None:
@@ -254,8 +260,10 @@ def _merge_fixture(engine: Engine, tmp_path: Path) -> None:
             source_title="Report A"),
         row(manufacturer="TI Semiconductors", component="op amp", part_number="LM358",
             manufacturer_country="", source_title="Report B", quantity="3", made_in="Malaysia"),
+        # The same part, cited by another report that says the same of it (rows that file one
+        # component must agree on it: issue 18).
         row(manufacturer="TI Semiconductors", component="op amp", part_number="LM358",
-            manufacturer_country="", source_title="Report A"),
+            manufacturer_country="", source_title="Report A", quantity="3", made_in="Malaysia"),
         row(manufacturer="TI Semiconductors", component="relay", manufacturer_country="",
             source_title="Report B"),
         row(manufacturer="TI Semiconductors", component="relay", specimen="SPEC-2",

@@ -237,6 +237,10 @@ def test_constraint_comparison_finds_a_check_missing_from_the_migrations(engine:
     }
 
 
+#: PostgreSQL's longest identifier.
+_LONGEST_NAME = 63
+
+
 def test_every_name_follows_the_naming_convention(engine: Engine) -> None:
     insp = inspect(engine)
     wrong: list[str] = []
@@ -260,7 +264,12 @@ def test_every_name_follows_the_naming_convention(engine: Engine) -> None:
             if "duplicates_constraint" in ix:
                 continue
             cols = "_".join(str(c) for c in ix["column_names"])
-            check(ix["name"], f"ix_{t}__{cols}")
+            expected = f"ix_{t}__{cols}"
+            if len(expected) <= _LONGEST_NAME:
+                check(ix["name"], expected)
+            else:  # named in the model: the convention's name is too long for PostgreSQL
+                check(ix["name"], expected[:50], exact=False)
+                assert len(ix["name"]) <= _LONGEST_NAME, ix["name"]
     assert wrong == []
 
 
@@ -337,8 +346,59 @@ def test_stepping_down_and_up_again_keeps_the_data(empty_engine: Engine, tmp_pat
     for script in reversed(steps):
         assert isinstance(script.down_revision, str), "merge revisions: test them by hand"
         migrate.downgrade(empty_engine, script.down_revision)
+        kept = _columns(empty_engine)
         install.upgrade(empty_engine)
-        assert dump(empty_engine) == before, f"data changed by {script.revision} down and up"
+        after = dump(empty_engine)
+        # What the lower revision could hold comes back unchanged (a column added later, like a
+        # citation's record id, goes when its revision is undone).
+        assert _project(after, kept) == _project(before, kept), (
+            f"data changed by {script.revision} down and up"
+        )
+
+
+def _columns(engine: Engine) -> dict[str, set[str]]:
+    insp = inspect(engine)
+    return {
+        name: {c["name"] for c in insp.get_columns(name)}
+        for name in insp.get_table_names()
+        if name != "alembic_version"
+    }
+
+
+def _project(
+    dumped: dict[str, list[tuple[Any, ...]]], kept: dict[str, set[str]]
+) -> dict[str, list[tuple[Any, ...]]]:
+    out = {}
+    for name, columns in kept.items():
+        names = [c.name for c in Base.metadata.tables[name].columns]
+        keep = [i for i, c in enumerate(names) if c in columns]
+        out[name] = sorted((tuple(r[i] for i in keep) for r in dumped[name]), key=repr)
+    return out
+
+
+def test_downgrading_below_0006_refuses_what_0005_cannot_hold(
+    empty_engine: Engine, tmp_path: Path
+) -> None:
+    """A part of an unidentified maker, or a weapon system of unknown producer, has no place in
+    revision 0005: the downgrade says so, and changes nothing."""
+    install.upgrade(empty_engine)
+    path = write_csv(
+        tmp_path / "unknowns.csv",
+        [
+            row(manufacturer="Not identified", manufacturer_country="CN"),
+            row(weapon_system="Mystery UAV", weapon_producer_country="UNK", specimen="SPEC-9"),
+        ],
+    )
+    load_files(empty_engine, [path])
+    before = dump(empty_engine)
+    with pytest.raises(ProvenanceError) as caught:
+        migrate.downgrade(empty_engine, "0005")
+    message = str(caught.value)
+    assert "cannot downgrade below revision 0006" in message
+    assert "1 components have no manufacturer" in message
+    assert "1 weapon systems have no producer country (Mystery UAV)" in message
+    assert migrate.current_revision(empty_engine) == migrate.head_revision()
+    assert dump(empty_engine) == before
 
 
 # --- version checks ----------------------------------------------------------------------------

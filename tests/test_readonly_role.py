@@ -249,7 +249,7 @@ def test_views_dropped_grants_again_without_default_privileges(
                 "ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE SELECT ON TABLES FROM {}"
             ).format(sql.Identifier(role.name))
         )
-        with views.views_dropped(conn, recreate="0004"):
+        with views.views_dropped(conn, recreate=views.CURRENT_VERSION):
             conn.exec_driver_sql("ALTER TABLE components ALTER COLUMN part_number TYPE text")
     reader = create_engine(role.url(url))
     try:

@@ -37,6 +37,7 @@ from provenance.ingest.loader import load_files
 from provenance.models import WeaponSystem, WeaponSystemAlias
 from provenance.publish import documents
 from provenance.publish.report_documents import components_document, foreign_parts_document
+from provenance.reports import core as reports_core
 from provenance.reports import foreign_parts as reports
 from provenance.reports.components import components
 from provenance.reports.core import Basis, RollUp
@@ -448,24 +449,31 @@ def test_roll_up_on_the_mixed_data(engine: Engine, tmp_path: Path) -> None:
 
 def test_cells_split_adjacent_keys_of_two_origins() -> None:
     """A company last in name order under one origin and the first under the next have adjacent
-    cell keys (3 and 4 below): each origin gets its own parts and companies."""
+    cell keys (5 and 6 below): each origin gets its own parts and companies. On the manufacturer
+    basis a recorded headquarters wins over the country reported for the part; a maker without
+    one, or not identified (None), takes the reported country."""
+    unknown = reports_core.UNKNOWN_MANUFACTURER
     makers = reports._Makers(
-        names=["Alpha", "Bravo"],
-        company={10: 0, 20: 1, 30: 0},
-        origin={10: "CN", 20: "US", 30: None},
+        names=["Alpha", "Bravo", unknown],
+        company={10: 0, 20: 1, 30: 0, None: 2},
+        headquarters={10: "CN", 20: "US", 30: None, None: None},
     )
-    cells = reports._Cells(makers, reports._Origins([None, "US", "CN"]))
-    # Manufacturer basis: 20 is Bravo in the US (key 1 * 2 + 1), 10 Alpha in China (2 * 2 + 0).
-    cells.put(1, [10, 20, 10, 30, 20], None, [1, 2, 3, 4, 5])
-    assert cells.parts[1] == {3: 7, 4: 4, 0: 4}
+    cells = reports._Cells(makers, reports._Origins([None, "US", "CN"]), Basis.MANUFACTURER)
+    # 20 is Bravo in the US (key 1 * 3 + 1), 10 Alpha in China (2 * 3 + 0) whatever is reported,
+    # the unidentified maker reported in the US (1 * 3 + 2), 30 unknown (0 * 3 + 0).
+    cells.put(
+        1, [10, 20, 10, 30, 20, None], [None, None, "US", None, "JP", "US"], [1, 2, 3, 4, 5, 6]
+    )
+    assert cells.parts[1] == {4: 7, 5: 6, 6: 4, 0: 4}
     assert list(cells.by_origin(1)) == [
         (None, 4, ["Alpha"]),
-        ("US", 7, ["Bravo"]),
+        ("US", 13, ["Bravo", unknown]),
         ("CN", 4, ["Alpha"]),
     ]
     # Made-in basis: the countries given, whatever the manufacturers' headquarters.
-    cells.put(2, [20, 10, 20, 30], ["US", "US", "CN", None], [1, 2, 3, 4])
-    assert list(cells.by_origin(2)) == [
+    made_in = reports._Cells(makers, reports._Origins([None, "US", "CN"]), Basis.MADE_IN)
+    made_in.put(2, [20, 10, 20, 30], ["US", "US", "CN", None], [1, 2, 3, 4])
+    assert list(made_in.by_origin(2)) == [
         (None, 4, ["Alpha"]),
         ("US", 3, ["Alpha", "Bravo"]),
         ("CN", 3, ["Bravo"]),
@@ -477,7 +485,11 @@ def test_cells_split_adjacent_keys_of_two_origins() -> None:
 _BENCH_STATS = [
     ("citations", "sqlite_autoindex_citations_1", "917911 1 1"),
     ("citations", "ix_citations__source_id", "917911 22948"),
-    ("components", "ix_components__specimen_id_manufacturer_id_quantity", "849882 43 2 2"),
+    (
+        "components",
+        "ix_components__specimen_id_manufacturer_id_quantity_reported",
+        "849882 43 2 2 2",
+    ),
     ("components", "sqlite_autoindex_components_1", "849882 43 1"),
     ("components", "ix_components__manufacturer_id", "849882 213"),
     ("components", "ix_components__made_in_code", "849882 94432"),

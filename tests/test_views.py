@@ -306,6 +306,9 @@ def test_v_components_has_every_label_flat(engine: Engine, tmp_path: Path) -> No
         "manufacturer_parent": None,
         "manufacturer_country_code": "GB",
         "manufacturer_country": "United Kingdom",
+        "reported_maker_country_code": "GB",
+        "reported_maker_country": "United Kingdom",
+        "manufacturer_origin_code": "GB",
         "made_in_code": None,
         "made_in_country": None,
         "manufactured_on": "2023-02-01",
@@ -323,6 +326,7 @@ def test_v_components_has_every_label_flat(engine: Engine, tmp_path: Path) -> No
         "first_source_title": "Kharkiv missile",
         "first_source_url": "https://example.org/car",
         "first_source_published_on": "2024-02-01",
+        "first_source_record_url": None,
         "batch_file_name": "kn23.csv",
     }
     harness = rows["cable harness"]

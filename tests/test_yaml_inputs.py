@@ -50,7 +50,8 @@ date_codes: ddmm
 
 MAPPING_PROBLEMS = [
     "unknown key 'colums' (closest: columns); known keys: columns, constants, date_codes, "
-    "description, ignore, manufacturer_aliases, sheets, split",
+    "description, fold_mixed_script, ignore, kind, lists, manufacturer_aliases, "
+    "parent_separators, sheets, split, unknown_defaults, unknown_values",
     "columns.Weapon: 'weapon' is not a column of the findings layout (closest: weapon_system)",
     "ignore[2]: 'maker' is also under columns",
     # Found although the file has other problems: the checks across keys run without them.

@@ -51,9 +51,9 @@ def seed(db_url: str | None, fmt: str) -> None:
 @click.option(
     "--mapping",
     "mapping_file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    metavar="FILE",
-    help="A column mapping (YAML) for files in another layout; see seeds/mappings/README.md.",
+    metavar="FILE|NAME",
+    help="A column mapping (YAML) for files in another layout, or the name of a shipped one "
+    "(`provenance mappings list`); see seeds/mappings/README.md.",
 )
 @click.option(
     "--input-format",
@@ -91,7 +91,7 @@ def seed(db_url: str | None, fmt: str) -> None:
 def load(
     files: tuple[Path, ...],
     db_url: str | None,
-    mapping_file: Path | None,
+    mapping_file: str | None,
     input_format: str | None,
     sheets: tuple[str, ...],
     delimiter: str | None,
@@ -118,7 +118,8 @@ def load(
     Examples:
       provenance load findings.csv
       provenance load --dry-run partner-annex.json more.jsonl
-      provenance load --mapping seeds/mappings/hur-portal.yaml portal-export.csv
+      provenance load --mapping hur-portal portal-export.csv
+      provenance load --mapping adwo-drones drones.csv   # a reference file: weapon systems
       provenance load --mapping annex.yaml --sheet "Table 2" --rejects bad.csv annex.xlsx
       cat findings.tsv | provenance load --input-format tsv -
     """

@@ -15,7 +15,9 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from provenance.ingest.conflicts import Place
 from provenance.models import (
+    Authenticity,
     CountryAlias,
     Manufacturer,
     ManufacturerAlias,
@@ -27,13 +29,30 @@ from provenance.models import (
 from provenance.values.countries import CountryResolver
 from provenance.values.text import NearDuplicates
 
-__all__ = ["CHUNK", "FINDING_VALUES", "Catalogue", "Entity", "Finding", "chunks", "finding_values"]
+__all__ = [
+    "CHUNK",
+    "FINDING_VALUES",
+    "SAID",
+    "SAID_SEPARATOR",
+    "Catalogue",
+    "Entity",
+    "Finding",
+    "chunks",
+    "finding_values",
+    "said_text",
+]
 
 #: How many rows are checked at a time, and how many keys one lookup asks for.
 CHUNK = 500
 
 
-@dataclass
+def preferred_spelling(text: str) -> tuple[bool, str]:
+    """How spellings of one name (one key) are ranked, whatever the order they come in: mixed
+    case before all capitals or all small letters, then the first in code point order."""
+    return (text.isupper() or text.islower(), text)
+
+
+@dataclass(eq=False)  # one entity is equal to itself only (its values may name others)
 class Entity:
     """A weapon system, manufacturer, source or specimen: known (id set) or to be created."""
 
@@ -42,6 +61,14 @@ class Entity:
     values: dict[str, Any]
     created_by: int | None = None  # index of the file whose load creates it
     update: dict[str, Any] = field(default_factory=dict)
+    #: The values this load gave (blank in the database before): where each was first given.
+    claimed: dict[str, Place] = field(default_factory=dict)
+    #: Where the load first named it (an entity new in this load).
+    first_place: Place | None = None
+    #: A new weapon system: whether a row gave its producer country (or said it is unknown);
+    #: how many good rows named it.
+    producer_given: bool = True
+    rows: int = 0
 
     def fill(self, column: str, value: Any) -> bool:
         """Give a blank value this one; a stored entity remembers it as an update to write.
@@ -53,6 +80,21 @@ class Entity:
             self.update[column] = value
         return True
 
+    def claim(self, column: str, value: Any, place: Place) -> None:
+        """Fill a blank value with what a row of this load gave, remembering where."""
+        if self.fill(column, value):
+            self.claimed[column] = place
+
+    def respell(self, column: str, written: str) -> None:
+        """A new entity's name written another way (same key): keep the preferred spelling, so
+        that the stored name does not depend on the order of the rows."""
+        if self.created_by is None or written == self.values[column]:
+            return
+        if preferred_spelling(written) < preferred_spelling(self.values[column]):
+            self.values[column] = written
+            if self.id is not None:
+                self.update[column] = written
+
 
 #: The component's columns a row gives (the keys of ``Finding.values``).
 FINDING_VALUES = (
@@ -60,6 +102,7 @@ FINDING_VALUES = (
     "part_number",
     "marking",
     "made_in_code",
+    "reported_maker_country_code",
     "date_code",
     "manufactured_on",
     "manufactured_precision",
@@ -71,6 +114,27 @@ FINDING_VALUES = (
 )
 #: A finding's values in ``FINDING_VALUES`` order.
 finding_values = operator.itemgetter(*FINDING_VALUES)
+#: What ``Finding.said`` holds, in order: the component's values, its manufacturer's key, and
+#: the source's photo of it.
+SAID = (*FINDING_VALUES, "manufacturer", "evidence_url", "source_record_url")
+#: Separates the values in ``Finding.said`` (no cleaned text holds it).
+SAID_SEPARATOR = "\x1e"
+
+
+def said_text(
+    values: dict[str, Any], maker_key: str, evidence_url: str | None, record_url: str | None
+) -> str:
+    """What a row says of its component, as one text: each value of ``SAID`` as text, blank
+    when not given (an authenticity of unknown is not given)."""
+    out = []
+    for value in (*finding_values(values), maker_key, evidence_url, record_url):
+        if value is None or value is Authenticity.UNKNOWN:
+            out.append("")
+        elif hasattr(value, "isoformat"):
+            out.append(value.isoformat())
+        else:
+            out.append(str(getattr(value, "value", value)))
+    return SAID_SEPARATOR.join(out)
 
 
 @dataclass
@@ -78,10 +142,18 @@ class Finding:
     """A checked row: the component it gives, and the entities it points to."""
 
     specimen: Entity
-    manufacturer: Entity
+    manufacturer: Entity | None  # None: the source could not identify it
     source: Entity
     identity: str
     values: dict[str, Any]
+    #: The row: (file index in the load, row number, whether it is a JSON record number).
+    row: tuple[int, int, bool] = (0, 0, False)
+    #: The source's own record of the finding: id, address, photo.
+    record: tuple[str | None, str | None, str | None] = (None, None, None)
+    #: Everything the row says of the component (``said_text``: two rows that file one component
+    #: must agree on it, or fill in each other's blanks) and its digest.
+    said: str = ""
+    fingerprint: int = 0
 
 
 def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
@@ -107,17 +179,24 @@ class Catalogue:
         self.sources_by_title: dict[tuple[str, str], Entity] = {}
         self._read_sources()
         self.specimens: dict[str, Entity] = {}  # by label key: those the rows so far named
+        #: The weapon systems this load creates, in the order they came.
+        self.new_weapons: list[Entity] = []
 
     def _read_weapons(self) -> None:
-        for id_, designation, key, producer in self.conn.execute(
+        for id_, designation, key, producer, category in self.conn.execute(
             select(
                 WeaponSystem.id,
                 WeaponSystem.designation,
                 WeaponSystem.designation_key,
                 WeaponSystem.producer_country_code,
+                WeaponSystem.category,
             )
         ):
-            self.weapons[key] = Entity(key, id_, {"designation": designation, "producer": producer})
+            self.weapons[key] = Entity(
+                key,
+                id_,
+                {"designation": designation, "producer": producer, "category": category},
+            )
         self.weapon_by_id = {e.id: e for e in self.weapons.values()}
         for alias_key, ws_id in self.conn.execute(
             select(WeaponSystemAlias.alias_key, WeaponSystemAlias.weapon_system_id)

@@ -15,21 +15,28 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from provenance.errors import InvalidDataError, RowError
-from provenance.ingest.catalogue import CHUNK, Catalogue, Entity, Finding
+from provenance.errors import ErrorGroup, InvalidDataError, RowError, group_errors
+from provenance.ingest.catalogue import (
+    CHUNK,
+    Catalogue,
+    Entity,
+    Finding,
+    said_text,
+)
 from provenance.ingest.columns import ERROR_COLUMN, REQUIRED
+from provenance.ingest.conflicts import Conflicts, Place
 from provenance.ingest.fields import SINGLE_SCRIPT, Bad, Fields, clean, key, repeats_header, shorten
 from provenance.ingest.mapping import TablePlan
 from provenance.ingest.options import LoadOptions, ProgressCallback
-from provenance.ingest.readers import Record, inspect_file, read_tables
+from provenance.ingest.readers import InputFile, Record, inspect_file, read_tables
 from provenance.ingest.rejects import error_text
-from provenance.ingest.resolve import Cells, Pending, Resolver
+from provenance.ingest.resolve import Cells, Pending, Resolver, Teller
 from provenance.ingest.summary import FileLoad, LoadSummary
 from provenance.ingest.write import Writer
 from provenance.models import Authenticity
 from provenance.values.hs import normalize_hs6
-from provenance.values.identity import component_identity
-from provenance.values.text import mixed_script
+from provenance.values.identity import component_identity, record_identity, unknown_maker_key
+from provenance.values.text import fold_mixed_script, mixed_script
 
 __all__ = ["MAX_REPORTED_ERRORS", "PROGRESS_EVERY", "Checker", "Input", "RowChecker"]
 
@@ -39,8 +46,10 @@ MAX_REPORTED_ERRORS = 50
 PROGRESS_EVERY = 1000
 #: How many checked rows are written at a time (fewer, larger statements; memory stays flat).
 WRITE_BATCH = 5000
-#: How many date codes in no known form a file's warning shows.
+#: How many date codes in no known form (rows, names) a file's warning shows.
 _EXAMPLES = 5
+#: Columns whose mixed-script words are read as their look-alikes without asking.
+FOLDED_BY_DEFAULT = frozenset({"manufacturer", "manufacturer_parent"})
 
 #: A record read, its values in our columns, and the problems of mapping it to them.
 _Mapped = tuple[Record, Cells, list[tuple[str, str, str]]]
@@ -63,11 +72,25 @@ class RowChecker:
         self.errors = errors
         self.keep_rejects = keep_rejects
         self.plan: TablePlan | None = None  # of the table being read
+        mapping = resolver.options.mapping
+        self.unknowns = mapping.unknowns
+        #: Our columns where a value may mean unknown (in the order of the layout).
+        self.unknown_columns = tuple(mapping.unknowns.by_column)
+        self.fold = mapping.fold_mixed_script | FOLDED_BY_DEFAULT
+        #: (column, as written, as read) -> rows, first places: for the file's warning
+        self.folded: dict[tuple[str, str, str], tuple[int, list[Place]]] = {}
 
     def reject(self, record: Record, first_error: int) -> None:
-        """Keep ``record`` for the rejects file, with its errors from ``first_error`` on."""
-        if self.keep_rejects:
-            self.file.rejected.append((record, error_text(self.errors[first_error:])))
+        """Keep ``record`` for the rejects file, with its errors from ``first_error`` on (once:
+        a record that stands for several findings is one row of the rejects file)."""
+        if not self.keep_rejects:
+            return
+        text = error_text(self.errors[first_error:])
+        rejected = self.file.rejected
+        if rejected and rejected[-1][0] is record:
+            rejected[-1] = (record, f"{rejected[-1][1]}; {text}")
+        else:
+            rejected.append((record, text))
 
     def check(
         self, record: Record, raw: Cells, problems: Sequence[tuple[str, str, str]]
@@ -85,39 +108,84 @@ class RowChecker:
             self.reject(record, n_errors)
             return None
         v = {k: clean(val) if val else None for k, val in raw.items()}
-        bad = self._teller(record, raw)
-        self._required(v, bad)
-        parsed = self.fields.parse(v, bad)
+        said_unknown = self._unknowns(v)
+        place = Place(record.source or self.file.name, record.row, record.row_kind)
+        tell = Teller(self._teller(record, raw))
+        self._required(v, said_unknown, tell)
+        self._scripts(v, tell, place)
+        parsed = self.fields.parse(v, tell.bad)
         if len(self.errors) > n_errors:
             self.reject(record, n_errors)
             return None
         pending: Pending = []
         resolver = self.resolver
-        weapon = resolver.weapon(v, parsed["weapon_producer_country"], bad, pending)
+        weapon = resolver.weapon(
+            v,
+            parsed["weapon_producer_country"],
+            "weapon_producer_country" in said_unknown,
+            tell,
+            pending,
+            place,
+        )
         manufacturer = resolver.manufacturer(
-            v, parsed["manufacturer_country"], parsed["manufacturer_parent_country"], bad, pending
+            v,
+            parsed["manufacturer_country"],
+            parsed["manufacturer_parent_country"],
+            tell,
+            pending,
+            place,
         )
         source = resolver.source(
             v,
             parsed["source_url"],
             parsed["source_published_on"],
             parsed["source_reliability"],
-            bad,
+            tell,
             pending,
+            place,
         )
         specimen = (
             resolver.specimen(
-                v, weapon, parsed["recovered_on"], parsed["identification_confidence"], bad, pending
+                v,
+                weapon,
+                parsed["recovered_on"],
+                parsed["identification_confidence"],
+                tell,
+                pending,
+                place,
             )
             if weapon
             else None
         )
-        if not (weapon and manufacturer and source and specimen) or len(self.errors) > n_errors:
+        finding = None
+        if weapon and source and specimen and not tell.bad_count:
+            finding = self._finding(v, parsed, specimen, manufacturer, source, record)
+            refused = resolver.conflicts.refused(
+                ("component", (specimen.key, finding.identity), "values")
+            )
+            if refused is not None:
+                tell.bad("component", refused)
+        if finding is None or tell.bad_count:
             self.reject(record, n_errors)
             return None
-        for change in pending:
+        for change in pending:  # a row in conflict still gives its other values
             change()
-        return self._finding(v, parsed, specimen, manufacturer, source)
+        if tell.conflict_count:
+            self.reject(record, n_errors)
+            return None
+        return finding
+
+    def _unknowns(self, v: Cells) -> set[str]:
+        """Blank the values that mean unknown ("UNK", "Not identified"): the columns they were
+        in."""
+        said: set[str] = set()
+        unknowns = self.unknowns
+        for column in self.unknown_columns:
+            text = v.get(column)
+            if text is not None and unknowns.is_unknown(column, text):
+                v[column] = None
+                said.add(column)
+        return said
 
     def _repeats_header(self, record: Record) -> bool:
         """Whether the record repeats the header (then an error)."""
@@ -142,28 +210,62 @@ class RowChecker:
         return bad
 
     @staticmethod
-    def _required(v: Cells, bad: Bad) -> None:
-        """The values every row needs, and the words that must be in one alphabet."""
+    def _required(v: Cells, said_unknown: set[str], tell: Teller) -> None:
+        """The values every row needs (a manufacturer may be given as not identified)."""
         for column in REQUIRED:
-            if v.get(column) is None:
-                bad(column, "required, but empty")
+            if v.get(column) is None and column not in said_unknown:
+                hint = (
+                    ", or a value that says it is not known (unknown)"
+                    if column == ("manufacturer")
+                    else ""
+                )
+                tell.bad(column, f"required, but empty{hint}")
         if v.get("source_url") is None and (
             v.get("source_publisher") is None or v.get("source_title") is None
         ):
-            bad("source_publisher", "every finding needs a source: publisher and title, or a URL")
+            tell.bad(
+                "source_publisher", "every finding needs a source: publisher and title, or a URL"
+            )
+
+    def _scripts(self, v: Cells, tell: Teller, place: Place) -> None:
+        """Words that mix Latin, Cyrillic or Greek letters ("Peak Еlectronics"): folded to their
+        look-alikes where that is allowed (manufacturer names; a mapping may allow more), the text
+        as written kept in the notes; an error elsewhere, or when a letter has no look-alike."""
         for column in SINGLE_SCRIPT:
             text = v.get(column)
             problem = mixed_script(text) if text is not None else None
-            if problem is not None:
-                bad(column, f"{problem}: a look-alike letter of another alphabet? retype it")
+            if problem is None or text is None:
+                continue
+            folded = fold_mixed_script(text) if column in self.fold else None
+            if folded is None:
+                tell.bad(column, f"{problem}: a look-alike letter of another alphabet? retype it")
+                continue
+            v[column] = folded.text
+            kept = f"{column} as written: {text!r} ({folded.describe()})"
+            v["notes"] = f"{v['notes']} {kept}" if v.get("notes") else kept
+            count, places = self.folded.get((column, text, folded.text), (0, []))
+            if len(places) < _EXAMPLES:
+                places = [*places, place]
+            self.folded[(column, text, folded.text)] = (count + 1, places)
+
+    def folded_warnings(self) -> list[str]:
+        out = []
+        for (column, before, after), (count, places) in sorted(self.folded.items()):
+            where = ", ".join(map(str, places)) + (", ..." if count > len(places) else "")
+            out.append(
+                f"{count} row{'s' if count != 1 else ''}: {column} {before!r} mixes alphabets, "
+                f"read as {after!r} (the text as written is kept in the notes; {where})"
+            )
+        return out
 
     def _finding(
         self,
         v: Cells,
         parsed: dict[str, Any],
         specimen: Entity,
-        manufacturer: Entity,
+        manufacturer: Entity | None,
         source: Entity,
+        record: Record,
     ) -> Finding:
         """The component a good row gives (a date code dates it when no manufacture date does)."""
         made, coded = parsed["manufactured_on"], parsed["date_code"]
@@ -174,11 +276,13 @@ class RowChecker:
             if len(self.file.undated_codes) < _EXAMPLES:
                 self.file.undated_codes.append(v["date_code"] or "")
         hs_code = parsed["hs_code"]
+        reported = parsed["manufacturer_country"]
         values = {
             "function": v["component"],
             "part_number": v.get("part_number"),
             "marking": v.get("marking"),
             "made_in_code": parsed["made_in"],
+            "reported_maker_country_code": reported,
             "date_code": v.get("date_code"),
             "manufactured_on": made[0] if made else None,
             "manufactured_precision": made[1] if made else None,
@@ -188,15 +292,32 @@ class RowChecker:
             "authenticity": parsed["authenticity"] or Authenticity.UNKNOWN,
             "notes": v.get("notes"),
         }
-        identity = component_identity(
-            specimen.key,
-            values["function"],
-            values["part_number"],
-            values["marking"],
-            manufacturer.key,
-            values["date_code"],
+        maker_key = manufacturer.key if manufacturer is not None else unknown_maker_key(reported)
+        records = (v.get("source_record_id"), parsed["source_record_url"], parsed["evidence_url"])
+        number = records[0] or records[1]
+        if number is not None:
+            identity = record_identity(source.key, number)
+        else:
+            identity = component_identity(
+                specimen.key,
+                values["function"],
+                values["part_number"],
+                values["marking"],
+                maker_key,
+                values["date_code"],
+            )
+        said = said_text(values, maker_key, records[2], records[1])
+        return Finding(
+            specimen,
+            manufacturer,
+            source,
+            identity,
+            values,
+            row=(self.file.index, record.row, record.row_kind == "record"),
+            record=records,
+            said=said,
+            fingerprint=hash(said),
         )
-        return Finding(specimen, manufacturer, source, identity, values)
 
 
 @dataclass(frozen=True)
@@ -221,9 +342,11 @@ class Checker:
         errors: list[RowError],
         progress: ProgressCallback | None,
         writer: Writer,
+        conflicts: Conflicts | None = None,
     ) -> None:
         self.cat = cat
         self.options = options
+        self.conflicts = conflicts or Conflicts()
         self.fields = Fields(cat.countries, options.mapping.date_codes)
         self.errors = errors
         self.fatal = 0  # errors that stop the load even with a rejects file
@@ -231,6 +354,7 @@ class Checker:
         self.rows = 0
         self.writer = writer
         self.errors_dropped = 0  # beyond the MAX_REPORTED_ERRORS kept in ``errors``
+        self.dropped_groups: dict[tuple[str, str, str], ErrorGroup] = {}  # those, counted
         self.checked: list[Finding] = []  # checked, not yet written
 
     def _flush(self, file: FileLoad) -> None:
@@ -285,8 +409,15 @@ class Checker:
         file.sha256 = file.summary.sha256 = source.sha256
         if self.writing:
             self.writer.start(file)
-        resolver = Resolver(self.cat, options, file)
+        resolver = Resolver(self.cat, options, file, self.conflicts)
         checker = RowChecker(self.fields, resolver, file, self.errors, options.rejects is not None)
+        try:
+            self._tables(file, source, checker)
+        finally:
+            file.summary.warnings += resolver.reported_warnings() + checker.folded_warnings()
+
+    def _tables(self, file: FileLoad, source: InputFile, checker: RowChecker) -> None:
+        options = self.options
         mapping = options.mapping
         for table in read_tables(
             source,
@@ -311,7 +442,8 @@ class Checker:
                 if self.progress is not None and self.rows % PROGRESS_EVERY == 0:
                     self.progress(self.rows)
                 values, problems = plan.apply(record.values) if record.values else ({}, [])
-                pending.append((record, values, problems))
+                for row_values in plan.expand(values):
+                    pending.append((record, row_values, problems))
                 if len(pending) >= CHUNK:
                     self._chunk(checker, file, pending)
                     pending = []
@@ -377,4 +509,16 @@ class Checker:
             self._flush(file)
         if len(self.errors) > MAX_REPORTED_ERRORS:  # the rest are only counted: memory stays flat
             self.errors_dropped += len(self.errors) - MAX_REPORTED_ERRORS
+            group_errors(self.errors[MAX_REPORTED_ERRORS:], self.dropped_groups)
             del self.errors[MAX_REPORTED_ERRORS:]
+
+    def error_groups(self, errors: Sequence[RowError]) -> dict[tuple[str, str, str], ErrorGroup]:
+        """Every error of the load by file, column and kind: ``errors`` (the first ones) and
+        those only counted."""
+        groups = group_errors(errors)
+        for kind, group in self.dropped_groups.items():
+            if kind in groups:
+                groups[kind].merge(group)
+            else:
+                groups[kind] = group
+        return groups

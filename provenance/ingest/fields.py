@@ -164,6 +164,8 @@ class Fields:
             ("quantity", parse_quantity),
             ("hs_code", parse_hs_code),
             ("source_url", parse_url),
+            ("source_record_url", parse_url),
+            ("evidence_url", parse_url),
             ("authenticity", functools.partial(enum_value, Authenticity)),
             ("identification_confidence", functools.partial(enum_value, Confidence)),
             ("source_reliability", functools.partial(enum_value, Reliability)),

@@ -44,9 +44,12 @@ from provenance.db import write_transaction
 from provenance.errors import InvalidDataError, ProvenanceError, RowError
 from provenance.ingest.catalogue import Catalogue
 from provenance.ingest.check import MAX_REPORTED_ERRORS, PROGRESS_EVERY, Checker, Input
-from provenance.ingest.columns import ALL_COLUMNS, COLUMNS, EXTRA_COLUMNS, REQUIRED
+from provenance.ingest.columns import ALL_COLUMNS, COLUMNS, EXTRA_COLUMNS, REQUIRED, Kind
+from provenance.ingest.conflicts import ConflictKey, Conflicts
+from provenance.ingest.merge import merge_components
 from provenance.ingest.options import LoadOptions, ProgressCallback
 from provenance.ingest.readers import STDIN_NAME, copy_stream
+from provenance.ingest.reference_rows import load_reference_rows
 from provenance.ingest.rejects import write_rejects
 from provenance.ingest.summary import FileLoad, LoadSummary
 from provenance.ingest.write import Writer
@@ -143,13 +146,26 @@ def load_files(
         str(p) != "-" and Path(p).resolve() == rejects.resolve() for p in paths
     ):
         raise ProvenanceError(f"{rejects}: the rejects file cannot be a file being loaded")
+    if options.mapping.kind is not Kind.FINDINGS:
+        if rejects is not None:
+            raise ProvenanceError(
+                f"--rejects is for findings files; a {options.mapping.kind.value} file (kind of "
+                "the mapping) loads whole or not at all: fix the rows the error lists"
+            )
+        with tempfile.TemporaryDirectory(prefix="provenance-") as folder:
+            inputs = _inputs(paths, Path(folder), stdin)
+            return load_reference_rows(
+                engine, inputs, options, dry_run, resolver or default_resolver()
+            )
     staged = None if rejects is None else rejects.with_name(rejects.name + ".partial")
     with tempfile.TemporaryDirectory(prefix="provenance-") as folder, _gc_paused():
         inputs = _inputs(paths, Path(folder), stdin)
         try:
             for attempt in range(1, _ATTEMPTS + 1):
                 try:
-                    files = _load(engine, inputs, options, dry_run, resolver, progress, staged)
+                    files = _checked_runs(
+                        engine, inputs, options, dry_run, resolver, progress, staged
+                    )
                     break
                 except DBAPIError as exc:
                     # Two loads writing the same rows in another order: PostgreSQL rolls one
@@ -168,6 +184,43 @@ def load_files(
     return [f.summary for f in files]
 
 
+#: How many times a load with a rejects file runs again, each time rejecting the rows of the
+#: conflicts the last run found (a run only rejects more rows than the one before).
+_RUNS = 5
+
+
+class _RunAgain(Exception):
+    """The rows of a load with a rejects file are in conflict: roll back and run it again,
+    rejecting every row of those conflicts."""
+
+    def __init__(self, verdicts: dict[ConflictKey, str]) -> None:
+        super().__init__("run the load again")
+        self.verdicts = verdicts
+
+
+def _checked_runs(
+    engine: Engine,
+    inputs: Sequence[Input],
+    options: LoadOptions,
+    dry_run: bool,
+    resolver: CountryResolver | None,
+    progress: ProgressCallback | None,
+    staged: Path | None,
+) -> list[FileLoad]:
+    """The load, run again while its rows conflict and a rejects file takes them."""
+    decided: dict[ConflictKey, str] = {}
+    for _ in range(_RUNS):
+        try:
+            return _load(engine, inputs, options, dry_run, resolver, progress, staged, decided)
+        except _RunAgain as again:
+            if again.verdicts.keys() <= decided.keys():  # pragma: no cover - a run adds some
+                raise ProvenanceError("the load's conflicts did not settle: load again") from None
+            decided = again.verdicts
+    raise ProvenanceError(  # pragma: no cover - each run rejects more; real loads settle in two
+        f"the load's conflicts did not settle in {_RUNS} runs: load without --rejects to see them"
+    )
+
+
 def _load(
     engine: Engine,
     inputs: Sequence[Input],
@@ -176,6 +229,7 @@ def _load(
     resolver: CountryResolver | None,
     progress: ProgressCallback | None,
     staged: Path | None,
+    decided: dict[ConflictKey, str],
 ) -> list[FileLoad]:
     """Check and write, in one transaction; the rejects go to ``staged`` before it commits."""
     with write_transaction(engine) as conn:
@@ -185,11 +239,19 @@ def _load(
             conn.execute(select(func.pg_advisory_xact_lock(_LOAD_LOCK)))
         cat = Catalogue(conn, resolver or default_resolver())
         errors: list[RowError] = []
-        checker = Checker(cat, options, errors, progress, Writer(conn))
+        conflicts = Conflicts(decided)
+        checker = Checker(cat, options, errors, progress, Writer(conn), conflicts)
         files = checker.files(inputs)
+        if not checker.fatal:
+            _end_checks(checker, files, conflicts)
+        if conflicts.found and staged is not None and not checker.fatal:
+            raise _RunAgain(conflicts.verdicts())
+        errors += conflicts.errors()
         if errors and (staged is None or checker.fatal):
             total = len(errors) + checker.errors_dropped
-            raise InvalidDataError(errors[:MAX_REPORTED_ERRORS], total=total)
+            raise InvalidDataError(
+                errors[:MAX_REPORTED_ERRORS], total=total, groups=checker.error_groups(errors)
+            )
         for file in files:
             file.summary.dry_run = dry_run
         checker.writer.close()
@@ -205,3 +267,32 @@ def _load(
             for file in files:
                 file.summary.batch_id = None
     return files
+
+
+def _end_checks(checker: Checker, files: Sequence[FileLoad], conflicts: Conflicts) -> None:
+    """What only the whole load tells: a new weapon system that no row gives a producer country
+    for, and a component that rows describe in different ways."""
+    for weapon in checker.cat.new_weapons:
+        if weapon.producer_given or weapon.first_place is None:
+            continue
+        designation = weapon.values["designation"]
+        conflicts.add(
+            ("weapon", weapon.key, "exists"),
+            designation,
+            "weapon_producer_country",
+            f"required for a weapon system not yet in the database ({designation}; "
+            f"{max(weapon.rows, 1)} row{'s name' if weapon.rows > 1 else ' names'} it)",
+            weapon.first_place,
+            code="weapon_systems",
+            rows=max(weapon.rows, 1),
+            hint=(
+                "give it in one of its rows (or say it is unknown: UNK), load the weapon "
+                "systems' reference file first (a mapping of kind weapon_systems), or set a "
+                "constant in a mapping"
+            ),
+        )
+    if not checker.writing:  # the rows were not all written: the load fails anyway
+        return
+    names = {f.index: f.name for f in files}
+    batches = [f.summary.batch_id for f in files if f.summary.batch_id is not None]
+    merge_components(checker.writer.conn, batches, names, conflicts)

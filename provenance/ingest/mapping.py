@@ -16,6 +16,8 @@ findings file is read; every problem is reported with its key path.
 
 from __future__ import annotations
 
+import difflib
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,13 +25,16 @@ from pathlib import Path
 from typing import Any
 
 from provenance.errors import InvalidDataError, MappingError, RowError
-from provenance.ingest.columns import ALL_COLUMNS, ERROR_COLUMN
+from provenance.ingest.columns import ERROR_COLUMN, LAYOUTS, LIST_COLUMNS, Kind
 from provenance.ingest.mapping_schema import MappingFile, SplitSpec, header_key, template_fields
+from provenance.ingest.unknowns import UnknownValues, shipped_unknowns
+from provenance.resources import seeds_path
 from provenance.values.dates import DateCodeOrder
 from provenance.values.text import clean_text, manufacturer_key
 from provenance.yamlfile import check, check_file
 
 __all__ = [
+    "ITEM_SEPARATOR",
     "ColumnMapping",
     "SheetRule",
     "Split",
@@ -39,7 +44,36 @@ __all__ = [
     "parse_mapping",
 ]
 
-_LAYOUT = {header_key(c): c for c in ALL_COLUMNS}
+#: Joins the items of a list cell in a row's values (a character no cleaned text holds).
+ITEM_SEPARATOR = "\x1f"
+#: The most items one list cell may hold.
+MAX_ITEMS = 1000
+
+
+def _layout(kind: Kind) -> dict[str, str]:
+    return {header_key(c): c for c in LAYOUTS[kind]}
+
+
+def list_items(text: str, form: str | None) -> list[str]:
+    """The items of a list cell: a JSON list (``json``, or by default a cell that starts with
+    ``[``), or values cut at a separator (by default ``;``). ValueError when it is not one."""
+    stripped = text.strip()
+    if form == "json" or (form is None and stripped.startswith("[")):
+        try:
+            data = json.loads(stripped)
+        except ValueError:
+            raise ValueError('expected a JSON list, e.g. ["KN-23", "KN-24"]') from None
+        if not isinstance(data, list) or not all(
+            isinstance(x, str | int | float) and not isinstance(x, bool) for x in data
+        ):
+            raise ValueError('expected a JSON list of names, e.g. ["KN-23", "KN-24"]')
+        items = [str(x) for x in data]
+    else:
+        items = stripped.split(form or ";")
+    cleaned = [c for c in (clean_text(x) for x in items) if c]
+    if len(cleaned) > MAX_ITEMS:
+        raise ValueError(f"more than {MAX_ITEMS} items in one cell")
+    return list(dict.fromkeys(cleaned))
 
 
 @dataclass(frozen=True)
@@ -109,10 +143,28 @@ class ColumnMapping:
     manufacturer_alias_names: dict[str, str] = field(default_factory=dict)  # key -> as written
     date_codes: DateCodeOrder = DateCodeOrder.YYWW
     sheets: dict[str, SheetRule] = field(default_factory=dict)  # header key of the sheet name
+    #: What the file holds: findings, or a reference layout.
+    kind: Kind = Kind.FINDINGS
+    #: header key of their column -> "json" or a separator: its cells are lists
+    lists: dict[str, str] = field(default_factory=dict)
+    #: The values that mean unknown, per column of ours (the shipped list and the mapping's).
+    unknowns: UnknownValues = field(default_factory=lambda: shipped_unknowns(Kind.FINDINGS))
+    #: Our columns whose words mixing Latin, Cyrillic and Greek may be folded to one script
+    #: (manufacturer names always may).
+    fold_mixed_script: frozenset[str] = frozenset()
+    #: Separators of a chain of parents in manufacturer_parent ("Cypress, Infineon").
+    parent_separators: tuple[str, ...] = ()
+    #: The shipped mapping's name, when it is one.
+    name: str | None = None
 
     @property
     def is_identity(self) -> bool:
-        return not (self.columns or self.constants or self.templates or self.splits)
+        return not (self.columns or self.constants or self.templates or self.splits or self.lists)
+
+    @property
+    def layout(self) -> dict[str, str]:
+        """header key -> column, of the layout of the mapping's kind."""
+        return _layout(self.kind)
 
     def sheet_rule(self, sheet: str | None) -> SheetRule:
         if sheet is None:
@@ -131,7 +183,7 @@ class ColumnMapping:
         known = 0
         for cell in cells:
             key = header_key(cell)
-            if key in self.columns or key in self.splits or key in _LAYOUT:
+            if key in self.columns or key in self.splits or key in self.layout:
                 known += 1
                 if known >= 2:
                     return True
@@ -169,6 +221,9 @@ class TablePlan:
             self.constants.pop(target, None)
         for target in rule.constants:
             self.templates.pop(target, None)
+        self._layout = mapping.layout
+        #: column name -> how its cells hold a list ("json", a separator, or None: the default)
+        self._lists: dict[str, str | None] = {}
         self._routes: dict[str, Any] = {}  # column name -> our column, a Split, or _IGNORED
         self._given_by: dict[str, str] = {}  # our column -> the file column (or constant)
         for target in (*self.constants, *self.templates):
@@ -193,15 +248,23 @@ class TablePlan:
         elif key in self.mapping.columns:
             target = self.mapping.columns[key]
             route, targets = (target, (target,)) if target else (_IGNORED, ())
-        elif key in _LAYOUT:
-            route = _LAYOUT[key]
+        elif key in self._layout:
+            route = self._layout[key]
             targets = (route,)
         elif key == ERROR_COLUMN:
             route, targets = _IGNORED, ()
         else:
             route, targets = _IGNORED, ()
             self.unknown.append(name)
+        if isinstance(route, str) and (key in self.mapping.lists or route in LIST_COLUMNS):
+            self._lists[name] = self.mapping.lists.get(key)
+            self.identity = False
         for target in targets:
+            other_column = self._given_by.get(target)
+            if target in LIST_COLUMNS and isinstance(route, str) and other_column != "":
+                # Several columns of theirs may fill one list of ours (a constant may not).
+                self._given_by.setdefault(target, name)
+                continue
             if target in self._given_by:
                 other = self._given_by[target]
                 by = f"column {other!r}" if other else "a constant of the mapping"
@@ -243,7 +306,10 @@ class TablePlan:
             if route is _IGNORED:
                 continue
             if isinstance(route, str):
-                values[route] = value
+                if name in self._lists:
+                    self._list_cell(name, route, value, values, errors)
+                else:
+                    values[route] = value
             else:
                 problems: list[tuple[str, str]] = []
                 route.apply(value, values, problems)
@@ -252,6 +318,47 @@ class TablePlan:
             filled = clean_text(template.format_map(_Filled(values)))
             values[target] = filled
         return values, errors
+
+    def _list_cell(
+        self,
+        name: str,
+        target: str,
+        value: str | None,
+        values: dict[str, str | None],
+        errors: list[tuple[str, str, str]],
+    ) -> None:
+        """A list cell: its items joined with ITEM_SEPARATOR (added to what other columns of
+        the file gave for the same list of ours)."""
+        if value is None or not value.strip():
+            return
+        try:
+            items = list_items(value, self._lists[name])
+        except ValueError as exc:
+            errors.append((name, value, str(exc)))
+            return
+        if not items:
+            return
+        before = values.get(target)
+        values[target] = ITEM_SEPARATOR.join(([before] if before else []) + items)
+
+    def expand(self, values: dict[str, str | None]) -> list[dict[str, str | None]]:
+        """The rows a record stands for: one per item of a list cell filling one of our
+        single-valued columns (a part listed as found in two weapons is two findings), with
+        the templates filled for each."""
+        many = [
+            (t, v)
+            for t, v in values.items()
+            if v and ITEM_SEPARATOR in v and t not in LIST_COLUMNS and t not in self.templates
+        ]
+        if not many:
+            return [values]
+        rows = [dict(values)]
+        for target, text in many:
+            rows = [{**row, target: item} for row in rows for item in text.split(ITEM_SEPARATOR)]
+        for row in rows:
+            for target, template in self.templates.items():
+                row[target] = clean_text(template.format_map(_Filled(row)))
+        return rows
 
     def column(self, target: str) -> str:
         """The name to show for one of our columns: the file's column it comes from."""
@@ -329,6 +436,13 @@ def _column_mapping(checked: MappingFile, path: str) -> ColumnMapping:
             header_key(name): SheetRule(*_constants(rule.constants), skip=rule.skip)
             for name, rule in checked.sheets.items()
         },
+        kind=checked.kind,
+        lists={header_key(name): form for name, form in checked.lists.items()},
+        unknowns=shipped_unknowns(checked.kind).with_values(
+            checked.unknown_values, checked.unknown_defaults
+        ),
+        fold_mixed_script=frozenset(checked.fold_mixed_script),
+        parent_separators=tuple(checked.parent_separators),
     )
 
 
@@ -341,9 +455,53 @@ def parse_mapping(data: Any, path: str = "mapping") -> ColumnMapping:
     return _column_mapping(checked, path)
 
 
+#: The folder of the shipped mappings, under seeds/.
+MAPPINGS_FOLDER = "mappings"
+
+
+@dataclass(frozen=True)
+class ShippedMapping:
+    name: str
+    path: Path
+    kind: Kind
+    description: str | None
+
+
+def shipped_mappings() -> list[ShippedMapping]:
+    """The mappings shipped in seeds/mappings/, by name (the file name without .yaml)."""
+    found = []
+    for path in sorted((seeds_path() / MAPPINGS_FOLDER).glob("*.yaml")):
+        mapping = load_mapping(path)
+        found.append(ShippedMapping(path.stem, path, mapping.kind, mapping.description))
+    return found
+
+
+def mapping_path(name_or_path: str | Path) -> Path:
+    """The file of a mapping given by path, or by the name of a shipped one (``adwo-drones``);
+    MappingError listing the shipped names when it is neither."""
+    path = Path(name_or_path)
+    if path.is_file():
+        return path
+    text = str(name_or_path)
+    shipped = seeds_path() / MAPPINGS_FOLDER / f"{text.removesuffix('.yaml')}.yaml"
+    if "/" not in text and "\\" not in text and shipped.is_file():
+        return shipped
+    names = [m.stem for m in sorted((seeds_path() / MAPPINGS_FOLDER).glob("*.yaml"))]
+    close = difflib.get_close_matches(text, names, n=3)
+    hint = f"closest: {', '.join(close)}; " if close else ""
+    raise MappingError(
+        text,
+        [
+            f"no such mapping file, and no shipped mapping of that name ({hint}shipped: "
+            f"{', '.join(names)}; `provenance mappings list` describes them)"
+        ],
+    )
+
+
 def load_mapping(path: Path | str) -> ColumnMapping:
-    """Read and check a mapping file; MappingError when it cannot be used."""
-    path = Path(path)
+    """Read and check a mapping file (a path, or a shipped mapping's name); MappingError when
+    it cannot be used."""
+    path = mapping_path(path)
     checked, problems = check_file(path, MappingFile, what="mapping")
     if checked is None:
         raise MappingError(str(path), [str(p) for p in problems])

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
-from provenance.ingest.columns import ALL_COLUMNS
+from provenance.ingest.columns import EVERY_COLUMN, LAYOUTS, LIST_COLUMNS, Kind
 from provenance.values.dates import DateCodeOrder
 from provenance.values.text import manufacturer_key
 from provenance.yamlfile import (
@@ -47,9 +47,10 @@ def closest(value: str, choices: Sequence[str]) -> str:
 
 
 def _target(value: object) -> str:
-    if not isinstance(value, str) or value not in ALL_COLUMNS:
+    """One of our columns, of any layout (:class:`MappingFile` checks it against its kind's)."""
+    if not isinstance(value, str) or value not in EVERY_COLUMN:
         raise invalid(
-            f"{value!r} is not a column of the findings layout" + closest(str(value), ALL_COLUMNS)
+            f"{value!r} is not a column of the findings layout" + closest(str(value), EVERY_COLUMN)
         )
     return value
 
@@ -88,11 +89,11 @@ def _constant(value: object) -> str:
         raise invalid(f"{text!r}: {exc} (write a literal brace as {{{{ or }}}})") from None
     conflicts = Conflicts()
     for _, name, spec, conversion in parsed:
-        if name is not None and (spec or conversion or name not in ALL_COLUMNS):
+        if name is not None and (spec or conversion or name not in EVERY_COLUMN):
             conflicts.add(
                 (),
                 f"{{{name}}} is not a column of the findings layout"
-                + closest(name, ALL_COLUMNS)
+                + closest(name, EVERY_COLUMN)
                 + " (placeholders are {our_column}, nothing more)",
             )
     conflicts.raise_any()
@@ -118,6 +119,34 @@ def _name(value: object) -> str:
     if text is None or not text.strip():
         raise invalid("expected name: name")
     return text
+
+
+def _kind(value: object) -> Kind:
+    try:
+        return Kind(str(value).casefold())
+    except ValueError:
+        choices = ", ".join(k.value for k in Kind)
+        raise invalid(f"expected one of {choices}", str(value)) from None
+
+
+def _list_format(value: object) -> str:
+    """How a cell holds a list: ``json`` (``["a", "b"]``) or a separator such as ``;``."""
+    if not isinstance(value, str) or value == "":
+        raise invalid("expected json (a JSON list in each cell) or a separator, e.g. ';'")
+    return "json" if value.casefold() == "json" else value
+
+
+def _unknown_value(value: object) -> str:
+    text = scalar_text(value) if not isinstance(value, bool) else None
+    if text is None or not text.strip():
+        raise invalid("expected a value as written, e.g. UNK or Not identified")
+    return text
+
+
+def _separator_text(value: object) -> str:
+    if not isinstance(value, str) or value == "":
+        raise invalid("expected a separator, e.g. ', '")
+    return value
 
 
 def _date_codes(value: object) -> DateCodeOrder:
@@ -231,6 +260,7 @@ class MappingFile(Schema):
     """A column mapping file; every key is optional."""
 
     description: str | None = Field(None, description="text")
+    kind: Annotated[Kind, BeforeValidator(_kind)] = Kind.FINDINGS
     columns: Annotated[dict[ColumnName, Target | None], NoneAsDict] = Field(
         {}, description="a mapping of their column -> our column"
     )
@@ -249,6 +279,33 @@ class MappingFile(Schema):
     sheets: Annotated[dict[ColumnName, SheetSpec], NoneAsDict] = Field(
         {}, description="a mapping of sheet name -> constants: or skip"
     )
+    lists: Annotated[
+        dict[ColumnName, Annotated[str, BeforeValidator(_list_format)]], NoneAsDict
+    ] = Field({}, description="a mapping of their column -> json or a separator")
+    unknown_values: Annotated[
+        dict[Target, Annotated[list[Annotated[str, BeforeValidator(_unknown_value)]], NoneAsList]],
+        NoneAsDict,
+    ] = Field({}, description="a mapping of our column -> values that mean unknown")
+    unknown_defaults: bool = True
+    fold_mixed_script: Annotated[list[Target], NoneAsList] = Field(
+        [], description="a list of our columns"
+    )
+    parent_separators: Annotated[
+        list[Annotated[str, BeforeValidator(_separator_text)]], NoneAsList
+    ] = Field([], description="a list of separators, e.g. ', '")
+
+    def targets(self) -> Iterator[tuple[KeyPath, str]]:
+        """Every one of our columns the file names, with its key path."""
+        for where, targets in self.sources():
+            for target in targets:
+                yield where, target
+        for target in self.unknown_values:
+            yield ("unknown_values", target), target
+        for index, target in enumerate(self.fold_mixed_script):
+            yield ("fold_mixed_script", index), target
+        for sheet, rule in self.sheets.items():
+            for target in rule.constants:
+                yield ("sheets", sheet, "constants", target), target
 
     def sources(self) -> Iterator[tuple[KeyPath, tuple[str, ...]]]:
         """Where each of our columns gets its value: (key path, our columns), in file order."""
@@ -263,6 +320,7 @@ class MappingFile(Schema):
     @model_validator(mode="after")
     def _each_column_once(self) -> MappingFile:
         conflicts = Conflicts()
+        _in_layout(self, conflicts)
         _their_columns_once(self, conflicts)
         given = _our_columns_once(self, conflicts)
         for sheet, rule in self.sheets.items():
@@ -279,6 +337,23 @@ class MappingFile(Schema):
                 conflicts.add(("manufacturer_aliases", written), "is given two names")
         conflicts.raise_any()
         return self
+
+
+def _in_layout(mapping: MappingFile, conflicts: Conflicts) -> None:
+    """Every one of our columns the file names is one of its kind's layout."""
+    layout = LAYOUTS[mapping.kind]
+    what = (
+        "the findings layout"
+        if mapping.kind is Kind.FINDINGS
+        else f"the {mapping.kind.value} layout (kind: {mapping.kind.value})"
+    )
+    for where, target in mapping.targets():
+        if target not in layout:
+            conflicts.add(where, f"{target!r} is not a column of {what}" + closest(target, layout))
+    for target, text in mapping.constants.items():
+        for name in template_fields(text):
+            if name not in layout:
+                conflicts.add(("constants", target), f"{{{name}}} is not a column of {what}")
 
 
 def _their_columns_once(mapping: MappingFile, conflicts: Conflicts) -> None:
@@ -305,6 +380,8 @@ def _our_columns_once(mapping: MappingFile, conflicts: Conflicts) -> dict[str, K
     given: dict[str, KeyPath] = {}
     for where, targets in mapping.sources():
         for target in targets:
+            if target in LIST_COLUMNS and where[0] == "columns":
+                continue  # several columns of theirs may fill a list of ours
             if target in given:
                 conflicts.add(where, f"gives {target}, which {key_path(given[target])} gives too")
             else:

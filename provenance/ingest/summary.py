@@ -34,6 +34,18 @@ class LoadSummary:
     batch_id: int | None = None
     dry_run: bool = False
     warnings: list[str] = field(default_factory=list)
+    #: Of ``components_matched``, beside the duplicate rows: rows that name a source's record
+    #: already brought by another file or load, and rows filed under a known component because
+    #: they describe it the same way (same specimen, function, part number, marking, maker and
+    #: date code).
+    matched_by_record_id: int = 0
+    matched_by_attributes: int = 0
+    #: What the file held: findings, or a reference layout (weapon_systems, manufacturers,
+    #: sources).
+    kind: str = "findings"
+    weapon_systems_updated: int = 0
+    weapon_system_aliases_added: int = 0
+    sources_updated: int = 0
 
 
 @dataclass

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     Connection,
     Enum,
@@ -23,12 +24,12 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     delete,
     func,
     insert,
     literal,
     select,
-    true,
     tuple_,
     update,
 )
@@ -52,7 +53,7 @@ from provenance.models import (
     WeaponSystem,
 )
 
-__all__ = ["BulkInsert", "Writer", "insert_new"]
+__all__ = ["ROWS", "BulkInsert", "Writer", "insert_new"]
 
 
 def insert_new(conn: Connection, table: Table, index_elements: Sequence[str]) -> Insert:
@@ -205,7 +206,7 @@ def _unique(entities: Iterable[Entity]) -> list[Entity]:
 def _manufacturers_of(findings: Iterable[Finding]) -> Iterator[Entity]:
     """The manufacturers of the findings and their parents, up to the top."""
     for f in findings:
-        entity: Entity | None = f.manufacturer
+        entity: Entity | None = f.manufacturer  # None: not identified
         while entity is not None:
             yield entity
             entity = entity.values["parent"]
@@ -220,15 +221,27 @@ def _write_updates(conn: Connection, model: Any, entities: Iterable[Entity]) -> 
     return len(changed)
 
 
-#: What the rows of the file being loaded cite (temporary: dropped when the load ends).
-_CITES = Table(
-    "provenance_load_cites",
+#: What each written row of the load gives: the component it files (specimen and identity), the
+#: source it cites with that source's record, and the digest of what it says of the component.
+#: Temporary (dropped when the load ends): citations are made from it at the end of each file,
+#: and rows that file one component but say different things of it are found at the end.
+_ROWS = Table(
+    "provenance_load_rows",
     MetaData(),
+    Column("file_index", Integer),
+    Column("row", Integer),
+    Column("is_record", Integer),  # 1: the row is a JSON record (numbered), not a line
     Column("specimen_id", Integer),
     Column("identity", String(32)),
     Column("source_id", Integer),
+    Column("fingerprint", BigInteger),
+    Column("record_id", String(200)),
+    Column("record_url", String(2000)),
+    Column("evidence_url", String(2000)),
+    Column("said", Text),  # what the row says of the component: Finding.said
     prefixes=["TEMPORARY"],
 )
+ROWS = _ROWS
 
 
 class Writer:
@@ -245,11 +258,11 @@ class Writer:
             conn, self.components, [*component_columns, "batch_id"], ["specimen_id", "identity"]
         )
         # Appended (no key to keep in order as it grows: that gets slow), made distinct at the end.
-        self.insert_cites = BulkInsert(conn, _CITES, list(_CITES.c.keys()), [])
+        self.insert_cites = BulkInsert(conn, _ROWS, list(_ROWS.c.keys()), [])
 
     def start(self, file: FileLoad) -> None:
         """The file's load batch, which its rows will point to."""
-        _CITES.create(self.conn, checkfirst=True)
+        _ROWS.create(self.conn, checkfirst=True)
         summary = file.summary
         summary.batch_id = self.conn.execute(
             insert(LoadBatch).returning(LoadBatch.id),
@@ -281,7 +294,13 @@ class Writer:
         self._components(file, findings, batch_id)
 
     def _weapons(self, summary: LoadSummary, specimens: list[Entity], batch_id: int) -> None:
-        """The weapon systems new in this chunk."""
+        """The weapon systems new in this chunk, and what rows filled in about known ones."""
+        every = _unique(s.values["weapon"] for s in specimens)
+        known = [e for e in every if e.id is not None]
+        for entity in known:
+            if "producer" in entity.update:
+                entity.update["producer_country_code"] = entity.update.pop("producer")
+        _write_updates(self.conn, WeaponSystem, known)
         summary.weapon_systems_created += _insert_entities(
             self.conn,
             WeaponSystem.__table__,  # type: ignore[arg-type]
@@ -309,14 +328,18 @@ class Writer:
                 "publisher_key": e.key[0],
                 "title_key": e.key[1],
                 "url": e.values["url"],
-                "published_on": e.values["published_on"],
-                "published_precision": e.values["published_precision"],
+                "published_on": (e.values["published_on"] or (None, None))[0],
+                "published_precision": (e.values["published_on"] or (None, None))[1],
                 "reliability": e.values["reliability"],
                 "batch_id": batch_id,
             },
             ["publisher_key", "title_key"],
             batch_id,
         )
+        for entity in sources:
+            if "published_on" in entity.update:
+                on, precision = entity.update.pop("published_on")
+                entity.update |= {"published_on": on, "published_precision": precision}
         _write_updates(self.conn, Source, sources)
 
     def _specimens(self, summary: LoadSummary, specimens: list[Entity], batch_id: int) -> None:
@@ -389,49 +412,87 @@ class Writer:
         summary.manufacturer_aliases_added += added
 
     def _components(self, file: FileLoad, findings: list[Finding], batch_id: int) -> None:
-        """The chunk's new components, in the file's order, and what each row cites: (specimen,
-        component identity, source) goes to a temporary table, which ``finish`` turns into
-        citations in one statement (its distinct rows against the rows written: the duplicates)."""
+        """The chunk's new components, in the file's order, and what each row says: its
+        component, source, record and digest go to the load's rows table, which ``finish`` turns
+        into citations (its distinct rows against the rows written: the duplicates) and the load's
+        end checks for rows that file one component but say different things of it."""
         wanted: dict[tuple[int, str], Finding] = {}
-        cites: dict[tuple[int, str, int], None] = {}
+        rows: dict[tuple[int, str, int, int], tuple[Any, ...]] = {}
         for f in findings:
             assert f.specimen.id is not None and f.source.id is not None
-            wanted.setdefault((f.specimen.id, f.identity), f)
-            cites[(f.specimen.id, f.identity, f.source.id)] = None
+            component = (f.specimen.id, f.identity)
+            wanted.setdefault(component, f)
+            said = (*component, f.source.id, f.fingerprint)
+            if said not in rows:
+                index, row, is_record = f.row
+                rows[said] = (index, row, int(is_record), *said, *f.record, f.said)
         self.insert_components(
-            (*finding_values(f.values), k[0], k[1], f.manufacturer.id, batch_id)
+            (
+                *finding_values(f.values),
+                k[0],
+                k[1],
+                f.manufacturer.id if f.manufacturer is not None else None,
+                batch_id,
+            )
             for k, f in wanted.items()
         )
-        self.insert_cites(cites)
+        self.insert_cites(rows.values())
 
     def finish(self, file: FileLoad) -> None:
         """The file's citations, then its counts, in its summary and its load batch."""
         conn, summary = self.conn, file.summary
         batch_id = summary.batch_id
         assert batch_id is not None
-        c, t = self.components.c, _CITES.c
+        c, t = self.components.c, _ROWS.c
+        of_file = t.file_index == file.index
+        # One citation per component and source; when rows differ in their records, the
+        # greatest (MAX ignores a blank) is kept whatever their order (differences of one
+        # component's rows are reported when the load ends: ``merge``).
         cited = (
-            select(c.id, t.source_id, literal(batch_id))
-            .distinct()
+            select(
+                c.id,
+                t.source_id,
+                literal(batch_id),
+                func.max(t.record_id),
+                func.max(t.record_url),
+                func.max(t.evidence_url),
+            )
             .join_from(
-                _CITES,
+                _ROWS,
                 self.components,
                 (c.specimen_id == t.specimen_id) & (c.identity == t.identity),
             )
-            .where(true())  # SQLite: "INSERT ... SELECT ... ON CONFLICT" needs a WHERE
+            .where(of_file)
+            .group_by(c.id, t.source_id)
             .order_by(c.id, t.source_id)
         )
         conn.execute(
             insert_new(conn, self.citations, ["component_id", "source_id"]).from_select(
-                ["component_id", "source_id", "batch_id"], cited
+                [
+                    "component_id",
+                    "source_id",
+                    "batch_id",
+                    "source_record_id",
+                    "source_record_url",
+                    "evidence_url",
+                ],
+                cited,
             )
         )
-        distinct = select(t.specimen_id, t.identity, t.source_id).distinct().subquery()
-        pairs = conn.execute(select(func.count()).select_from(distinct)).scalar_one()
-        conn.execute(delete(_CITES))
+        said = (
+            select(t.specimen_id, t.identity, t.source_id, t.fingerprint)
+            .distinct()
+            .where(of_file)
+            .subquery()
+        )
+        pairs = conn.execute(select(func.count()).select_from(said)).scalar_one()
         summary.duplicate_rows = file.findings_written - pairs
         summary.components_added = _count_of_batch(conn, self.components, batch_id)
         summary.components_matched = file.findings_written - summary.components_added
+        summary.matched_by_record_id = self._known_records(file, batch_id)
+        summary.matched_by_attributes = (
+            summary.components_matched - summary.duplicate_rows - summary.matched_by_record_id
+        )
         summary.citations_added = _count_of_batch(conn, self.citations, batch_id)
         summary.manufacturers_updated = len(file.updated_manufacturers)
         summary.rows_rejected = len(file.rejected)
@@ -448,5 +509,29 @@ class Writer:
             )
         )
 
+    def _known_records(self, file: FileLoad, batch_id: int) -> int:
+        """How many of the file's rows (duplicates aside) name a source's record that another
+        file or load had already brought."""
+        c, t = self.components.c, _ROWS.c
+        records = (
+            select(t.specimen_id, t.identity, t.source_id)
+            .distinct()
+            .where(
+                t.file_index == file.index,
+                (t.record_id.is_not(None)) | (t.record_url.is_not(None)),
+            )
+            .subquery()
+        )
+        known = (
+            select(func.count())
+            .select_from(records)
+            .join(
+                self.components,
+                (c.specimen_id == records.c.specimen_id) & (c.identity == records.c.identity),
+            )
+            .where(c.batch_id != batch_id)
+        )
+        return int(self.conn.execute(known).scalar_one())
+
     def close(self) -> None:
-        _CITES.drop(self.conn, checkfirst=True)
+        _ROWS.drop(self.conn, checkfirst=True)

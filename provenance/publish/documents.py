@@ -38,6 +38,22 @@ class Share(float):
     """A fraction (0.25), shown as a percentage (25.0%)."""
 
 
+class NotApplicable:
+    """A figure that is not defined (a share of no known parts): "n/a" in text, empty (null) in
+    CSV, JSON and xlsx."""
+
+    def __str__(self) -> str:
+        return "n/a"
+
+
+NOT_APPLICABLE = NotApplicable()
+
+
+def share_cell(value: float | None) -> Share | NotApplicable:
+    """A share's cell: the share, or n/a when it is not defined (None)."""
+    return NOT_APPLICABLE if value is None else Share(value)
+
+
 class Layout(enum.Enum):
     """How a document is laid out as a terminal table and as Markdown."""
 
@@ -100,7 +116,7 @@ def _text(value: Any) -> str:
 
 def _data(value: Any) -> Any:
     """A cell for CSV and JSON: numbers stay numbers (shares as fractions)."""
-    if value is None:
+    if value is None or isinstance(value, NotApplicable):
         return None
     if isinstance(value, Share):
         return round(float(value), 6)
@@ -329,6 +345,8 @@ def _sheet_names(names: Sequence[str]) -> list[str]:
 
 
 def _xlsx_value(value: Any) -> Any:
+    if isinstance(value, NotApplicable):
+        return None
     if isinstance(value, Share):
         return round(float(value), 6)
     if isinstance(value, Decimal):

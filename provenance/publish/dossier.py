@@ -20,7 +20,7 @@ from provenance.errors import DossierError
 from provenance.models import Country, WeaponSystem, WeaponSystemAlias
 from provenance.publish import charts, documents, report_documents
 from provenance.reports.chpl import ChplReport, chpl_report
-from provenance.reports.core import Filters, resolve_weapon
+from provenance.reports.core import UNKNOWN_PRODUCER, Filters, resolve_weapon
 from provenance.reports.countries import CountriesReport, countries
 from provenance.reports.manufacturers import ManufacturersReport, manufacturers
 from provenance.reports.sources import SourcesReport, sources
@@ -84,9 +84,10 @@ def _weapon(conn: Connection, name: str) -> _Weapon:
             Country.display_name,
             WeaponSystem.description,
         )
-        .join(Country, Country.code == WeaponSystem.producer_country_code)
+        .outerjoin(Country, Country.code == WeaponSystem.producer_country_code)
         .where(WeaponSystem.id == ws_id)
     ).one()
+    producer = producer or UNKNOWN_PRODUCER
     aliases = list(
         conn.scalars(
             select(WeaponSystemAlias.alias)

@@ -10,11 +10,18 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from provenance.publish.documents import DocTable, Document, Layout, Share, sources_tables
+from provenance.publish.documents import (
+    DocTable,
+    Document,
+    Layout,
+    Share,
+    share_cell,
+    sources_tables,
+)
 from provenance.reference import chpl
 from provenance.reports.chpl import NOT_LISTED, ChplReport
 from provenance.reports.components import ComponentRow
-from provenance.reports.core import Basis, ReferenceRow, RollUp, fraction
+from provenance.reports.core import UNKNOWN_MANUFACTURER, Basis, ReferenceRow, RollUp, fraction
 from provenance.reports.countries import CountriesReport
 from provenance.reports.foreign_parts import ForeignPartsReport, WeaponForeignParts
 from provenance.reports.manufacturers import ManufacturersReport, ManufacturerTable
@@ -60,7 +67,7 @@ def countries_document(report: CountriesReport, sources: SourcesReport | None = 
             w.producer,
             w.parts,
             w.foreign_parts,
-            Share(w.foreign_share),
+            share_cell(w.foreign_share),
             w.domestic_parts,
             w.unknown_origin_parts,
         ]
@@ -147,6 +154,19 @@ def _manufacturer_table(report: ManufacturersReport, t: ManufacturerTable) -> Do
             + [None] * (len(header) - 6)
         )
         extra = 1
+    if t.unidentified_parts or t.unidentified_components:
+        rows.append(
+            [
+                "",
+                UNKNOWN_MANUFACTURER,
+                "",
+                None,
+                t.unidentified_parts,
+                t.unidentified_components,
+            ]
+            + [None] * (len(header) - 6)
+        )
+        extra += 1
     rows.append(["", "Total", "", None, t.parts, t.components] + [None] * (len(header) - 6))
     name = f"Top manufacturers: {t.weapon}" if t.weapon else "Top manufacturers: all weapon systems"
     return DocTable(name, header, rows, total_rows=1 + extra)
@@ -384,15 +404,16 @@ COMPONENT_COLUMNS = [
 ]
 
 
-def _pct(share: float) -> str:
-    return f"{100 * share:.1f}%"
+def _pct(share: float | None) -> str:
+    return "n/a" if share is None else f"{100 * share:.1f}%"
 
 
 def _foreign_parts_json(report: ForeignPartsReport) -> dict[str, Any]:
     weapons = []
     for w in report.weapons:
         item = dataclasses.asdict(w)
-        item["foreign_share"] = round(w.foreign_share, 6)
+        share = w.foreign_share
+        item["foreign_share"] = None if share is None else round(share, 6)
         for origin in item["origins"]:
             origin["share"] = round(origin["share"], 6)
         weapons.append(item)
@@ -402,6 +423,21 @@ def _foreign_parts_json(report: ForeignPartsReport) -> dict[str, Any]:
         "roll_up": report.roll_up.value,
         "weapons": weapons,
     }
+
+
+def _weapon_lead(w: WeaponForeignParts) -> str:
+    """One weapon system's figures in a sentence."""
+    sources = f"reported by {w.sources} source{'s' if w.sources != 1 else ''}."
+    if w.producer_code is None:
+        return (
+            f"{w.parts} parts; the producer country is not known, so none is foreign or "
+            f"domestic ({w.unknown_producer_parts} of known origin, {w.unknown_origin_parts} "
+            f"of unknown origin); {sources}"
+        )
+    return (
+        f"{w.parts} parts, {w.foreign_parts} foreign ({_pct(w.foreign_share)}), "
+        f"{w.domestic_parts} domestic, {w.unknown_origin_parts} of unknown origin; {sources}"
+    )
 
 
 def _origin_table(w: WeaponForeignParts) -> DocTable:
@@ -419,11 +455,7 @@ def _origin_table(w: WeaponForeignParts) -> DocTable:
             ]
             for o in w.origins
         ],
-        lead=[
-            f"{w.parts} parts, {w.foreign_parts} foreign ({_pct(w.foreign_share)}), "
-            f"{w.domestic_parts} domestic, {w.unknown_origin_parts} of unknown origin; "
-            f"reported by {w.sources} source{'s' if w.sources != 1 else ''}."
-        ],
+        lead=[_weapon_lead(w)],
         widths=[None] * 4 + [60],
     )
 
@@ -470,7 +502,7 @@ def _weapon_figures(report: ForeignPartsReport) -> DocTable:
             w.producer,
             w.parts,
             w.foreign_parts,
-            Share(w.foreign_share),
+            share_cell(w.foreign_share),
             w.domestic_parts,
             w.unknown_origin_parts,
             w.sources,
@@ -506,7 +538,8 @@ def foreign_parts_document(report: ForeignPartsReport) -> Document:
 
 def components_document(rows: Sequence[ComponentRow]) -> Document:
     """The component listing: one table, without title or header (a listing to read or to pipe
-    into other tools)."""
+    into other tools). Each source's own record id of a part is shown when any source gives one;
+    the CSV and xlsx always carry the record ids and addresses."""
     cells = [
         [
             r.weapon_system,
@@ -523,13 +556,27 @@ def components_document(rows: Sequence[ComponentRow]) -> Document:
         ]
         for r in rows
     ]
-    widths: list[int | None] = [None] * 10 + [50]
+    records = ["; ".join(x for x in r.source_record_ids if x) for r in rows]
+    pages = ["; ".join(x for x in r.source_record_urls if x) for r in rows]
+    data = [[*c, ids, urls] for c, ids, urls in zip(cells, records, pages, strict=True)]
+    header, widths = COMPONENT_COLUMNS, [None] * 10 + [50]
+    shown = cells
+    if any(records):
+        header = [*COMPONENT_COLUMNS, "records"]
+        widths = [*widths, 30]
+        shown = [[*c, ids] for c, ids in zip(cells, records, strict=True)]
     return Document(
         "components",
         "",
         [],
-        [DocTable("", COMPONENT_COLUMNS, cells, widths=widths)],
+        [DocTable("", header, shown, widths=widths)],
         layout=Layout.PLAIN,
-        data_tables=[DocTable("Components", COMPONENT_COLUMNS, cells)],
+        data_tables=[
+            DocTable(
+                "Components",
+                [*COMPONENT_COLUMNS, "source_record_ids", "source_record_urls"],
+                data,
+            )
+        ],
         data={"report": "components", "components": [dataclasses.asdict(r) for r in rows]},
     )

@@ -124,7 +124,7 @@ def chpl_report(
     for designation, producer, cat, foreign, parts in rows:
         w = by_weapon.setdefault(
             designation,
-            ChplWeapon(designation, ctx.country_name(producer), 0, {}, 0, 0, 0),
+            ChplWeapon(designation, ctx.producer_name(producer), 0, {}, 0, 0, 0),
         )
         n = as_int(parts)
         w.parts += n

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import aliased
@@ -20,6 +20,7 @@ from provenance.models import (
     WeaponSystem,
 )
 from provenance.reports.core import (
+    UNKNOWN_MANUFACTURER,
     Basis,
     RollUp,
     components_joined,
@@ -48,6 +49,13 @@ class ComponentRow:
     sources: list[str]
     #: The manufacturer the part is filed under (differs from ``manufacturer`` in a roll-up).
     manufacturer_as_marked: str | None = None
+    #: The maker's country as the source reported it for this part (may differ from the
+    #: headquarters recorded for the manufacturer).
+    reported_maker_country: str | None = None
+    #: Each source's own id of the finding and where it shows it, in ``sources`` order ("" when
+    #: a source gives none).
+    source_record_ids: list[str] = field(default_factory=list)
+    source_record_urls: list[str] = field(default_factory=list)
 
 
 def components(
@@ -60,6 +68,7 @@ def components(
     """
     hq = aliased(Country)
     made = aliased(Country)
+    reported = aliased(Country)
     base, company = roll_up_joins(components_joined(), roll_up)
     query = (
         base.add_columns(
@@ -79,13 +88,26 @@ def components(
             Component.hs_code,
             Component.authenticity,
             Manufacturer.name,
+            reported.display_name,
         )
         .outerjoin(hq, hq.code == origin_column(Basis.MANUFACTURER, company))
         .outerjoin(made, made.code == Component.made_in_code)
-        .order_by(WeaponSystem.designation, Specimen.label, company.name, Component.id)
+        .outerjoin(reported, reported.code == Component.reported_maker_country_code)
+        .order_by(
+            WeaponSystem.designation,
+            Specimen.label,
+            company.name.asc().nulls_last(),
+            Component.id,
+        )
     )
     cited = (
-        select(Citation.component_id, Source.publisher, Source.title, Source.published_on)
+        select(
+            Citation.component_id,
+            Source.publisher,
+            Source.title,
+            Citation.source_record_id,
+            Citation.source_record_url,
+        )
         .join(Source, Source.id == Citation.source_id)
         .join(Component, Component.id == Citation.component_id)
         .join(Specimen, Specimen.id == Component.specimen_id)
@@ -102,8 +124,12 @@ def components(
         query = query.where(WeaponSystem.id == ws_id)
         cited = cited.where(Specimen.weapon_system_id == ws_id)
     sources: dict[int, list[str]] = defaultdict(list)
-    for cid, publisher, title, _on in conn.execute(cited):
+    records: dict[int, list[str]] = defaultdict(list)
+    pages: dict[int, list[str]] = defaultdict(list)
+    for cid, publisher, title, record, page in conn.execute(cited):
         sources[cid].append(f"{publisher}: {title}")
+        records[cid].append(record or "")
+        pages[cid].append(page or "")
     return [
         ComponentRow(
             weapon_system=r[1],
@@ -111,7 +137,7 @@ def components(
             component=r[3],
             part_number=r[4],
             marking=r[5],
-            manufacturer=r[6],
+            manufacturer=r[6] if r[6] is not None else UNKNOWN_MANUFACTURER,
             manufacturer_country=r[7],
             made_in=r[8],
             date_code=r[9],
@@ -121,6 +147,9 @@ def components(
             authenticity=str(r[14]),
             sources=sources[r[0]],
             manufacturer_as_marked=r[15],
+            reported_maker_country=r[16],
+            source_record_ids=records[r[0]],
+            source_record_urls=pages[r[0]],
         )
         for r in conn.execute(query)
     ]

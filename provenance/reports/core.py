@@ -2,11 +2,16 @@
 
 Counts are numbers of *parts*: the sum of the components' quantities (a row with quantity 3 is
 three parts). A part's origin country is, by the basis chosen, its manufacturer's headquarters
-country or the country of manufacture marked on it (:func:`origin_column`). A part is *foreign*
-to a weapon system when its origin differs from the weapon system's producer country, *domestic*
-when it is the same, and of *unknown origin* when the origin is not known on that basis: those
-parts are counted apart, never as foreign or domestic, never dropped (:func:`is_foreign`,
-:func:`foreign_condition`).
+country or the country of manufacture marked on it (:func:`origin_column`). On the manufacturer
+basis, a part whose manufacturer's headquarters is not recorded (or whose manufacturer the source
+could not identify) takes the country the source reported for its maker ("Not identified,
+China"); when both are known and differ, the recorded headquarters counts (the load warned of the
+difference). A part is *foreign* to a weapon system when its origin differs from the weapon
+system's producer country, *domestic* when it is the same, and of *unknown origin* when the origin
+is not known on that basis: those parts are counted apart, never as foreign or domestic, never
+dropped (:func:`is_foreign`, :func:`foreign_condition`). When the weapon system's producer country
+is not known, its parts are neither foreign nor domestic, whatever their origin, and its foreign
+share is not defined (None).
 
 With a roll-up, a part counts under its manufacturer's top parent company (:func:`top_parents`),
 on the manufacturer basis from the parent's headquarters (the subsidiary's when the parent's is
@@ -44,6 +49,10 @@ from provenance.values.text import name_key
 
 #: The label of the parts whose origin is not known on the basis chosen.
 UNKNOWN_ORIGIN = "(unknown origin)"
+#: The label of the parts whose manufacturer the source could not identify (never a company).
+UNKNOWN_MANUFACTURER = "(manufacturer not identified)"
+#: How a weapon system's unknown producer country is shown.
+UNKNOWN_PRODUCER = "(unknown producer)"
 
 
 class Basis(enum.StrEnum):
@@ -92,31 +101,49 @@ class DateField(enum.StrEnum):
 # Foreign, domestic, unknown --------------------------------------------------------------------
 
 
-def origin_column(basis: Basis, company: Any = Manufacturer) -> ColumnElement[str | None]:
-    """A part's origin country code on ``basis`` (NULL: not known on that basis).
-
-    ``company`` is the table of the company the part counts under (:func:`roll_up_joins`): on
-    the manufacturer basis its headquarters, else the manufacturer's own.
-    """
-    if basis is Basis.MADE_IN:
-        return Component.made_in_code.expression
+def headquarters_column(company: Any = Manufacturer) -> ColumnElement[str | None]:
+    """The headquarters country of the company a part counts under (:func:`roll_up_joins`),
+    else of its manufacturer (NULL: not recorded, or no manufacturer)."""
     if company is Manufacturer:
         return Manufacturer.country_code.expression
     return func.coalesce(company.country_code, Manufacturer.country_code)
 
 
+def origin_column(basis: Basis, company: Any = Manufacturer) -> ColumnElement[str | None]:
+    """A part's origin country code on ``basis`` (NULL: not known on that basis).
+
+    ``company`` is the table of the company the part counts under (:func:`roll_up_joins`): on
+    the manufacturer basis its headquarters, else the manufacturer's own, else the country the
+    source reported for the part's maker (:func:`maker_origin`).
+    """
+    if basis is Basis.MADE_IN:
+        return Component.made_in_code.expression
+    reported = Component.reported_maker_country_code
+    if company is Manufacturer:
+        return func.coalesce(Manufacturer.country_code, reported)
+    return func.coalesce(company.country_code, Manufacturer.country_code, reported)
+
+
+def maker_origin(headquarters: str | None, reported: str | None) -> str | None:
+    """:func:`origin_column` on the manufacturer basis, in Python: the company's headquarters
+    (:func:`headquarters_column`), else the country the source reported for the maker."""
+    return headquarters if headquarters is not None else reported
+
+
 def is_foreign(origin: str | None, producer: str | None) -> bool | None:
-    """True for a foreign part, False for a domestic one, None when its origin is unknown."""
-    if origin is None:
+    """True for a foreign part, False for a domestic one, None when its origin or the weapon
+    system's producer country is unknown."""
+    if origin is None or producer is None:
         return None
     return origin != producer
 
 
 def foreign_condition(
-    origin: ColumnElement[str | None], producer: ColumnElement[str] | Any
+    origin: ColumnElement[str | None], producer: ColumnElement[str | None] | Any
 ) -> ColumnElement[bool]:
-    """:func:`is_foreign` in SQL: true for foreign parts only (never for an unknown origin)."""
-    return and_(origin.is_not(None), origin != producer)
+    """:func:`is_foreign` in SQL: true for foreign parts only (never for an unknown origin or
+    producer)."""
+    return and_(origin.is_not(None), producer.is_not(None), origin != producer)
 
 
 def fraction(part: int, whole: int) -> float:
@@ -125,13 +152,21 @@ def fraction(part: int, whole: int) -> float:
 
 
 class ForeignShare:
-    """The foreign share of a weapon system's (or several's) parts."""
+    """The foreign share of a weapon system's (or several's) parts.
+
+    Parts of unknown origin, and parts of a weapon system whose producer is not known, count in
+    ``parts`` but are neither foreign nor domestic. When no part is either (every origin unknown,
+    or the producer unknown), the share is not defined: None, never a misleading 0%."""
 
     parts: int
     foreign_parts: int
+    domestic_parts: int
 
     @property
-    def foreign_share(self) -> float:
+    def foreign_share(self) -> float | None:
+        """The foreign parts' share of all parts; None when no part is foreign or domestic."""
+        if self.foreign_parts + self.domestic_parts == 0:
+            return None
         return fraction(self.foreign_parts, self.parts)
 
 
@@ -182,7 +217,7 @@ def components_joined(*columns: Any) -> Select[Any]:
         .select_from(Component)
         .join(Specimen, Specimen.id == Component.specimen_id)
         .join(WeaponSystem, WeaponSystem.id == Specimen.weapon_system_id)
-        .join(Manufacturer, Manufacturer.id == Component.manufacturer_id)
+        .outerjoin(Manufacturer, Manufacturer.id == Component.manufacturer_id)
     )
 
 
@@ -394,6 +429,10 @@ class FilteredParts:
         )
         self.origin = origin_column(filters.basis)
         self._names: dict[str, str] | None = None
+
+    def producer_name(self, code: str | None) -> str:
+        """A weapon system's producer country as reports show it."""
+        return UNKNOWN_PRODUCER if code is None else self.country_name(code)
 
     def country_name(self, code: str | None) -> str:
         if code is None:

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, case, func
+from sqlalchemy import Connection, and_, case, func
 
 from provenance.models import Component, WeaponSystem
 from provenance.reference import groups
@@ -37,6 +37,8 @@ class WeaponTotals(ForeignShare):
     foreign_parts: int
     domestic_parts: int
     unknown_origin_parts: int
+    #: Parts of known origin that are neither foreign nor domestic: the producer is not known.
+    unknown_producer_parts: int = 0
 
 
 @dataclass
@@ -84,6 +86,7 @@ def countries(
     producer = WeaponSystem.producer_country_code
     qty = Component.quantity
     foreign = foreign_condition(origin, producer)
+    domestic = and_(origin.is_not(None), origin == producer)
     weapon_rows = conn.execute(
         components_joined(
             WeaponSystem.designation,
@@ -91,6 +94,7 @@ def countries(
             func.sum(qty),
             func.sum(case((foreign, qty), else_=0)),
             func.sum(case((origin.is_(None), qty), else_=0)),
+            func.sum(case((domestic, qty), else_=0)),
         )
         .where(*ctx.where)
         .group_by(WeaponSystem.designation, producer)
@@ -100,13 +104,14 @@ def countries(
         WeaponTotals(
             designation=d,
             producer_code=p,
-            producer=ctx.country_name(p),
+            producer=ctx.producer_name(p),
             parts=as_int(n),
             foreign_parts=as_int(f),
-            domestic_parts=as_int(n) - as_int(f) - as_int(u),
+            domestic_parts=as_int(h),
             unknown_origin_parts=as_int(u),
+            unknown_producer_parts=as_int(n) - as_int(f) - as_int(h) - as_int(u),
         )
-        for d, p, n, f, u in weapon_rows
+        for d, p, n, f, u, h in weapon_rows
     ]
     cells: dict[str | None, dict[str, int]] = defaultdict(dict)
     for designation, code, n in conn.execute(
@@ -124,6 +129,7 @@ def countries(
         foreign_parts=sum(w.foreign_parts for w in weapons),
         domestic_parts=sum(w.domestic_parts for w in weapons),
         unknown_origin_parts=sum(w.unknown_origin_parts for w in weapons),
+        unknown_producer_parts=sum(w.unknown_producer_parts for w in weapons),
     )
     if group is None:
         rows = [

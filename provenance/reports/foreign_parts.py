@@ -32,13 +32,16 @@ from provenance.models import (
     WeaponSystem,
 )
 from provenance.reports.core import (
+    UNKNOWN_MANUFACTURER,
     UNKNOWN_ORIGIN,
+    UNKNOWN_PRODUCER,
     Basis,
     ForeignShare,
     RollUp,
     fraction,
+    headquarters_column,
     is_foreign,
-    origin_column,
+    maker_origin,
     resolve_weapon,
     roll_up_joins,
 )
@@ -59,7 +62,7 @@ class OriginParts:
 @dataclass
 class WeaponForeignParts(ForeignShare):
     designation: str
-    producer_code: str
+    producer_code: str | None  # None: the producer country is not known
     producer: str
     parts: int
     foreign_parts: int
@@ -67,6 +70,8 @@ class WeaponForeignParts(ForeignShare):
     unknown_origin_parts: int
     sources: int
     origins: list[OriginParts] = field(default_factory=list)
+    #: Parts of known origin that are neither foreign nor domestic: the producer is not known.
+    unknown_producer_parts: int = 0
 
 
 @dataclass
@@ -98,9 +103,13 @@ class ForeignPartsReport:
 #   its sources are a DISTINCT (a hash aggregate) counted per weapon system.
 # - Anything else (SQLite without the JSON functions) adds up in SQL with GROUP BY.
 #
-# Within one weapon system each (origin, company) pair is a *cell key*: ``origin number * number
-# of manufacturers + company position`` (the company's position in the manufacturers' name
-# order). Sorting the keys puts the cells in origin order and their companies in name order.
+# Each component comes with its manufacturer (None: not identified) and one country: on the
+# manufacturer basis the country the source reported for its maker (the origin when the maker's
+# headquarters is not recorded), on the made-in basis its country of manufacture. The quantities
+# are added up per (manufacturer, country) pair, few per weapon system, and each pair becomes a
+# *cell key*: ``origin number * number of companies + company position`` (the company's position
+# in the manufacturers' name order; an unidentified maker comes last). Sorting the keys puts the
+# cells in origin order and their companies in name order.
 
 _K = TypeVar("_K", bound=Hashable)
 
@@ -110,9 +119,10 @@ _K = TypeVar("_K", bound=Hashable)
 #: prefer to look up every citation of every component at random, several times slower.
 _IN_ORDER = 0
 
-#: Per weapon system id: manufacturer ids, countries of manufacture (None on the manufacturer
-#: basis) and quantities, side by side; one entry per component or per group of components.
-_Parts = Iterator[tuple[int, list[int], list[str | None] | None, list[int]]]
+#: Per weapon system id: manufacturer ids (None: not identified), countries (reported for the
+#: maker, or of manufacture: see above) and quantities, side by side; one entry per component or
+#: per group of components.
+_Parts = Iterator[tuple[int, list[int | None], list[str | None], list[int]]]
 
 
 def _sum_by(keys: Iterable[_K], quantities: Iterable[int]) -> dict[_K, int]:
@@ -178,12 +188,14 @@ class _Origins(dict[str | None, int]):
 class _Makers:
     """The manufacturers as the report sees them."""
 
-    #: Every manufacturer's name, in the database's order (``ORDER BY name``).
+    #: Every manufacturer's name, in the database's order (``ORDER BY name``), then the label of
+    #: parts whose manufacturer was not identified.
     names: list[str]
-    #: Manufacturer id -> position in ``names`` of the company its parts count under.
-    company: dict[int, int]
-    #: Manufacturer id -> the origin of its parts on the manufacturer basis.
-    origin: dict[int, str | None]
+    #: Manufacturer id (None: not identified) -> position in ``names`` of the company its parts
+    #: count under.
+    company: dict[int | None, int]
+    #: Manufacturer id -> the headquarters its parts take as origin on the manufacturer basis.
+    headquarters: dict[int | None, str | None]
 
     @classmethod
     def load(cls, conn: Connection, roll_up: RollUp) -> _Makers:
@@ -193,51 +205,46 @@ class _Makers:
         for maker, name in rows:
             position[maker] = len(names)
             names.append(name)
-        # The company and origin rules of every report (``core.roll_up_joins``,
-        # ``core.origin_column``), per manufacturer.
+        # The company and headquarters rules of every report (``core.roll_up_joins``,
+        # ``core.headquarters_column``), per manufacturer.
         joins, company = roll_up_joins(select().select_from(Manufacturer), roll_up)
-        query = joins.add_columns(
-            Manufacturer.id, company.id, origin_column(Basis.MANUFACTURER, company)
-        )
-        company_of: dict[int, int] = {}
-        origin: dict[int, str | None] = {}
+        query = joins.add_columns(Manufacturer.id, company.id, headquarters_column(company))
+        company_of: dict[int | None, int] = {None: len(names)}
+        headquarters: dict[int | None, str | None] = {None: None}
         for maker, top, code in conn.execute(query):
             company_of[maker] = position[top]
-            origin[maker] = code
-        return cls(names, company_of, origin)
+            headquarters[maker] = code
+        names.append(UNKNOWN_MANUFACTURER)
+        return cls(names, company_of, headquarters)
 
 
 class _Cells:
     """Parts per weapon system and cell key (see above), and how to read the keys."""
 
-    def __init__(self, makers: _Makers, origins: _Origins) -> None:
+    def __init__(self, makers: _Makers, origins: _Origins, basis: Basis) -> None:
         self.makers = makers
         self.origins = origins
-        self.width = max(len(makers.names), 1)
-        # Manufacturer id -> its cell key on the manufacturer basis; -> its company's position.
-        self.maker_key = _getter(
-            {
-                maker: origins[makers.origin[maker]] * self.width + company
-                for maker, company in makers.company.items()
-            }
-        )
-        self.company = _getter(makers.company)
+        self.basis = basis
+        self.width = len(makers.names)
         self.parts: dict[int, dict[int, int]] = {}
 
-    def put(
-        self, ws: int, makers: list[int], made_in: list[str | None] | None, n: list[int]
-    ) -> None:
-        """The parts of ``ws``: ``n`` by these manufacturers (made in these countries, on that
-        basis), side by side."""
-        if made_in is None:
-            keys: Iterable[int] = map(self.maker_key, makers)
+    def key(self, maker: int | None, code: str | None) -> int:
+        """The cell key of the parts of ``maker`` with the country ``code`` (see above)."""
+        makers = self.makers
+        if self.basis is Basis.MANUFACTURER:
+            origin = maker_origin(makers.headquarters[maker], code)
         else:
-            keys = map(
-                operator.add,
-                map(self.width.__mul__, map(self.origins.__getitem__, made_in)),
-                map(self.company, makers),
-            )
-        self.parts[ws] = _sum_by(keys, n)
+            origin = code
+        return self.origins[origin] * self.width + makers.company[maker]
+
+    def put(self, ws: int, makers: list[int | None], codes: list[str | None], n: list[int]) -> None:
+        """The parts of ``ws``: ``n`` by these manufacturers, with these countries (reported for
+        the maker, or of manufacture), side by side."""
+        cells: dict[int, int] = {}
+        for (maker, code), parts in _sum_by(zip(makers, codes, strict=True), n).items():
+            key = self.key(maker, code)
+            cells[key] = cells.get(key, 0) + parts
+        self.parts[ws] = cells
 
     def by_origin(self, ws: int) -> Iterator[tuple[str | None, int, list[str]]]:
         """(origin, parts, company names in name order) of one weapon system's parts."""
@@ -277,32 +284,38 @@ def _parts(conn: Connection, reader: _Reader, ws_id: int | None, basis: Basis) -
     return _parts_grouped(conn, ws_id, basis)
 
 
+def _code_column(basis: Basis) -> Any:
+    """The country each component comes with (see above)."""
+    if basis is Basis.MADE_IN:
+        return Component.made_in_code
+    return Component.reported_maker_country_code
+
+
 def _parts_postgresql(conn: Connection, ws_id: int | None, basis: Basis) -> _Parts:
     """Every component, in arrays per weapon system."""
-    columns: list[Any] = [Component.manufacturer_id, Component.quantity]
-    if basis is Basis.MADE_IN:
-        columns.append(Component.made_in_code)
+    columns: list[Any] = [Component.manufacturer_id, Component.quantity, _code_column(basis)]
     query = _by_weapon(ws_id, Specimen.weapon_system_id, *map(func.array_agg, columns))
-    for ws, makers, quantities, *made_in in conn.execute(query):
-        yield ws, makers, made_in[0] if made_in else None, quantities
+    for ws, makers, quantities, codes in conn.execute(query):
+        yield ws, makers, codes, quantities
 
 
 def _parts_sqlite(conn: Connection, ws_id: int | None, basis: Basis) -> _Parts:
     """Every component, in JSON arrays per weapon system (see above)."""
-    arrays = [Component.manufacturer_id, Component.quantity]
+    arrays: list[Any] = [Component.manufacturer_id, Component.quantity]
     made_in_of: dict[int, str] | None = None
     if basis is Basis.MADE_IN:
         # Not in the covering index: looked up by component id, from ix_components__made_in_code.
         arrays.append(Component.id)
         made_in_of = _made_in_sqlite(conn, ws_id)
+    else:
+        arrays.append(Component.reported_maker_country_code)
     query = _by_weapon(
         ws_id, Specimen.weapon_system_id, *map(func.json_group_array, arrays), specimens_first=True
     )
-    for ws, makers, quantities, *ids in conn.execute(query):
-        made_in = None
-        if made_in_of is not None:
-            made_in = list(map(made_in_of.get, json.loads(ids[0])))
-        yield ws, json.loads(makers), made_in, json.loads(quantities)
+    for ws, makers, quantities, third in conn.execute(query):
+        values = json.loads(third)
+        codes = values if made_in_of is None else list(map(made_in_of.get, values))
+        yield ws, json.loads(makers), codes, json.loads(quantities)
 
 
 def _made_in_sqlite(conn: Connection, ws_id: int | None) -> dict[int, str]:
@@ -321,24 +334,21 @@ def _made_in_sqlite(conn: Connection, ws_id: int | None) -> dict[int, str]:
 
 
 def _parts_grouped(conn: Connection, ws_id: int | None, basis: Basis) -> _Parts:
-    """Parts per manufacturer (and country of manufacture), added up in SQL."""
-    made_in_basis = basis is Basis.MADE_IN
-    keys: list[Any] = [Component.manufacturer_id]
-    if made_in_basis:
-        keys.append(Component.made_in_code)
+    """Parts per manufacturer and country, added up in SQL."""
+    code = _code_column(basis)
     query = (
-        _by_weapon(ws_id, Specimen.weapon_system_id.label("ws"), *keys)
-        .add_columns(func.sum(Component.quantity).label("n"))
-        .group_by(*keys)
+        _by_weapon(ws_id, Specimen.weapon_system_id.label("ws"), Component.manufacturer_id)
+        .add_columns(code.label("code"), func.sum(Component.quantity).label("n"))
+        .group_by(Component.manufacturer_id, code)
     )
-    per_weapon: dict[int, tuple[list[int], list[str | None], list[int]]] = {}
+    per_weapon: dict[int, tuple[list[int | None], list[str | None], list[int]]] = {}
     for row in conn.execute(query):
-        makers, made_in, quantities = per_weapon.setdefault(row.ws, ([], [], []))
+        makers, codes, quantities = per_weapon.setdefault(row.ws, ([], [], []))
         makers.append(row.manufacturer_id)
-        made_in.append(row.made_in_code if made_in_basis else None)
+        codes.append(row.code)
         quantities.append(int(row.n))
-    for ws, (makers, made_in, quantities) in per_weapon.items():
-        yield ws, makers, made_in if made_in_basis else None, quantities
+    for ws, (makers, codes, quantities) in per_weapon.items():
+        yield ws, makers, codes, quantities
 
 
 def _source_counts(conn: Connection, reader: _Reader, ws_id: int | None) -> dict[int, int]:
@@ -403,9 +413,9 @@ def foreign_parts(
     ws_id = None if weapon is None else resolve_weapon(conn, weapon)
     reader = _reader(conn)
     names = {code: name for code, name in conn.execute(select(Country.code, Country.display_name))}
-    cells = _Cells(_Makers.load(conn, roll_up), _Origins([None, *names]))
-    for ws, makers, made_in, quantities in _parts(conn, reader, ws_id, basis):
-        cells.put(ws, makers, made_in, quantities)
+    cells = _Cells(_Makers.load(conn, roll_up), _Origins([None, *names]), basis)
+    for ws, makers, codes, quantities in _parts(conn, reader, ws_id, basis):
+        cells.put(ws, makers, codes, quantities)
     source_counts = _source_counts(conn, reader, ws_id)
     weapon_rows = select(
         WeaponSystem.id, WeaponSystem.designation, WeaponSystem.producer_country_code
@@ -421,6 +431,9 @@ def foreign_parts(
         parts = sum(n for _code, n, _companies in origins)
         unknown_n = sum(n for code, n, _companies in origins if code is None)
         foreign_n = sum(n for code, n, _companies in origins if is_foreign(code, producer_code))
+        domestic_n = sum(
+            n for code, n, _companies in origins if is_foreign(code, producer_code) is False
+        )
         rows = [
             OriginParts(
                 country_code=code,
@@ -432,19 +445,31 @@ def foreign_parts(
             )
             for code, n, companies in origins
         ]
-        # Foreign origins first, largest first; then domestic; unknown last.
-        rows.sort(key=lambda r: (r.foreign is None, r.foreign is False, -r.parts, r.country))
+        # Foreign origins first, largest first; then domestic; then neither (the producer is
+        # unknown); unknown origin last.
+        rows.sort(
+            key=lambda r: (
+                r.country_code is None,
+                r.foreign is None,
+                r.foreign is False,
+                -r.parts,
+                r.country,
+            )
+        )
         weapons.append(
             WeaponForeignParts(
                 designation=designation,
                 producer_code=producer_code,
-                producer=names.get(producer_code, producer_code),
+                producer=(
+                    names.get(producer_code, producer_code) if producer_code else UNKNOWN_PRODUCER
+                ),
                 parts=parts,
                 foreign_parts=foreign_n,
-                domestic_parts=parts - foreign_n - unknown_n,
+                domestic_parts=domestic_n,
                 unknown_origin_parts=unknown_n,
                 sources=source_counts.get(ws, 0),
                 origins=rows,
+                unknown_producer_parts=parts - foreign_n - domestic_n - unknown_n,
             )
         )
     return ForeignPartsReport(basis=basis, weapon=weapon, weapons=weapons, roll_up=roll_up)

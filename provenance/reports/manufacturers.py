@@ -58,6 +58,9 @@ class ManufacturerTable:
     manufacturers: int  # how many there are in all (the table shows the top ones)
     other_parts: int  # the parts of the manufacturers not shown
     other_components: int
+    #: Parts whose manufacturer the source could not identify: in ``parts``, never ranked.
+    unidentified_parts: int = 0
+    unidentified_components: int = 0
 
 
 @dataclass
@@ -163,7 +166,7 @@ def manufacturers(
     filters = filters or Filters()
     ctx = FilteredParts(conn, filters)
     tally = _tally(conn, ctx, roll_up)
-    makers = {m for rows in tally.per_weapon.values() for m, _, _ in rows}
+    makers = {m for rows in tally.per_weapon.values() for m, _, _ in rows if m is not None}
     parent = aliased(Manufacturer)
     info = (
         {
@@ -179,8 +182,10 @@ def manufacturers(
     )
 
     def table(weapon: str | None) -> ManufacturerTable:
+        every = tally.per_weapon.get(weapon, [])
+        unidentified = [e for e in every if e[0] is None]  # no manufacturer: not a company
         entries = sorted(
-            tally.per_weapon.get(weapon, []),
+            (e for e in every if e[0] is not None),
             key=lambda e: (-e[1], info[e[0]][0].casefold(), e[0]),
         )
         shown = entries[:top]
@@ -212,12 +217,14 @@ def manufacturers(
             )
         return ManufacturerTable(
             weapon=weapon,
-            parts=sum(e[1] for e in entries),
-            components=sum(e[2] for e in entries),
+            parts=sum(e[1] for e in every),
+            components=sum(e[2] for e in every),
             rows=rows,
             manufacturers=len(entries),
             other_parts=sum(e[1] for e in rest),
             other_components=sum(e[2] for e in rest),
+            unidentified_parts=sum(e[1] for e in unidentified),
+            unidentified_components=sum(e[2] for e in unidentified),
         )
 
     weapon_names = sorted(w for w in tally.per_weapon if w is not None)

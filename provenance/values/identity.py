@@ -12,7 +12,7 @@ import hashlib
 
 from provenance.values.text import name_key
 
-__all__ = ["component_identity"]
+__all__ = ["component_identity", "record_identity", "unknown_maker_key"]
 
 #: Most parts repeat (a specimen's label, a function, a maker): their keys are kept, up to this
 #: many (then forgotten, to keep memory flat).
@@ -36,4 +36,19 @@ def component_identity(
     """
     parts = (specimen_key, function, part_number or "", marking or "", manufacturer_key)
     text = "\x1f".join(_key(p) for p in (*parts, date_code or ""))
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def unknown_maker_key(reported_country: str | None) -> str:
+    """What stands for the manufacturer in the identity of a part whose maker the source could
+    not identify: the country it reported for the maker, so that "Not identified, China" and
+    "Not identified, Japan" are two parts (no manufacturer key has a control character)."""
+    return "\x1dunidentified " + (reported_country or "")
+
+
+def record_identity(source_key: tuple[str, str], record: str) -> str:
+    """The identity of a finding that its source numbers (a portal's record id, or the page that
+    shows it): the source and its record, whatever the finding says. Two records are two parts,
+    however alike; the same record again is the same part."""
+    text = "\x1e".join(("record", *source_key, record))
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()

@@ -221,6 +221,30 @@ def _legal_form_tokens() -> frozenset[tuple[str, ...]]:
 
 _LONGEST_FORM = max(len(f.split()) for f in LEGAL_FORMS) + 2
 
+# Legal forms written before the name (Russian and Belarusian companies: "ОАО Интеграл", "АО
+# «НПП Исток»", "JSC Chip and Dip"), dropped from its start as the others are from its end.
+PREFIX_LEGAL_FORMS: tuple[str, ...] = (
+    "оао",
+    "ао",
+    "зао",
+    "пао",
+    "ооо",
+    "нао",
+    "одо",
+    "чуп",
+    "фгуп",
+    "гуп",
+    "jsc",
+    "ojsc",
+    "cjsc",
+    "pjsc",
+    "ooo",
+    "oao",
+    "zao",
+    "pao",
+)
+_PREFIXES = frozenset(PREFIX_LEGAL_FORMS)
+
 
 @functools.lru_cache(maxsize=1 << 16)
 def manufacturer_key(name: str) -> str:
@@ -235,6 +259,8 @@ def manufacturer_key(name: str) -> str:
     tokens = _fold(name).split()
     if not tokens:
         return name_key(name)
+    while len(tokens) > 1 and tokens[0] in _PREFIXES:
+        tokens = tokens[1:]
     changed = True
     while changed:
         changed = False
@@ -244,6 +270,42 @@ def manufacturer_key(name: str) -> str:
                 changed = True
                 break
     return " ".join(tokens)
+
+
+def is_legal_form(text: str) -> bool:
+    """Whether ``text`` is nothing but a legal form ("Ltd.", "Co., Ltd", "Inc.")."""
+    tokens = _fold(text).split()
+    forms = _legal_form_tokens()
+    while tokens:
+        for size in range(min(_LONGEST_FORM, len(tokens)), 0, -1):
+            if tuple(tokens[-size:]) in forms:
+                tokens = tokens[:-size]
+                break
+        else:
+            return False
+    return True
+
+
+def split_parents(text: str | None, separators: Iterable[str]) -> list[str]:
+    """A chain of parent companies written in one cell, nearest first: "Cypress Semiconductor,
+    Infineon Technologies" with the separator ", " is two companies. A piece that is only a
+    legal form belongs to the name before it ("Cree, Inc." stays one name)."""
+    if text is None:
+        return []
+    pieces = [text]
+    for separator in separators:
+        pieces = [part for piece in pieces for part in _split_keeping(piece, separator)]
+    return [p for p in (clean_text(p) for p in pieces) if p]
+
+
+def _split_keeping(text: str, separator: str) -> list[str]:
+    out: list[str] = []
+    for part in text.split(separator):
+        if out and (not part.strip() or is_legal_form(part)):
+            out[-1] += separator + part
+        else:
+            out.append(part)
+    return out
 
 
 #: Two manufacturer keys this similar (rapidfuzz's token_sort_ratio, 0-100: the words sorted, then
