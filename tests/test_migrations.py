@@ -269,7 +269,7 @@ def test_every_name_follows_the_naming_convention(engine: Engine) -> None:
                 check(ix["name"], expected)
             else:  # named in the model: the convention's name is too long for PostgreSQL
                 check(ix["name"], expected[:50], exact=False)
-                assert len(ix["name"]) <= _LONGEST_NAME, ix["name"]
+                assert ix["name"] is not None and len(ix["name"]) <= _LONGEST_NAME, ix["name"]
     assert wrong == []
 
 

@@ -197,7 +197,7 @@ def write(folder: Path, fmt: str, rows: list[dict[str, str]]) -> Path:
 # ---------------------------------------------------------------------------------------------
 # The reports: expected, and as the database has them
 
-Summary = dict[str, tuple[str, int, int, int, int, list[tuple[str | None, int]]]]
+Summary = dict[str, tuple[str | None, int, int, int, int, list[tuple[str | None, int]]]]
 
 
 def agrees(generated: list[Generated]) -> bool:
@@ -211,11 +211,11 @@ def agrees(generated: list[Generated]) -> bool:
         if g.hq:
             headquarters.setdefault(g.manufacturer, set()).add(g.hq)
         sets = values.setdefault(g.identity, [set(), set(), set(), set()])
-        for given, value in zip(sets, (g.quantity, g.made_in, g.hq, g.manufactured), strict=True):
+        for seen, value in zip(sets, (g.quantity, g.made_in, g.hq, g.manufactured), strict=True):
             if value:
-                given.add(value)
+                seen.add(value)
     return all(len(h) < 2 for h in headquarters.values()) and all(
-        len(given) < 2 for sets in values.values() for given in sets
+        len(seen) < 2 for sets in values.values() for seen in sets
     )
 
 

@@ -127,7 +127,26 @@ def upgrade() -> None:
 # Frozen copies, as of this revision, of the prefix legal forms and of the component identity
 # (provenance.values.text.PREFIX_LEGAL_FORMS, provenance.values.identity.component_identity).
 _PREFIXES = frozenset(
-    "оао ао зао пао ооо нао одо чуп фгуп гуп jsc ojsc cjsc pjsc ooo oao zao pao".split()
+    [
+        "оао",
+        "ао",
+        "зао",
+        "пао",
+        "ооо",
+        "нао",
+        "одо",
+        "чуп",
+        "фгуп",
+        "гуп",
+        "jsc",
+        "ojsc",
+        "cjsc",
+        "pjsc",
+        "ooo",
+        "oao",
+        "zao",
+        "pao",
+    ]
 )
 
 

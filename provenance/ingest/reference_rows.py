@@ -162,7 +162,7 @@ class _Rows:
                 continue
             current = found.values.get(column)
             if column in _SPELLED:  # one key, written several ways: the preferred spelling
-                if preferred_spelling(value) < preferred_spelling(current):
+                if current is None or preferred_spelling(value) < preferred_spelling(current):
                     found.values[column] = value
                 continue
             if current is None:
