@@ -12,7 +12,7 @@ import datetime as dt
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from sqlalchemy import Connection
@@ -28,7 +28,7 @@ from provenance.cli.common import (
     roll_up_option,
     weapon_option,
 )
-from provenance.publish import charts, documents, dossier, report_documents
+from provenance.publish import documents, report_documents
 from provenance.reference import groups
 from provenance.reports.chpl import ChplReport, chpl_report
 from provenance.reports.components import components
@@ -39,7 +39,13 @@ from provenance.reports.manufacturers import ManufacturersReport, manufacturers
 from provenance.reports.sources import SourcesReport, reference_data, sources
 from provenance.reports.timeline import Period, TimelineReport, timeline
 
+if TYPE_CHECKING:
+    from provenance.publish import charts
+
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: What a chart file may be (``charts.CHART_SUFFIXES``: matplotlib is imported only to draw).
+CHART_SUFFIXES = (".png", ".svg")
 
 
 @click.group("report")
@@ -57,7 +63,7 @@ def report_group() -> None:
 
 
 def _chart_path(_ctx: click.Context, _param: click.Parameter, value: Path | None) -> Path | None:
-    if value is not None and value.suffix.lower() not in charts.CHART_SUFFIXES:
+    if value is not None and value.suffix.lower() not in CHART_SUFFIXES:
         raise click.BadParameter(f"{value.name!r}: the chart file name must end in .png or .svg")
     return value
 
@@ -169,6 +175,8 @@ def _emit(doc: documents.Document, fmt: str, output: Path | None) -> None:
 
 
 def _draw(report: charts.Report, path: Path, src: SourcesReport | None) -> None:
+    from provenance.publish import charts  # matplotlib and numpy: only to draw
+
     click.echo(f"wrote {charts.draw(report, path, src)}", err=True)
 
 
@@ -432,6 +440,8 @@ def report_dossier(
     Example:
       provenance report dossier --weapon KN-23 --out dossier/
     """
+    from provenance.publish import dossier  # charts: matplotlib and numpy
+
     filters = Filters.parse(weapon, basis, since, until, date_field)
     with connect(db_url) as conn:
         result = dossier.build(
