@@ -138,6 +138,7 @@ def apply_chpl_lists(
     rolls back when there are any.
     """
     from provenance.yamlfile import key_path  # pydantic: only when a list is written
+
     summary = ChplSyncSummary()
     stored = {
         v: (id_, pub)
@@ -181,6 +182,7 @@ def _add_codes(
 ) -> int:
     """Add the codes of ``spec`` that the stored version lacks; the number added."""
     from provenance.yamlfile import key_path
+
     have = dict(
         conn.execute(
             select(ChplEntry.hs6, ChplEntry.tier).where(ChplEntry.list_id == list_id)
