@@ -44,7 +44,8 @@ def shipped_revisions() -> dict[str, tuple[str, ...]]:
     that Alembic reads the same tree)."""
     tree: dict[str, tuple[str, ...]] = {}
     for path in sorted((migrations_path() / "versions").glob("*.py")):
-        found = dict(m.groups() for m in _REVISION.finditer(path.read_text(encoding="utf-8")))
+        text = path.read_text(encoding="utf-8")
+        found: dict[str, str] = {m[1]: m[2] for m in _REVISION.finditer(text)}
         if "revision" not in found:
             continue
         down = re.findall(r"[\"']([^\"']+)[\"']", found.get("down_revision", "None"))
