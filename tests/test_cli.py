@@ -198,10 +198,17 @@ def test_report_by_alias_and_basis(tmp_path: Path) -> None:
         ["report", "foreign-parts", "--db", url, "--weapon", "KN-23", "--basis", "made-in"]
     ).output
     assert "Basis: origin = the country of manufacture marked on the part." in made_in
-    # No seed finding says where its part was made.
+    # No seed finding says where its part was made: the foreign share is n/a, not 0%.
     expected = _seed_expectations()
-    assert f"{expected['parts']} parts, 0 foreign (0.0%), 0 domestic, {expected['parts']} of" in (
-        made_in
+    assert (
+        f"{expected['parts']} parts, 0 foreign (share n/a: no part's origin is known), "
+        f"0 domestic, {expected['parts']} of"
+    ) in " ".join(made_in.split())
+    args = ["report", "foreign-parts", "--db", url, "--weapon", "KN-23", "--basis", "made-in"]
+    data = json.loads(_invoke([*args, "--format", "json"]).output)
+    assert data["weapons"][0]["foreign_share"] is None
+    assert data["weapons"][0]["foreign_share_note"] == (
+        "foreign share: no part's origin is known on this basis"
     )
 
 

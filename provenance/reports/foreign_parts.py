@@ -13,7 +13,7 @@ import json
 import operator
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Any, TypeVar, cast
@@ -36,10 +36,11 @@ from provenance.reports.core import (
     Basis,
     ForeignShare,
     RollUp,
+    covered,
     fraction,
     is_foreign,
     origin_column,
-    resolve_weapon,
+    resolve_weapons,
     roll_up_joins,
 )
 
@@ -72,9 +73,10 @@ class WeaponForeignParts(ForeignShare):
 @dataclass
 class ForeignPartsReport:
     basis: Basis
-    weapon: str | None
+    weapon: str | Sequence[str] | None
     weapons: list[WeaponForeignParts]
     roll_up: RollUp = RollUp.NONE
+    sources: int = 0  # distinct sources citing the parts of the weapon systems reported
 
 
 # --- The foreign-origin report ------------------------------------------------------------------
@@ -254,7 +256,9 @@ class _Cells:
             start = end
 
 
-def _by_weapon(ws_id: int | None, *columns: Any, specimens_first: bool = False) -> Select[Any]:
+def _by_weapon(
+    ws_id: list[int] | None, *columns: Any, specimens_first: bool = False
+) -> Select[Any]:
     """``columns`` of the specimens joined to their components, grouped by weapon system.
 
     ``specimens_first`` keeps SQLite to reading the specimens by weapon system and each one's
@@ -265,11 +269,11 @@ def _by_weapon(ws_id: int | None, *columns: Any, specimens_first: bool = False) 
         select(*columns).select_from(Specimen).join(Component, Component.specimen_id == specimen)
     )
     if ws_id is not None:
-        query = query.where(Specimen.weapon_system_id == ws_id)
+        query = query.where(Specimen.weapon_system_id.in_(ws_id))
     return query.group_by(Specimen.weapon_system_id)
 
 
-def _parts(conn: Connection, reader: _Reader, ws_id: int | None, basis: Basis) -> _Parts:
+def _parts(conn: Connection, reader: _Reader, ws_id: list[int] | None, basis: Basis) -> _Parts:
     if reader is _Reader.SQLITE_JSON:
         return _parts_sqlite(conn, ws_id, basis)
     if reader is _Reader.POSTGRESQL:
@@ -277,7 +281,7 @@ def _parts(conn: Connection, reader: _Reader, ws_id: int | None, basis: Basis) -
     return _parts_grouped(conn, ws_id, basis)
 
 
-def _parts_postgresql(conn: Connection, ws_id: int | None, basis: Basis) -> _Parts:
+def _parts_postgresql(conn: Connection, ws_id: list[int] | None, basis: Basis) -> _Parts:
     """Every component, in arrays per weapon system."""
     columns: list[Any] = [Component.manufacturer_id, Component.quantity]
     if basis is Basis.MADE_IN:
@@ -287,7 +291,7 @@ def _parts_postgresql(conn: Connection, ws_id: int | None, basis: Basis) -> _Par
         yield ws, makers, made_in[0] if made_in else None, quantities
 
 
-def _parts_sqlite(conn: Connection, ws_id: int | None, basis: Basis) -> _Parts:
+def _parts_sqlite(conn: Connection, ws_id: list[int] | None, basis: Basis) -> _Parts:
     """Every component, in JSON arrays per weapon system (see above)."""
     arrays = [Component.manufacturer_id, Component.quantity]
     made_in_of: dict[int, str] | None = None
@@ -305,7 +309,7 @@ def _parts_sqlite(conn: Connection, ws_id: int | None, basis: Basis) -> _Parts:
         yield ws, json.loads(makers), made_in, json.loads(quantities)
 
 
-def _made_in_sqlite(conn: Connection, ws_id: int | None) -> dict[int, str]:
+def _made_in_sqlite(conn: Connection, ws_id: list[int] | None) -> dict[int, str]:
     """Component id -> country of manufacture, of the components that have one."""
     query = (
         select(func.json_group_array(Component.id), func.json_group_array(Component.made_in_code))
@@ -314,13 +318,13 @@ def _made_in_sqlite(conn: Connection, ws_id: int | None) -> dict[int, str]:
     )
     if ws_id is not None:
         query = query.join(Specimen, Specimen.id == Component.specimen_id).where(
-            Specimen.weapon_system_id == ws_id
+            Specimen.weapon_system_id.in_(ws_id)
         )
     ids, codes = conn.execute(query).one()
     return dict(zip(json.loads(ids), json.loads(codes), strict=True))
 
 
-def _parts_grouped(conn: Connection, ws_id: int | None, basis: Basis) -> _Parts:
+def _parts_grouped(conn: Connection, ws_id: list[int] | None, basis: Basis) -> _Parts:
     """Parts per manufacturer (and country of manufacture), added up in SQL."""
     made_in_basis = basis is Basis.MADE_IN
     keys: list[Any] = [Component.manufacturer_id]
@@ -341,7 +345,7 @@ def _parts_grouped(conn: Connection, ws_id: int | None, basis: Basis) -> _Parts:
         yield ws, makers, made_in if made_in_basis else None, quantities
 
 
-def _source_counts(conn: Connection, reader: _Reader, ws_id: int | None) -> dict[int, int]:
+def _source_counts(conn: Connection, reader: _Reader, ws_id: list[int] | None) -> dict[int, int]:
     """How many distinct sources cite each weapon system's components."""
     if reader is _Reader.SQLITE_JSON and ws_id is None:
         return _source_counts_sqlite(conn)
@@ -353,7 +357,7 @@ def _source_counts(conn: Connection, reader: _Reader, ws_id: int | None) -> dict
         .join(Specimen, Specimen.id == Component.specimen_id)
     )
     if ws_id is not None:
-        pairs = pairs.where(Specimen.weapon_system_id == ws_id)
+        pairs = pairs.where(Specimen.weapon_system_id.in_(ws_id))
     cited = pairs.subquery()
     query = select(cited.c.ws, func.count()).group_by(cited.c.ws)
     return {ws: int(n) for ws, n in conn.execute(query)}
@@ -391,7 +395,7 @@ def _source_counts_sqlite(conn: Connection) -> dict[int, int]:
 
 def foreign_parts(
     conn: Connection,
-    weapon: str | None = None,
+    weapon: str | Sequence[str] | None = None,
     basis: Basis = Basis.MANUFACTURER,
     roll_up: RollUp = RollUp.NONE,
 ) -> ForeignPartsReport:
@@ -400,7 +404,7 @@ def foreign_parts(
     With ``roll_up=RollUp.PARENT`` parts count under their manufacturer's top parent company:
     its name is listed, and on the manufacturer basis its headquarters is the origin.
     """
-    ws_id = None if weapon is None else resolve_weapon(conn, weapon)
+    ws_id = resolve_weapons(conn, weapon)
     reader = _reader(conn)
     names = {code: name for code, name in conn.execute(select(Country.code, Country.display_name))}
     cells = _Cells(_Makers.load(conn, roll_up), _Origins([None, *names]))
@@ -411,7 +415,7 @@ def foreign_parts(
         WeaponSystem.id, WeaponSystem.designation, WeaponSystem.producer_country_code
     ).order_by(WeaponSystem.designation)
     if ws_id is not None:
-        weapon_rows = weapon_rows.where(WeaponSystem.id == ws_id)
+        weapon_rows = weapon_rows.where(WeaponSystem.id.in_(ws_id))
 
     weapons: list[WeaponForeignParts] = []
     for ws, designation, producer_code in conn.execute(weapon_rows):
@@ -447,4 +451,7 @@ def foreign_parts(
                 origins=rows,
             )
         )
-    return ForeignPartsReport(basis=basis, weapon=weapon, weapons=weapons, roll_up=roll_up)
+    _, cited = covered(conn, [] if ws_id is None else [WeaponSystem.id.in_(ws_id)])
+    return ForeignPartsReport(
+        basis=basis, weapon=weapon, weapons=weapons, roll_up=roll_up, sources=cited
+    )
