@@ -65,6 +65,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "datasette_metadata",
         "Print Datasette metadata (descriptions, column docs, facets, labels) as JSON.",
     ),
+    "serve": (
+        "serve",
+        "serve",
+        "Browse the database in a web browser (Datasette), read-only, on this machine.",
+    ),
 }
 
 
@@ -129,6 +134,7 @@ def cli() -> None:
       provenance seed                      # load the published findings shipped with provenance
       provenance report foreign-parts --weapon KN-23
       provenance load my-findings.csv      # add your own findings
+      provenance serve                     # browse it in a web browser (Datasette)
     """
 
 
