@@ -11,6 +11,7 @@ skipped without /usr/bin/chromium, and fails then when $PROVENANCE_REQUIRE_CHROM
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 import shutil
@@ -29,7 +30,10 @@ from sqlalchemy import Engine
 from provenance.bi import datasette_site
 from provenance.cli.serve import serve
 from provenance.migrate import sqlite_file
+from provenance.reports.core import Filters
 from provenance.reports.foreign_parts import foreign_parts
+from provenance.reports.manufacturers import manufacturers
+from provenance.reports.sources import sources
 from tests.analysis_data import load_sample
 from tests.test_dossier import CHROMIUM, _chromium
 
@@ -135,6 +139,43 @@ def test_a_report_with_a_weapon_filter_shows_the_library_figures(
     assert '/origins?weapon=KN-23&amp;basis=manufacturer">KN-23</a>' in shares
     row = _cells(shares, "weapon_system").index("KN-23")
     assert _cells(shares, "foreign_share")[row] == f"{100 * kn23.foreign_share:.1f}%"
+
+
+def test_every_report_query_runs_with_a_weapon_filter(server: str, engine: Engine) -> None:
+    base = server + "/" + _database(engine)
+
+    def rows(query: str, **params: str) -> list[dict[str, object]]:
+        args = "&".join(f"{k}={v}" for k, v in {**params, "_shape": "array"}.items())
+        found = json.loads(_get(f"{base}/{query}.json?{args}"))
+        assert isinstance(found, list)
+        return found
+
+    for query in datasette_site.QUERIES:
+        assert rows(query.name, weapon="kn-23"), query.name
+    with engine.connect() as conn:
+        cited = sources(conn, Filters(weapon="KN-23"))
+        makers = manufacturers(conn, Filters(weapon="KN-23"), top=3)
+    assert [(r["publisher"], r["title"], r["parts"]) for r in rows("sources", weapon="KN-23")] == [
+        (s.publisher, s.title, s.parts) for s in cited.sources
+    ]
+    assert [
+        (r["manufacturer"], r["parts"]) for r in rows("manufacturers", weapon="KN-23", top="3")
+    ] == [(m.name, m.parts) for m in makers.overall.rows]
+
+
+def test_shares_render_as_percentages_and_a_share_of_no_known_origin_as_na() -> None:
+    from provenance.bi.datasette_plugin import render_cell
+
+    known = {"parts": 4, "unknown_origin_parts": 1, "foreign_share": 0.5}
+    unknown = {"parts": 4, "unknown_origin_parts": 4, "foreign_share": 0.0}
+    assert render_cell(known, 0.5, "foreign_share", "v_foreign_share_by_weapon", "db", None) == (
+        "50.0%"
+    )
+    assert render_cell(unknown, 0.0, "foreign_share", "v_foreign_share_by_weapon", "db", None) == (
+        "n/a (no part's origin is known)"
+    )
+    assert render_cell({}, 0.25, "share", "v_foreign_parts_by_weapon", "db", None) == "25.0%"
+    assert render_cell({}, 3, "parts", "v_foreign_parts_by_weapon", "db", None) is None
 
 
 def test_components_and_makers_can_be_searched_and_the_copy_is_read_only(

@@ -40,10 +40,13 @@ def _render_cell(
 ) -> Markup | str | None:
     """Shares (fractions) as percentages; a weapon system in a canned query links to its
     parts by origin country."""
+    keys = list(row.keys()) if hasattr(row, "keys") else []
     if is_share(column) and isinstance(value, float):
+        counted = {"parts", "unknown_origin_parts"} <= set(keys)
+        if counted and row["parts"] == row["unknown_origin_parts"]:  # the view's 0.0
+            return "n/a (no part's origin is known)"
         return percent(value)
     if column == "weapon_system" and table is None and isinstance(value, str):
-        keys = row.keys() if hasattr(row, "keys") else []
         basis = row["basis"] if "basis" in keys else "manufacturer"
         query = urllib.parse.urlencode({"weapon": value, "basis": basis})
         url = datasette.urls.database(database) + f"/origins?{query}"

@@ -178,9 +178,10 @@ FROM citations ci
 JOIN sources s ON s.id = ci.source_id
 JOIN components c ON c.id = ci.component_id
 JOIN specimens sp ON sp.id = c.specimen_id
-JOIN (SELECT id AS weapon_system_id, designation AS weapon_system FROM weapon_systems) w
-  ON w.weapon_system_id = sp.weapon_system_id
-WHERE {weapon}
+WHERE sp.weapon_system_id IN (
+    SELECT weapon_system_id
+    FROM (SELECT id AS weapon_system_id, designation AS weapon_system FROM weapon_systems)
+    WHERE {weapon})
 GROUP BY s.id, s.publisher, s.title, s.published_on, s.reliability, s.url
 ORDER BY parts DESC, s.publisher, s.title
 """,
