@@ -15,6 +15,7 @@ import decimal
 import enum
 import io
 import json
+import re
 import textwrap
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -214,6 +215,14 @@ def render_markdown(
     return "\n".join([line(header), rule, *map(line, rows)])
 
 
+_PERCENT = re.compile(r"\d+(\.\d+)?%|n/a")
+
+
+def _is_percent(value: Any) -> bool:
+    """A share already written as text ("25.0%", "n/a"): aligned like a number."""
+    return isinstance(value, str) and _PERCENT.fullmatch(value) is not None
+
+
 def table_text(
     rows: Sequence[Sequence[Any]],
     header: Sequence[str],
@@ -226,7 +235,7 @@ def table_text(
     would turn into extra rows). Numbers are right-aligned."""
     right = [
         bool(rows)
-        and all(is_number(r[i]) or r[i] is None for r in rows)
+        and all(is_number(r[i]) or r[i] is None or _is_percent(r[i]) for r in rows)
         and any(r[i] is not None for r in rows)
         for i in range(len(header))
     ]
