@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -229,10 +230,38 @@ class ManufacturerError(ProvenanceError):
 # provenance.reports ------------------------------------------------------------------------------
 
 
+#: Up to this many weapon systems, an unknown name's message lists them all.
+LIST_ALL_WEAPONS = 10
+
+
+def _folded(name: str) -> str:
+    return "".join(c for c in name.casefold() if c.isalnum())
+
+
+def closest_names(value: str, names: Sequence[str], n: int = 5) -> list[str]:
+    """The names closest to ``value`` (case, spaces and punctuation ignored), closest first."""
+    by_key: dict[str, str] = {}
+    for name in names:
+        by_key.setdefault(_folded(name), name)
+    keys = difflib.get_close_matches(_folded(value), list(by_key), n=n, cutoff=0.5)
+    return [by_key[k] for k in keys]
+
+
 class UnknownWeaponError(ProvenanceError):
-    def __init__(self, value: str, known: list[str]) -> None:
+    """A weapon system name that is neither a designation nor an alias: the message lists the
+    known ones when there are few, else the closest designations and aliases."""
+
+    def __init__(self, value: str, known: list[str], aliases: Sequence[str] = ()) -> None:
         self.value = value
-        hint = f"; known weapon systems: {', '.join(known)}" if known else ""
+        self.suggestions = closest_names(value, [*known, *aliases])
+        if not known:
+            hint = ""
+        elif len(known) <= LIST_ALL_WEAPONS:
+            hint = f"; known weapon systems: {', '.join(known)}"
+        elif self.suggestions:
+            hint = f"; did you mean {', '.join(self.suggestions)}?"
+        else:
+            hint = f"; no close name among the {len(known)} weapon systems"
         super().__init__(f"unknown weapon system {value!r}{hint}")
 
 

@@ -7,8 +7,11 @@ than Click's own exit escaped (the runner would otherwise turn a traceback into 
 from __future__ import annotations
 
 import csv
+import inspect
 import io
 import json
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -18,7 +21,7 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import Engine
 
-from provenance.cli.main import cli
+from provenance.cli.main import COMMANDS, cli, load_command
 from provenance.db import ENV_VAR
 from provenance.resources import seeds_path
 from provenance.values.countries import default_resolver
@@ -195,10 +198,17 @@ def test_report_by_alias_and_basis(tmp_path: Path) -> None:
         ["report", "foreign-parts", "--db", url, "--weapon", "KN-23", "--basis", "made-in"]
     ).output
     assert "Basis: origin = the country of manufacture marked on the part." in made_in
-    # No seed finding says where its part was made.
+    # No seed finding says where its part was made: the foreign share is n/a, not 0%.
     expected = _seed_expectations()
-    assert f"{expected['parts']} parts, 0 foreign (n/a), 0 domestic, {expected['parts']} of" in (
-        made_in
+    assert (
+        f"{expected['parts']} parts, 0 foreign (share n/a: no part's origin is known on this "
+        f"basis), 0 domestic, {expected['parts']} of"
+    ) in " ".join(made_in.split())
+    args = ["report", "foreign-parts", "--db", url, "--weapon", "KN-23", "--basis", "made-in"]
+    data = json.loads(_invoke([*args, "--format", "json"]).output)
+    assert data["weapons"][0]["foreign_share"] is None
+    assert data["weapons"][0]["foreign_share_note"] == (
+        "foreign share: no part's origin is known on this basis"
     )
 
 
@@ -391,6 +401,48 @@ def _walk(
     if isinstance(command, click.Group):
         for name, sub in command.commands.items():
             yield from _walk(sub, (*path, name))
+
+
+def test_the_root_help_shows_each_command_by_the_first_sentence_of_its_own_help() -> None:
+    for name, (_module, _attribute, summary) in COMMANDS.items():
+        first = inspect.cleandoc(load_command(name).help or "").split("\n\n")[0]
+        assert " ".join(first.split()) == summary, name
+    output = _invoke(["--help"]).output
+    assert all(f"  {name} " in output for name in COMMANDS)
+
+
+def _modules_after(args: list[str]) -> set[str]:
+    """The modules a fresh interpreter has imported after running ``provenance ARGS``."""
+    code = (
+        "import sys\n"
+        "from provenance.cli.main import cli\n"
+        f"try:\n    cli({args!r}, prog_name='provenance')\n"
+        "except SystemExit as exit:\n    assert not exit.code, exit.code\n"
+        "print('--modules--', *sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    return set(result.stdout.split("--modules--")[-1].split())
+
+
+def test_the_root_help_imports_neither_the_library_nor_sqlalchemy() -> None:
+    modules = _modules_after(["--help"])
+    assert "provenance.cli.main" in modules
+    assert {m for m in modules if m.startswith("provenance")} == {
+        "provenance",
+        "provenance.cli",
+        "provenance.cli.main",
+    }
+    assert not {m for m in modules if m.split(".")[0] in ("sqlalchemy", "matplotlib", "numpy")}
+
+
+def test_a_report_without_a_chart_does_not_import_matplotlib(tmp_path: Path) -> None:
+    url = _sqlite(tmp_path)
+    _invoke(["seed", "--db", url])
+    modules = _modules_after(["report", "countries", "--db", url])
+    assert "provenance.reports.countries" in modules
+    assert not {m for m in modules if m.split(".")[0] in ("matplotlib", "numpy")}
 
 
 def test_command_tree_is_walked() -> None:

@@ -81,8 +81,12 @@ def test_slug() -> None:
     assert dossier.slug("///") == "weapon"
 
 
-def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _chromium(
+    tmp_path: Path, *args: str, allow: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Headless Chromium; no host resolves (no network), but ``allow`` (e.g. 127.0.0.1)."""
     assert CHROMIUM is not None
+    rules = "MAP * ~NOTFOUND" + (f", EXCLUDE {allow}" if allow else "")
     profile = tmp_path / "chromium-profile"
     return subprocess.run(
         [
@@ -95,7 +99,7 @@ def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
             "--disable-background-networking",
             "--disable-component-update",
             "--disable-sync",
-            "--host-resolver-rules=MAP * ~NOTFOUND",  # no network, should the page ask for it
+            f"--host-resolver-rules={rules}",  # no network, should the page ask for it
             "--enable-logging=stderr",
             "--v=0",
             f"--user-data-dir={profile}",

@@ -106,6 +106,16 @@ def test_single_head() -> None:
     assert heads[0] == migrate.head_revision()
 
 
+def test_the_version_check_reads_the_same_tree_as_alembic() -> None:
+    # ensure_current reads the revision ids without importing Alembic (start-up time).
+    def downs(script: Script) -> tuple[str, ...]:
+        down = script.down_revision
+        return () if down is None else (down,) if isinstance(down, str) else tuple(down)
+
+    assert migrate.shipped_revisions() == {s.revision: downs(s) for s in _revisions()}
+    assert migrate.known_revisions() == {s.revision for s in _revisions()}
+
+
 def test_every_revision_file_is_on_the_path_from_base_to_head() -> None:
     files = sorted(p.name for p in (migrations_path() / "versions").glob("*.py"))
     on_path = sorted(Path(s.path).name for s in _revisions())

@@ -9,6 +9,9 @@ with ``add_command``.
 from __future__ import annotations
 
 import functools
+import os
+import shutil
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -65,10 +68,50 @@ def output_option(
 
 
 def weapon_option(
-    required: bool = False, help: str = "Only this weapon system (designation or alias)."
+    required: bool = False,
+    help: str = "Only this weapon system (designation or alias; several: repeat the option).",
+    multiple: bool = True,
 ) -> Callable[[F], F]:
-    """--weapon NAME: a designation or alias (any case)."""
-    return click.option("--weapon", metavar="NAME", required=required, help=help)
+    """--weapon NAME: a designation or alias (any case); by default repeatable (a tuple)."""
+    return click.option("--weapon", metavar="NAME", required=required, multiple=multiple, help=help)
+
+
+#: The width of a table written elsewhere than to a terminal, unless $COLUMNS says otherwise.
+DEFAULT_TEXT_WIDTH = 200
+
+
+def text_width(max_columns: int | None) -> int:
+    """How many characters a line of a table may take: ``--max-columns``, else the terminal's
+    width, else $COLUMNS, else :data:`DEFAULT_TEXT_WIDTH`."""
+    if max_columns:
+        return max_columns
+    if sys.stdout.isatty():
+        return shutil.get_terminal_size((DEFAULT_TEXT_WIDTH, 24)).columns
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) > 0 else DEFAULT_TEXT_WIDTH
+
+
+def width_options(func: F) -> F:
+    """--wide and --max-columns: how wide a table may be in the terminal and in Markdown."""
+    options = [
+        click.option(
+            "--max-columns",
+            type=click.IntRange(min=20),
+            metavar="N",
+            help="The characters a line may take (default: the terminal's width; "
+            f"{DEFAULT_TEXT_WIDTH} when writing to a file or a pipe, or $COLUMNS). A table "
+            "wider than that wraps its long cells; a matrix that still does not fit is shown "
+            "in long form, one row per weapon system.",
+        ),
+        click.option(
+            "--wide",
+            is_flag=True,
+            help="Show matrices as matrices, however wide (CSV, JSON and xlsx always do).",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
 
 
 def basis_option(func: F) -> F:

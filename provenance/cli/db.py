@@ -1,5 +1,6 @@
 """``provenance init`` and ``provenance db``: create the database schema or bring it up to date,
-and show its revision. (``db grant-readonly`` lives with the BI commands, in ``cli/sql.py``.)
+and show its revision. (``db grant-readonly`` lives with the BI commands, in ``cli/sql.py``, and is
+added to the group at the end of this module.)
 """
 
 from __future__ import annotations
@@ -68,3 +69,12 @@ def db_current(db_url: str | None) -> None:
     engine = open_engine(db_url)
     current = migrate.current_revision(engine)
     click.echo(f"database: {current or '(no schema)'}; code: {migrate.head_revision()}")
+
+
+def _add_grant_readonly() -> None:
+    from provenance.cli.sql import grant_readonly
+
+    db_group.add_command(grant_readonly)
+
+
+_add_grant_readonly()

@@ -12,12 +12,13 @@ import datetime as dt
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from sqlalchemy import Connection
 
 from provenance.cli.common import (
+    DEFAULT_TEXT_WIDTH,
     basis_option,
     connect,
     db_option,
@@ -26,20 +27,28 @@ from provenance.cli.common import (
     library_errors,
     output_option,
     roll_up_option,
+    text_width,
     weapon_option,
+    width_options,
 )
-from provenance.publish import charts, documents, dossier, report_documents
+from provenance.publish import documents, report_documents
 from provenance.reference import groups
 from provenance.reports.chpl import ChplReport, chpl_report
 from provenance.reports.components import components
-from provenance.reports.core import Basis, Filters, RollUp
+from provenance.reports.core import Basis, Filters, RollUp, weapon_names
 from provenance.reports.countries import CountriesReport, countries
 from provenance.reports.foreign_parts import foreign_parts
 from provenance.reports.manufacturers import ManufacturersReport, manufacturers
 from provenance.reports.sources import SourcesReport, reference_data, sources
 from provenance.reports.timeline import Period, TimelineReport, timeline
 
+if TYPE_CHECKING:
+    from provenance.publish import charts
+
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: What a chart file may be (``charts.CHART_SUFFIXES``: matplotlib is imported only to draw).
+CHART_SUFFIXES = (".png", ".svg")
 
 
 @click.group("report")
@@ -57,7 +66,7 @@ def report_group() -> None:
 
 
 def _chart_path(_ctx: click.Context, _param: click.Parameter, value: Path | None) -> Path | None:
-    if value is not None and value.suffix.lower() not in charts.CHART_SUFFIXES:
+    if value is not None and value.suffix.lower() not in CHART_SUFFIXES:
         raise click.BadParameter(f"{value.name!r}: the chart file name must end in .png or .svg")
     return value
 
@@ -84,13 +93,32 @@ _chart = click.option(
     help="Also draw the report's chart (PNG or SVG, by the file name).",
 )
 
+
+def _tops(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[int, int]:
+    try:
+        tops = [int(v) for v in value.split(",")]
+    except ValueError:
+        tops = []
+    if not 1 <= len(tops) <= 2 or min(tops) < 1:
+        raise click.BadParameter(f"{value!r}: expected N or N,M (whole numbers, 1 or more)")
+    return tops[0], tops[-1]
+
+
 _top = click.option(
     "--top",
-    type=click.IntRange(min=1),
-    default=10,
+    "tops",
+    default="10",
     show_default=True,
-    metavar="N",
-    help="How many manufacturers to list (the others are summed in one row).",
+    metavar="N[,M]",
+    callback=_tops,
+    help="How many manufacturers to list (the others are summed in one row): N overall, M in "
+    "each weapon system's table (default: N).",
+)
+
+_per_weapon = click.option(
+    "--per-weapon",
+    is_flag=True,
+    help="Also one table per weapon system (shown anyway when --weapon is given several times).",
 )
 
 _chpl_version = click.option(
@@ -120,6 +148,7 @@ def report_options(func: F) -> F:
         filter_options,
         _document_format,
         output_option(),
+        width_options,
         _chart,
         click.option(
             "--with-sources",
@@ -145,8 +174,17 @@ def _filters(options: dict[str, Any]) -> Filters:
 # Writing ---------------------------------------------------------------------------------------
 
 
-def _emit(doc: documents.Document, fmt: str, output: Path | None) -> None:
-    data = documents.render(doc, fmt)
+def _emit(
+    doc: documents.Document,
+    fmt: str,
+    output: Path | None,
+    max_columns: int | None = None,
+    wide: bool = False,
+) -> None:
+    """Write the document (tables fitted to the terminal, or to --max-columns; a file is
+    written as if to a pipe)."""
+    width = max_columns or (DEFAULT_TEXT_WIDTH if output is not None else text_width(None))
+    data = documents.render(doc, fmt, width=width, wide=wide)
     if output is not None:
         try:
             if isinstance(data, bytes):
@@ -169,6 +207,8 @@ def _emit(doc: documents.Document, fmt: str, output: Path | None) -> None:
 
 
 def _draw(report: charts.Report, path: Path, src: SourcesReport | None) -> None:
+    from provenance.publish import charts  # matplotlib and numpy: only to draw
+
     click.echo(f"wrote {charts.draw(report, path, src)}", err=True)
 
 
@@ -185,7 +225,13 @@ def _finish(
         src = sources(conn, filters, report.references)
     if options["chart"] is not None:
         _draw(report, options["chart"], src)
-    _emit(make_doc(src if options["with_sources"] else None), options["fmt"], options["output"])
+    _emit(
+        make_doc(src if options["with_sources"] else None),
+        options["fmt"],
+        options["output"],
+        options["max_columns"],
+        options["wide"],
+    )
 
 
 # The foreign-origin report and the component listing -------------------------------------------
@@ -198,15 +244,18 @@ def _finish(
 @roll_up_option
 @_document_format
 @output_option()
+@width_options
 @_chart
 @library_errors
 def report_foreign_parts(
     db_url: str | None,
-    weapon: str | None,
+    weapon: tuple[str, ...],
     basis: str,
     roll_up: str,
     fmt: str,
     output: Path | None,
+    max_columns: int | None,
+    wide: bool,
     chart: Path | None,
 ) -> None:
     """Foreign-origin parts per weapon system, by origin country.
@@ -220,12 +269,13 @@ def report_foreign_parts(
       provenance report foreign-parts --roll-up parent
       provenance report foreign-parts --format xlsx --output foreign-parts.xlsx
       provenance report foreign-parts --weapon KN-23 --chart kn23-origins.svg
+      provenance report foreign-parts --weapon KN-23 --weapon KN-24
     """
     with connect(db_url) as conn:
         result = foreign_parts(conn, weapon, Basis(basis), RollUp(roll_up))
         if chart is not None:
-            _draw(result, chart, sources(conn, Filters(weapon=weapon, basis=Basis(basis))))
-    _emit(report_documents.foreign_parts_document(result), fmt, output)
+            _draw(result, chart, sources(conn, Filters.parse(weapon=weapon, basis=basis)))
+    _emit(report_documents.foreign_parts_document(result), fmt, output, max_columns, wide)
 
 
 @report_group.command("components")
@@ -234,9 +284,16 @@ def report_foreign_parts(
 @roll_up_option
 @_document_format
 @output_option()
+@width_options
 @library_errors
 def report_components(
-    db_url: str | None, weapon: str | None, roll_up: str, fmt: str, output: Path | None
+    db_url: str | None,
+    weapon: tuple[str, ...],
+    roll_up: str,
+    fmt: str,
+    output: Path | None,
+    max_columns: int | None,
+    wide: bool,
 ) -> None:
     """List components with manufacturer, countries, manufacture date, authenticity and sources.
 
@@ -248,7 +305,7 @@ def report_components(
     """
     with connect(db_url) as conn:
         rows = components(conn, weapon, RollUp(roll_up))
-    _emit(report_documents.components_document(rows), fmt, output)
+    _emit(report_documents.components_document(rows), fmt, output, max_columns, wide)
 
 
 # The researcher's reports ----------------------------------------------------------------------
@@ -293,24 +350,35 @@ def report_countries(db_url: str | None, group: str | None, group_on: Any, **opt
 @report_group.command("manufacturers")
 @report_options
 @_top
+@_per_weapon
 @roll_up_option
 @library_errors
-def report_manufacturers(db_url: str | None, top: int, roll_up: str, **options: Any) -> None:
-    """Top manufacturers per weapon system and overall: country, parent, parts, components,
+def report_manufacturers(
+    db_url: str | None, tops: tuple[int, int], per_weapon: bool, roll_up: str, **options: Any
+) -> None:
+    """Top manufacturers overall and per weapon system: country, parent, parts, components,
     weapon systems, first and last manufacture date seen.
+
+    The terminal shows the ranked table of all the weapon systems asked for, and one table per
+    weapon system with --per-weapon (or several --weapon); JSON and xlsx hold them all.
 
     \b
     Examples:
       provenance report manufacturers --weapon KN-23 --top 20
+      provenance report manufacturers --weapon KN-23 --weapon KN-24 --top 10,5
+      provenance report manufacturers --per-weapon --top 20,5
       provenance report manufacturers --roll-up --format xlsx --output makers.xlsx
     """
     filters = _filters(options)
+    top, top_per_weapon = tops
     with connect(db_url) as conn:
-        report = manufacturers(conn, filters, top=top, roll_up=RollUp(roll_up))
+        report = manufacturers(
+            conn, filters, top=top, roll_up=RollUp(roll_up), top_per_weapon=top_per_weapon
+        )
         _finish(
             conn,
             report,
-            lambda s: report_documents.manufacturers_document(report, s),
+            lambda s: report_documents.manufacturers_document(report, s, per_weapon),
             filters,
             options,
         )
@@ -369,28 +437,47 @@ def report_timeline(db_url: str | None, period: str, controls_group: str, **opti
 
 @report_group.command("sources")
 @report_options
+@click.option(
+    "--top",
+    type=click.IntRange(min=1),
+    default=25,
+    show_default=True,
+    metavar="N",
+    help="How many sources the terminal lists per table, largest first (the others are summed "
+    "in one row); CSV, JSON and xlsx list them all.",
+)
+@_per_weapon
 @library_errors
-def report_sources(db_url: str | None, **options: Any) -> None:
+def report_sources(db_url: str | None, top: int, per_weapon: bool, **options: Any) -> None:
     """The sources behind the numbers of any report with the same filters, with the components
     and parts each reports, and the reference data (list version, country groups) in use.
+
+    One ranked table of the sources; one per weapon system too with --per-weapon (or several
+    --weapon).
 
     \b
     Examples:
       provenance report sources --weapon KN-23
+      provenance report sources --weapon KN-23 --weapon KN-24 --top 10
       provenance report sources --weapon KN-23 --since 2022 --format csv > sources.csv
     """
     filters = _filters(options)
     options["with_sources"] = False  # the report is the sources
+    by_weapon = per_weapon or len(weapon_names(filters.weapon)) > 1
     with connect(db_url) as conn:
-        report = sources(conn, filters, reference_data(conn))
+        report = sources(conn, filters, reference_data(conn), per_weapon=by_weapon)
         _finish(
-            conn, report, lambda _s: report_documents.sources_document(report), filters, options
+            conn,
+            report,
+            lambda _s: report_documents.sources_document(report, top),
+            filters,
+            options,
         )
 
 
 @report_group.command("dossier")
 @db_option
-@weapon_option(required=True, help="The weapon system.")
+@weapon_option(required=True, help="The weapon system.", multiple=False)
 @click.option(
     "--out",
     "out_dir",
@@ -421,7 +508,7 @@ def report_dossier(
     date_field: str,
     chpl_version: str | None,
     period: str,
-    top: int,
+    tops: tuple[int, int],
     group: str,
 ) -> None:
     """Every report and chart for one weapon system, as one self-contained HTML page (nothing
@@ -432,6 +519,8 @@ def report_dossier(
     Example:
       provenance report dossier --weapon KN-23 --out dossier/
     """
+    from provenance.publish import dossier  # charts: matplotlib and numpy
+
     filters = Filters.parse(weapon, basis, since, until, date_field)
     with connect(db_url) as conn:
         result = dossier.build(
@@ -440,7 +529,7 @@ def report_dossier(
             out_dir,
             chpl_version=chpl_version,
             period=Period(period),
-            top=top,
+            top=tops[0],
             group=group,
         )
     click.echo(f"{result.weapon}: wrote {result.html} and {result.markdown}")

@@ -4,9 +4,16 @@ terminal table, Markdown, CSV, JSON or an Excel workbook (xlsx), :func:`to_html`
 fragment (for the dossier).
 
 Each report becomes a document in :mod:`provenance.publish.report_documents`. Tables are plain
-header + rows; shares are :class:`Share` values (a fraction, shown as a percentage). A document is
-laid out as text in one of two ways (:class:`Layout`), and may give its own flat tables for CSV and
-xlsx and its own JSON, so that reports whose outputs scripts already read keep them exactly.
+header + rows; shares are :class:`Share` values (a fraction, shown as a percentage), or
+:class:`NotApplicable` when there is nothing to take a share of; lists of names are
+:class:`Names` (a terminal shows the first few). A document is laid out as text in one of two
+ways (:class:`Layout`), and may give its own flat tables for CSV and xlsx and its own JSON, so
+that reports whose outputs scripts already read keep them exactly.
+
+Reading at scale: a table can be kept out of the text (``DocTable.text``, e.g. 200 per-weapon
+tables shown only when asked for) or out of the data (``DocTable.data``, e.g. the top of a long
+list); a matrix can carry its long form (``DocTable.long_form``), which the text shows when the
+matrix would be wider than the width asked for (``to_text(width=...)``), unless ``wide``.
 """
 
 from __future__ import annotations
@@ -18,17 +25,26 @@ import html
 import io
 import re
 import tempfile
+import textwrap
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from tabulate import tabulate
-
-from provenance.publish.formats import json_text, safe_cell, table_text, write_xlsx
+from provenance.publish.formats import (
+    fit_widths,
+    is_number,
+    json_text,
+    md_cell,
+    render_markdown,
+    render_table,
+    safe_cell,
+    table_text,
+    write_xlsx,
+)
 from provenance.reports.core import Scope
-from provenance.reports.sources import SourcesReport
+from provenance.reports.sources import SourceRow, SourcesReport
 
 #: Every format a document is written in (xlsx as bytes, the others as text).
 FORMATS = ("table", "csv", "json", "markdown", "xlsx")
@@ -38,20 +54,40 @@ class Share(float):
     """A fraction (0.25), shown as a percentage (25.0%)."""
 
 
+@dataclass(frozen=True)
 class NotApplicable:
-    """A figure that is not defined (a share of no known parts): "n/a" in text, empty (null) in
-    CSV, JSON and xlsx."""
+    """A share of nothing (no parts, no part of known origin, no dated part): "n/a" in a
+    table, with the reason in the table's notes; empty in CSV and xlsx, null in JSON."""
 
-    def __str__(self) -> str:
-        return "n/a"
-
-
-NOT_APPLICABLE = NotApplicable()
+    reason: str
 
 
-def share_cell(value: float | None) -> Share | NotApplicable:
-    """A share's cell: the share, or n/a when it is not defined (None)."""
-    return NOT_APPLICABLE if value is None else Share(value)
+def share(part: int, whole: int, reason: str) -> Share | NotApplicable:
+    """``part`` over ``whole`` as a :class:`Share`, or n/a for ``reason`` when ``whole`` is 0."""
+    return Share(part / whole) if whole else NotApplicable(reason)
+
+
+#: How many names a terminal or Markdown table shows of a :class:`Names` cell.
+NAMES_SHOWN = 5
+
+
+class Names(list[str]):
+    """Names in one cell (the weapon systems a maker's parts were found in, ...): a terminal or
+    Markdown table shows the first :data:`NAMES_SHOWN` and "+N more"; CSV, JSON, xlsx and HTML
+    every one of them."""
+
+    sep = "; "
+
+    def shown(self, limit: int = NAMES_SHOWN) -> str:
+        if len(self) <= limit:
+            return self.sep.join(self)
+        return self.sep.join(self[:limit]) + f"{self.sep}+{len(self) - limit} more"
+
+
+class CommaNames(Names):
+    """:class:`Names` written with commas."""
+
+    sep = ", "
 
 
 class Layout(enum.Enum):
@@ -78,6 +114,12 @@ class DocTable:
     note: str | None = None
     lead: list[str] = field(default_factory=list)  # lines between the name and the table
     widths: list[int | None] | None = None  # Layout.PLAIN: where to wrap each column's cells
+    #: Shown in the terminal, Markdown and HTML; in CSV, JSON and xlsx.
+    text: bool = True
+    data: bool = True
+    #: The same figures one row per cell (weapon system, origin, parts, share), shown instead of
+    #: this matrix when it is wider than the text's width (and not ``wide``).
+    long_form: DocTable | None = None
 
 
 @dataclass
@@ -100,9 +142,14 @@ class Document:
 # Cells -----------------------------------------------------------------------------------------
 
 
-def _text(value: Any) -> str:
+def _text(value: Any, short: bool = False) -> str:
+    """A cell as text; ``short``: a :class:`Names` cell as its first few names."""
     if value is None:
         return ""
+    if isinstance(value, Names):
+        return value.shown() if short else value.sep.join(value)
+    if isinstance(value, NotApplicable):
+        return "n/a"
     if isinstance(value, Share):
         return f"{100 * value:.1f}%"
     if isinstance(value, float):
@@ -125,6 +172,20 @@ def _data(value: Any) -> Any:
     return _text(value)
 
 
+def na_notes(table: DocTable) -> list[str]:
+    """The reasons of the table's n/a cells, once each: "n/a: ..." lines."""
+    reasons: dict[str, None] = {}
+    for row in table.rows:
+        for value in row:
+            if isinstance(value, NotApplicable):
+                reasons[value.reason] = None
+    return [f"n/a: {reason}" for reason in reasons]
+
+
+def _notes(table: DocTable) -> list[str]:
+    return ([table.note] if table.note else []) + na_notes(table)
+
+
 def _md(value: str) -> str:
     return value.replace("|", "\\|").replace("\n", " ")
 
@@ -143,11 +204,16 @@ SOURCE_HEADER = [
 REFERENCE_HEADER = ["reference data", "citation", "basis"]
 
 
-def sources_tables(report: SourcesReport) -> list[DocTable]:
-    rows = [
+def source_rows(sources: Sequence[SourceRow]) -> list[list[Any]]:
+    """Sources as rows of :data:`SOURCE_HEADER`."""
+    return [
         [s.publisher, s.title, s.published, s.reliability, s.url, s.components, s.parts]
-        for s in report.sources
+        for s in sources
     ]
+
+
+def sources_tables(report: SourcesReport) -> list[DocTable]:
+    rows = source_rows(report.sources)
     tables = [
         DocTable(
             "Sources",
@@ -174,31 +240,103 @@ def sources_tables(report: SourcesReport) -> list[DocTable]:
 
 
 def _all_tables(doc: Document) -> list[DocTable]:
-    return doc.tables + (sources_tables(doc.sources) if doc.sources else [])
+    """The tables the text (terminal, Markdown, HTML) shows."""
+    shown = [t for t in doc.tables if t.text]
+    return shown + (sources_tables(doc.sources) if doc.sources else [])
+
+
+def _data_of(doc: Document) -> list[DocTable]:
+    """The tables CSV and JSON hold."""
+    return [t for t in doc.tables if t.data]
 
 
 def _data_tables(doc: Document) -> list[DocTable]:
-    """The tables for CSV and xlsx: the document's flat ones, else the ones it shows."""
-    tables = doc.data_tables or doc.tables
+    """The tables for CSV and xlsx: the document's flat ones, else the ones it holds."""
+    tables = doc.data_tables or _data_of(doc)
     return tables + (sources_tables(doc.sources) if doc.sources else [])
 
 
-def _text_columns(table: DocTable) -> list[int]:
-    """The columns holding text (an HS code such as 8534.00 must not be read as a number)."""
+#: The widest a text cell of a report's table is before it wraps.
+CELL_WIDTH = 40
+
+
+def _right(table: DocTable) -> list[bool]:
+    """The columns of numbers and shares (right-aligned; an HS code such as 8534.00 is text)."""
+    body = table.rows[: len(table.rows) - table.total_rows] or table.rows
+
+    def numeric(v: Any) -> bool:
+        return is_number(v) or isinstance(v, NotApplicable) or v is None
+
     return [
-        i
+        all(numeric(r[i]) for r in body) and any(r[i] is not None for r in body)
         for i in range(len(table.header))
-        if any(
-            isinstance(row[i], str) and row[i]
-            for row in table.rows[: len(table.rows) - table.total_rows]
-        )
     ]
 
 
-def to_text(doc: Document, markdown: bool = False, level: int = 1) -> str:
-    """A terminal table, or Markdown (``level``: the heading level of the title)."""
+def _laid_out(
+    table: DocTable, caps: Sequence[int | None], markdown: bool, width: int | None
+) -> tuple[str, int]:
+    """The table as text (made to fit ``width`` when it can), and how wide it is."""
+    right = _right(table)
+    cells = [[_text(v, short=True) for v in row] for row in table.rows]
+    if markdown:
+        text = render_markdown(
+            [md_cell(h) for h in table.header], [[md_cell(c) for c in r] for r in cells], right
+        )
+    else:
+        columns = [[r[i] for r in cells] for i in range(len(table.header))]
+        widths = fit_widths(table.header, columns, right, caps, width)
+        text = render_table(table.header, cells, right, widths)
+    return text, max(len(line) for line in text.split("\n"))
+
+
+def _table_text(
+    table: DocTable,
+    caps: Sequence[int | None],
+    markdown: bool,
+    width: int | None,
+    wide: bool,
+) -> tuple[str, list[str]]:
+    """The table as text and its notes; its long form instead when it is too wide."""
+    text, wide_as = _laid_out(table, caps, markdown, width)
+    long = table.long_form
+    if long is None or wide or width is None or wide_as <= width or not long.rows:
+        return text, _notes(table)
+    long_text, _ = _laid_out(long, [CELL_WIDTH] * len(long.header), markdown, width)
+    note = (
+        f"Shown in long form, one row per {long.header[0]} and {long.header[1]}: as a table "
+        f"it would be {wide_as} characters wide, more than the {width} available (the "
+        "terminal's width or --max-columns). --wide shows the table; CSV, JSON and xlsx always "
+        "hold it."
+    )
+    return long_text, [note, *_notes(long)]
+
+
+def _prose(lines: Sequence[str], width: int | None) -> list[str]:
+    """Lines of text wrapped at ``width`` (those longer than it; none without a width)."""
+    if width is None:
+        return list(lines)
+    out: list[str] = []
+    for line in lines:
+        out += textwrap.wrap(line, width, subsequent_indent="  ") if len(line) > width else [line]
+    return out
+
+
+def to_text(
+    doc: Document,
+    markdown: bool = False,
+    level: int = 1,
+    width: int | None = None,
+    wide: bool = False,
+) -> str:
+    """A terminal table, or Markdown (``level``: the heading level of the title).
+
+    ``width``: the characters a line may take (a terminal's width): tables are made to fit it
+    where they can (long cells wrapped), and a matrix that cannot is shown in its long form,
+    unless ``wide``.
+    """
     if doc.layout is Layout.PLAIN:
-        return _plain_text(doc, markdown, level)
+        return _plain_text(doc, markdown, level, width)
     out: list[str] = []
     if markdown:
         out.append(f"{'#' * level} {_md(doc.title)}")
@@ -207,7 +345,7 @@ def to_text(doc: Document, markdown: bool = False, level: int = 1) -> str:
     else:
         out.append(doc.title)
         out.append("=" * len(doc.title))
-        out += doc.header
+        out += _prose(doc.header, width)
     for table in _all_tables(doc):
         out.append("")
         out.append(f"{'#' * (level + 1)} {_md(table.name)}" if markdown else table.name)
@@ -215,50 +353,39 @@ def to_text(doc: Document, markdown: bool = False, level: int = 1) -> str:
         if not table.rows:
             out.append("(none)")
             continue
-        if markdown:
-            cells = [[_md(_text(v)) for v in row] for row in table.rows]
-            out.append(
-                tabulate(
-                    cells,
-                    headers=[_md(h) for h in table.header],
-                    tablefmt="github",
-                    disable_numparse=_text_columns(table),
-                )
-            )
-        else:
-            cells = [[_text(v) for v in row] for row in table.rows]
-            out.append(
-                tabulate(
-                    cells,
-                    headers=table.header,
-                    tablefmt="simple",
-                    maxcolwidths=[40] * len(table.header),
-                    disable_numparse=_text_columns(table),
-                )
-            )
-        if table.note:
+        text, notes = _table_text(table, [CELL_WIDTH] * len(table.header), markdown, width, wide)
+        out.append(text)
+        if notes:
             out.append("")
-            out.append(_md(table.note) if markdown else table.note)
+            out += [_md(n) for n in notes] if markdown else _prose(notes, width)
     return "\n".join(out) + "\n"
 
 
-def _plain_text(doc: Document, markdown: bool, level: int) -> str:
+def _plain_text(doc: Document, markdown: bool, level: int, width: int | None) -> str:
     """``to_text`` in :attr:`Layout.PLAIN`."""
     out: list[str] = []
     if doc.title:
         out.append(f"{'#' * level} {doc.title}" if markdown else doc.title)
-    out += doc.header
+    out += doc.header if markdown else _prose(doc.header, width)
     for table in _all_tables(doc):
         if out:
             out.append("")
         if table.name:
             out.append(f"{'#' * (level + 1)} {table.name}" if markdown else table.name)
-        out += table.lead
+        out += table.lead if markdown else _prose(table.lead, width)
         if table.name or table.lead:
             out.append("")
-        cells = [[_text(v) if isinstance(v, Share) else v for v in row] for row in table.rows]
+        cells = [
+            [_text(v, short=True) if isinstance(v, Share | Names | NotApplicable) else v for v in r]
+            for r in table.rows
+        ]
         widths = table.widths or [None] * len(table.header)
-        out.append(table_text(cells, table.header, "markdown" if markdown else "table", widths))
+        fmt = "markdown" if markdown else "table"
+        out.append(table_text(cells, table.header, fmt, widths, width))
+        notes = na_notes(table)
+        if notes:
+            out.append("")
+            out += notes if markdown else _prose(notes, width)
     return "\n".join(out) + "\n"
 
 
@@ -276,7 +403,7 @@ def to_csv(doc: Document) -> str:
         writer.writerow(main.header)
         writer.writerows([[safe_cell(_data(v)) for v in row] for row in main.rows])
     else:
-        main = doc.tables[0]
+        main = _data_of(doc)[0]
         writer.writerow(["basis", "filters", *main.header])
         basis, summary = _scope_cells(doc)
         for row in main.rows:
@@ -308,6 +435,7 @@ def to_json_data(doc: Document) -> dict[str, Any]:
             "columns": t.header,
             "rows": [dict(zip(t.header, map(_data, row), strict=True)) for row in t.rows],
             "total_rows": t.total_rows,
+            "notes": _notes(t),
         }
 
     data: dict[str, Any] = {
@@ -315,7 +443,7 @@ def to_json_data(doc: Document) -> dict[str, Any]:
         "title": doc.title,
         "header": doc.header,
         "scope": None if doc.scope is None else asdict(doc.scope),
-        "tables": [table(t) for t in doc.tables],
+        "tables": [table(t) for t in _data_of(doc)],
     }
     if doc.sources:
         data["sources"] = [table(t) for t in sources_tables(doc.sources)]
@@ -367,8 +495,9 @@ def to_xlsx(doc: Document) -> bytes:
         sheets.append(("Report", [doc.title], [[line] for line in doc.header]))
     for name, table in zip(_sheet_names([t.name for t in tables]), tables, strict=True):
         rows = [[_xlsx_value(v) for v in row] for row in table.rows]
-        if table.note:
-            rows += [[], [table.note]]
+        notes = _notes(table)
+        if notes:
+            rows += [[], *([n] for n in notes)]
         sheets.append((name, table.header, rows))
     with tempfile.TemporaryDirectory(prefix="provenance-xlsx-") as folder:
         path = Path(folder) / "report.xlsx"
@@ -396,7 +525,7 @@ def to_html(doc: Document, level: int = 2, charts: Sequence[tuple[str, str]] = (
             out.append("<p>(none)</p>")
             continue
         numeric = [
-            all(isinstance(r[i], int | float) or r[i] is None for r in table.rows)
+            all(isinstance(r[i], int | float | NotApplicable) or r[i] is None for r in table.rows)
             for i in range(len(table.header))
         ]
         out.append("<table>")
@@ -418,8 +547,7 @@ def to_html(doc: Document, level: int = 2, charts: Sequence[tuple[str, str]] = (
             )
             out.append(f"<tr{cls}>{cells}</tr>")
         out.append("</tbody></table>")
-        if table.note:
-            out.append(f'<p class="note">{e(table.note)}</p>')
+        out += [f'<p class="note">{e(n)}</p>' for n in _notes(table)]
     out.append("</section>")
     return "\n".join(out)
 
@@ -431,12 +559,13 @@ def _html_cell(value: Any) -> str:
     return html.escape(text)
 
 
-def render(doc: Document, fmt: str) -> str | bytes:
-    """The document in one of ``FORMATS`` (xlsx as bytes, the others as text)."""
+def render(doc: Document, fmt: str, width: int | None = None, wide: bool = False) -> str | bytes:
+    """The document in one of ``FORMATS`` (xlsx as bytes, the others as text); ``width`` and
+    ``wide``: of the terminal table and Markdown (:func:`to_text`)."""
     if fmt == "json":
         return to_json(doc)
     if fmt == "csv":
         return to_csv(doc)
     if fmt == "xlsx":
         return to_xlsx(doc)
-    return to_text(doc, markdown=fmt == "markdown")
+    return to_text(doc, markdown=fmt == "markdown", width=width, wide=wide)

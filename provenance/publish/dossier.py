@@ -110,8 +110,8 @@ def build(
 ) -> Dossier:
     """Write ``<weapon>.html``, ``<weapon>.md`` and the charts (``<weapon>-*.png``) to
     ``out_dir`` for the weapon system of ``filters`` (which must name one)."""
-    if filters.weapon is None:
-        raise DossierError("a dossier is about one weapon system: give --weapon NAME")
+    if not isinstance(filters.weapon, str):
+        raise DossierError("a dossier is about one weapon system: give --weapon NAME (once)")
     weapon = _weapon(conn, filters.weapon)
     src = sources(conn, filters)
     reports: list[

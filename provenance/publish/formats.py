@@ -15,11 +15,11 @@ import decimal
 import enum
 import io
 import json
+import re
+import textwrap
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
-
-from tabulate import tabulate
 
 #: What a cell that a spreadsheet would run as a formula starts with.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -66,21 +66,186 @@ def json_text(data: Any) -> str:
 
 
 def md_cell(value: Any) -> Any:
-    """A Markdown table cell: a "|" in the text would end the cell."""
+    """A Markdown table cell: a "|" in the text would end the cell, a newline the row."""
     if isinstance(value, str):
-        return value.replace("|", "\\|")
+        return value.replace("|", "\\|").replace("\n", " ")
     return value
 
 
-def table_text(
-    rows: Sequence[Sequence[Any]], header: Sequence[str], fmt: str, widths: Sequence[int | None]
+def cell_text(value: Any) -> str:
+    """A cell as a terminal table shows it: NULL empty, floats as ``%g``, dates ISO."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, dt.date | dt.datetime | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, int | float | decimal.Decimal) and not isinstance(value, bool)
+
+
+#: A text column is never made narrower than this to fit a table into the width asked for.
+MIN_TEXT_WIDTH = 12
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    lines: list[str] = []
+    for line in text.split("\n"):
+        lines += textwrap.wrap(line, width) or [""]
+    return lines
+
+
+def _natural(texts: Sequence[str]) -> int:
+    """The width of a column's widest line."""
+    widest = 0
+    for text in texts:
+        n = max(map(len, text.split("\n"))) if "\n" in text else len(text)
+        widest = max(widest, n)
+    return widest
+
+
+def fit_widths(
+    header: Sequence[str],
+    columns: Sequence[Sequence[str]],
+    right: Sequence[bool],
+    caps: Sequence[int | None],
+    max_width: int | None,
+) -> list[int]:
+    """Each column's width: its widest cell, at most its cap; then, while the table is wider
+    than ``max_width``, the widest column that may shrink is made narrower (a text column down
+    to :data:`MIN_TEXT_WIDTH`, a header down to its longest word; numbers never wrap)."""
+    natural = [_natural(c) for c in columns]
+    widths, floors = [], []
+    for i, name in enumerate(header):
+        cap = caps[i]
+        width = max(natural[i], len(name))
+        if cap is not None and not right[i]:
+            width = min(width, max(cap, 1))
+        word = max((len(w) for w in name.split()), default=0)
+        floor = max(natural[i], word) if right[i] else min(width, max(MIN_TEXT_WIDTH, word))
+        widths.append(width)
+        floors.append(min(floor, width))
+    if max_width is None:
+        return widths
+    room = max_width - 2 * (len(widths) - 1)
+
+    def capped(level: int) -> list[int]:
+        return [max(f, min(w, level)) for w, f in zip(widths, floors, strict=True)]
+
+    if sum(widths) <= room:
+        return widths
+    # The highest level every column is cut down to (never below its floor) that fits.
+    low, high = 0, max(widths)
+    while low < high:
+        mid = (low + high + 1) // 2
+        if sum(capped(mid)) <= room:
+            low = mid
+        else:
+            high = mid - 1
+    return capped(low)
+
+
+def render_table(
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    right: Sequence[bool],
+    widths: Sequence[int],
 ) -> str:
-    """A terminal table (long cells wrapped at ``widths``), or a GitHub Markdown table (one line
-    per row: a wrapped cell would turn into extra rows)."""
+    """A plain terminal table (the layout of tabulate's "simple"): a header, a rule of dashes,
+    then the rows; columns two spaces apart, numbers right-aligned. Only the cells wider than
+    their column are wrapped (at word boundaries), into extra lines of their row."""
+    n = len(header)
+    head = [_wrap(h, widths[i]) if len(h) > widths[i] else [h] for i, h in enumerate(header)]
+    out: list[str] = []
+
+    def emit(cells: Sequence[list[str]]) -> None:
+        height = max(len(c) for c in cells)
+        for k in range(height):
+            parts = []
+            for i in range(n):
+                text = cells[i][k] if k < len(cells[i]) else ""
+                parts.append(text.rjust(widths[i]) if right[i] else text.ljust(widths[i]))
+            out.append("  ".join(parts).rstrip())
+
+    # Headers sit on their last line, as tabulate puts them.
+    depth = max(len(h) for h in head) if head else 1
+    emit([[""] * (depth - len(h)) + h for h in head])
+    out.append("  ".join("-" * w for w in widths))
+    for row in rows:
+        if all(len(c) <= widths[i] and "\n" not in c for i, c in enumerate(row)):
+            out.append(
+                "  ".join(
+                    c.rjust(widths[i]) if right[i] else c.ljust(widths[i])
+                    for i, c in enumerate(row)
+                ).rstrip()
+            )
+        else:
+            emit(
+                [
+                    _wrap(c, widths[i]) if len(c) > widths[i] or "\n" in c else [c]
+                    for i, c in enumerate(row)
+                ]
+            )
+    return "\n".join(out)
+
+
+def render_markdown(
+    header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[bool]
+) -> str:
+    """A GitHub Markdown table, one line per row (cells already escaped with :func:`md_cell`)."""
+    widths = [max([len(h), 3, *(len(r[i]) for r in rows)]) for i, h in enumerate(header)]
+
+    def line(cells: Sequence[str]) -> str:
+        return (
+            "| "
+            + " | ".join(
+                c.rjust(widths[i]) if right[i] else c.ljust(widths[i]) for i, c in enumerate(cells)
+            )
+            + " |"
+        )
+
+    rule = (
+        "|"
+        + "|".join("-" * (w + 1) + ":" if right[i] else "-" * (w + 2) for i, w in enumerate(widths))
+        + "|"
+    )
+    return "\n".join([line(header), rule, *map(line, rows)])
+
+
+_PERCENT = re.compile(r"\d+(\.\d+)?%|n/a")
+
+
+def _is_percent(value: Any) -> bool:
+    """A share already written as text ("25.0%", "n/a"): aligned like a number."""
+    return isinstance(value, str) and _PERCENT.fullmatch(value) is not None
+
+
+def table_text(
+    rows: Sequence[Sequence[Any]],
+    header: Sequence[str],
+    fmt: str,
+    widths: Sequence[int | None],
+    max_width: int | None = None,
+) -> str:
+    """A terminal table (cells longer than ``widths`` wrapped, and the table made to fit
+    ``max_width`` when it can), or a GitHub Markdown table (one line per row: a wrapped cell
+    would turn into extra rows). Numbers are right-aligned."""
+    right = [
+        bool(rows)
+        and all(is_number(r[i]) or r[i] is None or _is_percent(r[i]) for r in rows)
+        and any(r[i] is not None for r in rows)
+        for i in range(len(header))
+    ]
     if fmt == "markdown":
-        cells = [[md_cell(v) for v in r] for r in rows]
-        return tabulate(cells, headers=list(header), tablefmt="github")
-    return tabulate(rows, headers=list(header), tablefmt="simple", maxcolwidths=list(widths))
+        cells = [[md_cell(cell_text(v)) for v in r] for r in rows]
+        return render_markdown([md_cell(h) for h in header], cells, right)
+    cells = [[cell_text(v) for v in r] for r in rows]
+    columns = [[r[i] for r in cells] for i in range(len(header))]
+    fitted = fit_widths(header, columns, right, widths, max_width)
+    return render_table(header, cells, right, fitted)
 
 
 def unique_names(header: Sequence[str]) -> list[str]:

@@ -11,27 +11,80 @@ from decimal import Decimal
 from typing import Any
 
 from provenance.publish.documents import (
+    SOURCE_HEADER,
+    CommaNames,
     DocTable,
     Document,
     Layout,
+    Names,
+    NotApplicable,
     Share,
-    share_cell,
+    share,
+    source_rows,
     sources_tables,
 )
 from provenance.reference import chpl
 from provenance.reports.chpl import NOT_LISTED, ChplReport
 from provenance.reports.components import ComponentRow
-from provenance.reports.core import UNKNOWN_MANUFACTURER, Basis, ReferenceRow, RollUp, fraction
-from provenance.reports.countries import CountriesReport
+from provenance.reports.core import (
+    UNKNOWN_MANUFACTURER,
+    Basis,
+    ReferenceRow,
+    RollUp,
+    coverage_line,
+    weapon_names,
+)
+from provenance.reports.countries import CountriesReport, WeaponTotals
 from provenance.reports.foreign_parts import ForeignPartsReport, WeaponForeignParts
 from provenance.reports.manufacturers import ManufacturersReport, ManufacturerTable
-from provenance.reports.sources import SourcesReport
-from provenance.reports.timeline import LAG_METHOD, TimelineReport
+from provenance.reports.sources import SourceRow, SourcesReport
+from provenance.reports.timeline import LAG_METHOD, ControlsRow, TimelineReport
 from provenance.values import hs
 
 
 def _reference_lines(references: Sequence[ReferenceRow]) -> list[str]:
     return [f"Reference data: {r.kind}: {r.citation}." for r in references]
+
+
+#: Why a foreign share is n/a.
+NO_KNOWN_ORIGIN = "foreign share: no part's origin is known on this basis"
+NO_KNOWN_PRODUCER = (
+    "foreign share: the weapon system's producer country is not known, so no part is foreign "
+    "or domestic"
+)
+
+
+def foreign_share(w: WeaponTotals | WeaponForeignParts) -> Share | NotApplicable:
+    """A weapon system's foreign share, n/a when no part's origin is known (0% would say that
+    none is foreign)."""
+    share = w.foreign_share  # None: no part is foreign or domestic (reports.core.ForeignShare)
+    if share is None:
+        return NotApplicable(NO_KNOWN_PRODUCER if w.unknown_producer_parts else NO_KNOWN_ORIGIN)
+    return Share(share)
+
+
+def _long_countries(report: CountriesReport) -> DocTable:
+    """The matrix of parts by origin, one row per weapon system and origin."""
+    grouped = report.group is not None
+    header = ["weapon system", "origin", "parts", "share"] + (["countries"] if grouped else [])
+    rows: list[list[Any]] = []
+    weapons: list[str | None] = [w.designation for w in report.weapons]
+    if len(report.weapons) > 1:
+        weapons.append(None)
+    for weapon in weapons:
+        cells = [
+            (r, r.total if weapon is None else r.parts_by_weapon.get(weapon, 0))
+            for r in report.rows
+        ]
+        # Each weapon system's origins largest first, unknown origin last.
+        cells.sort(key=lambda c: (c[0].key is None, -c[1], c[0].label))
+        rows += [
+            [weapon or "All weapon systems", r.label, n, Share(report.share(r, weapon))]
+            + ([Names(r.countries)] if grouped else [])
+            for r, n in cells
+            if n
+        ]
+    return DocTable("Parts by origin", header, rows)
 
 
 # The researcher's reports -----------------------------------------------------------------------
@@ -49,7 +102,7 @@ def countries_document(report: CountriesReport, sources: SourcesReport | None = 
         header += ["all parts", "all share"]
     rows: list[list[Any]] = []
     for r in report.rows:
-        line: list[Any] = [r.label] + ([r.countries] if grouped else [])
+        line: list[Any] = [r.label] + ([Names(r.countries)] if grouped else [])
         for w in report.weapons:
             line += [r.parts_by_weapon.get(w.designation, 0), Share(report.share(r, w.designation))]
         if not single:
@@ -57,9 +110,9 @@ def countries_document(report: CountriesReport, sources: SourcesReport | None = 
         rows.append(line)
     total: list[Any] = ["Total"] + ([""] if grouped else [])
     for w in report.weapons:
-        total += [w.parts, Share(1.0 if w.parts else 0.0)]
+        total += [w.parts, share(w.parts, w.parts, "share: no parts")]
     if not single:
-        total += [report.total.parts, Share(1.0 if report.total.parts else 0.0)]
+        total += [report.total.parts, share(report.total.parts, report.total.parts, "no parts")]
     rows.append(total)
     summary = [
         [
@@ -67,7 +120,7 @@ def countries_document(report: CountriesReport, sources: SourcesReport | None = 
             w.producer,
             w.parts,
             w.foreign_parts,
-            share_cell(w.foreign_share),
+            foreign_share(w),
             w.domestic_parts,
             w.unknown_origin_parts,
         ]
@@ -94,7 +147,9 @@ def countries_document(report: CountriesReport, sources: SourcesReport | None = 
         title,
         lines,
         [
-            DocTable("Parts by origin", header, rows, total_rows=1),
+            DocTable(
+                "Parts by origin", header, rows, total_rows=1, long_form=_long_countries(report)
+            ),
             DocTable(
                 "Foreign, domestic and unknown origin per weapon system",
                 [
@@ -115,7 +170,9 @@ def countries_document(report: CountriesReport, sources: SourcesReport | None = 
     )
 
 
-def _manufacturer_table(report: ManufacturersReport, t: ManufacturerTable) -> DocTable:
+def _manufacturer_table(
+    report: ManufacturersReport, t: ManufacturerTable, shown: bool = True
+) -> DocTable:
     made_in = report.scope.basis is Basis.MADE_IN
     header = [
         "rank",
@@ -136,15 +193,15 @@ def _manufacturer_table(report: ManufacturersReport, t: ManufacturerTable) -> Do
             r.rank,
             r.name,
             r.country,
-            r.includes if report.roll_up is RollUp.PARENT else r.parent,
+            Names(r.includes) if report.roll_up is RollUp.PARENT else r.parent,
             r.parts,
             r.components,
-            r.weapon_systems,
+            Names(r.weapon_systems),
             r.first_made,
             r.last_made,
         ]
         if made_in:
-            line.append([f"{c} {n}" for c, n in r.made_in])
+            line.append(Names(f"{c} {n}" for c, n in r.made_in))
         rows.append(line)
     extra = 0
     if t.other_parts or t.other_components:
@@ -169,12 +226,15 @@ def _manufacturer_table(report: ManufacturersReport, t: ManufacturerTable) -> Do
         extra += 1
     rows.append(["", "Total", "", None, t.parts, t.components] + [None] * (len(header) - 6))
     name = f"Top manufacturers: {t.weapon}" if t.weapon else "Top manufacturers: all weapon systems"
-    return DocTable(name, header, rows, total_rows=1 + extra)
+    return DocTable(name, header, rows, total_rows=1 + extra, text=shown)
 
 
 def manufacturers_document(
-    report: ManufacturersReport, sources: SourcesReport | None = None
+    report: ManufacturersReport, sources: SourcesReport | None = None, per_weapon: bool = False
 ) -> Document:
+    """The ranked table of the manufacturers; one table per weapon system too, shown with
+    ``per_weapon`` or when several weapon systems were asked for (JSON and xlsx always hold
+    them)."""
     lines = report.scope.lines()
     lines.append(
         f"The {report.top} manufacturers with the most parts"
@@ -187,7 +247,16 @@ def manufacturers_document(
     )
     tables = [_manufacturer_table(report, report.overall)]
     if len(report.per_weapon) > 1:
-        tables += [_manufacturer_table(report, t) for t in report.per_weapon]
+        show = per_weapon or len(report.scope.weapons) > 1
+        tables += [_manufacturer_table(report, t, show) for t in report.per_weapon]
+        if not show:
+            lines.append(
+                f"One table per weapon system ({len(report.per_weapon)}): not shown here "
+                "(--per-weapon, or --weapon NAME given several times, shows them; JSON and xlsx "
+                "hold them)."
+            )
+        elif report.top_per_weapon != report.top:
+            lines.append(f"Each weapon system's table lists its top {report.top_per_weapon}.")
     title = "Manufacturers of the parts"
     if report.scope.weapon:
         title = f"Manufacturers of the parts of the {report.scope.weapon}"
@@ -216,8 +285,12 @@ def chpl_document(report: ChplReport, sources: SourcesReport | None = None) -> D
         + [
             w.foreign_parts,
             w.foreign_listed,
-            Share(w.foreign_listed_share),
-            Share(w.foreign_listed_share_of_coded),
+            share(w.foreign_listed, w.foreign_parts, "share of foreign parts: no foreign parts"),
+            share(
+                w.foreign_listed,
+                w.foreign_coded,
+                "share with an HS-6 code: no foreign part has an HS-6 code",
+            ),
         ]
         for w in [*report.weapons, report.total]
     ]
@@ -261,6 +334,35 @@ def chpl_document(report: ChplReport, sources: SourcesReport | None = None) -> D
     )
 
 
+def _after_share(c: ControlsRow) -> Share | NotApplicable:
+    """The share of parts made after the controls; n/a when no part can be placed before or
+    after them (0% would say that none was made after)."""
+    if c.after + c.before + c.undetermined == 0:
+        return NotApplicable(
+            "share made after: no part has both a manufacture date and an origin country "
+            "with a controls date"
+        )
+    return Share(c.after / c.parts)
+
+
+def _long_timeline(report: TimelineReport) -> DocTable:
+    """Parts by manufacture period, one row per weapon system and period."""
+    weapons: list[str | None] = list(report.weapons)
+    if len(weapons) > 1:
+        weapons.append(None)
+    rows = [
+        [w or "All weapon systems", b.label, b.total if w is None else b.parts_by_weapon[w]]
+        for w in weapons
+        for b in report.buckets
+        if (b.total if w is None else b.parts_by_weapon.get(w, 0))
+    ]
+    return DocTable(
+        f"Parts by manufacture {report.period.value}",
+        ["weapon system", report.period.value, "parts"],
+        rows,
+    )
+
+
 def timeline_document(report: TimelineReport, sources: SourcesReport | None = None) -> Document:
     # Long only because its three tables' columns are spelled out one per line.
     weapons = report.weapons
@@ -277,7 +379,7 @@ def timeline_document(report: TimelineReport, sources: SourcesReport | None = No
             c.designation,
             c.parts,
             c.after,
-            Share(fraction(c.after, c.parts)),
+            _after_share(c),
             c.before,
             c.undetermined,
             c.no_date,
@@ -319,7 +421,13 @@ def timeline_document(report: TimelineReport, sources: SourcesReport | None = No
         title,
         lines,
         [
-            DocTable(f"Parts by manufacture {report.period.value}", header, rows, total_rows=1),
+            DocTable(
+                f"Parts by manufacture {report.period.value}",
+                header,
+                rows,
+                total_rows=1,
+                long_form=_long_timeline(report),
+            ),
             DocTable(
                 "Made after the export controls of the origin country",
                 [
@@ -359,7 +467,38 @@ def timeline_document(report: TimelineReport, sources: SourcesReport | None = No
     )
 
 
-def sources_document(report: SourcesReport) -> Document:
+def _ranked_sources(name: str, found: Sequence[SourceRow], top: int | None) -> list[DocTable]:
+    """The sources, largest first; with ``top``, the text shows the first ``top`` and sums the
+    others in one row, and the data keeps them all."""
+    rows = source_rows(found)
+    if top is None or len(rows) <= top:
+        return [DocTable(name, SOURCE_HEADER, rows)]
+    rest = found[top:]
+    others = [
+        f"{len(rest)} other sources",
+        "",
+        "",
+        None,
+        None,
+        sum(s.components for s in rest),
+        sum(s.parts for s in rest),
+    ]
+    return [
+        DocTable(
+            name,
+            SOURCE_HEADER,
+            [*rows[:top], others],
+            total_rows=1,
+            data=False,
+            note=f"The {top} sources with the most parts; CSV, JSON and xlsx list all {len(rows)}.",
+        ),
+        DocTable(name, SOURCE_HEADER, rows, text=False),
+    ]
+
+
+def sources_document(report: SourcesReport, top: int | None = None) -> Document:
+    """The sources, ranked by parts (in the text the first ``top``), then the reference data;
+    the sources per weapon system when the report has them (``per_weapon``)."""
     lines = report.scope.lines()
     lines.append(
         f"Components without any source: {report.components_without_source} "
@@ -368,7 +507,15 @@ def sources_document(report: SourcesReport) -> Document:
     title = "Sources behind the figures"
     if report.scope.weapon:
         title = f"Sources behind the figures for the {report.scope.weapon}"
-    return Document("sources", title, lines, sources_tables(report), report.scope)
+    tables = sources_tables(report)
+    main = tables[0]
+    ranked = _ranked_sources(main.name, report.sources, top)
+    for table in ranked:
+        table.note = " ".join(filter(None, [main.note, table.note]))
+    tables = ranked + tables[1:]
+    for w in report.by_weapon:
+        tables += _ranked_sources(f"Sources: {w.weapon}", w.sources, top)
+    return Document("sources", title, lines, tables, report.scope)
 
 
 # The foreign-origin report and the component listing -------------------------------------------
@@ -404,16 +551,21 @@ COMPONENT_COLUMNS = [
 ]
 
 
-def _pct(share: float | None) -> str:
-    return "n/a" if share is None else f"{100 * share:.1f}%"
+def _foreign_pct(w: WeaponForeignParts) -> str:
+    fs = foreign_share(w)
+    if isinstance(fs, Share):
+        return f"{100 * fs:.1f}%"
+    return "share n/a: " + fs.reason.removeprefix("foreign share: ")
 
 
 def _foreign_parts_json(report: ForeignPartsReport) -> dict[str, Any]:
     weapons = []
     for w in report.weapons:
         item = dataclasses.asdict(w)
-        share = w.foreign_share
-        item["foreign_share"] = None if share is None else round(share, 6)
+        fs = foreign_share(w)
+        # null, with the reason, when no part's origin is known (0.0 would say none is foreign)
+        item["foreign_share"] = round(fs, 6) if isinstance(fs, Share) else None
+        item["foreign_share_note"] = fs.reason if isinstance(fs, NotApplicable) else None
         for origin in item["origins"]:
             origin["share"] = round(origin["share"], 6)
         weapons.append(item)
@@ -421,6 +573,7 @@ def _foreign_parts_json(report: ForeignPartsReport) -> dict[str, Any]:
         "report": "foreign-parts",
         "basis": report.basis.value,
         "roll_up": report.roll_up.value,
+        "source_count": report.sources,
         "weapons": weapons,
     }
 
@@ -435,7 +588,7 @@ def _weapon_lead(w: WeaponForeignParts) -> str:
             f"of unknown origin); {sources}"
         )
     return (
-        f"{w.parts} parts, {w.foreign_parts} foreign ({_pct(w.foreign_share)}), "
+        f"{w.parts} parts, {w.foreign_parts} foreign ({_foreign_pct(w)}), "
         f"{w.domestic_parts} domestic, {w.unknown_origin_parts} of unknown origin; {sources}"
     )
 
@@ -451,7 +604,7 @@ def _origin_table(w: WeaponForeignParts) -> DocTable:
                 o.parts,
                 Share(o.share),
                 {True: "yes", False: "no", None: "?"}[o.foreign],
-                ", ".join(o.manufacturers),
+                CommaNames(o.manufacturers),
             ]
             for o in w.origins
         ],
@@ -502,7 +655,7 @@ def _weapon_figures(report: ForeignPartsReport) -> DocTable:
             w.producer,
             w.parts,
             w.foreign_parts,
-            share_cell(w.foreign_share),
+            foreign_share(w),
             w.domestic_parts,
             w.unknown_origin_parts,
             w.sources,
@@ -521,10 +674,15 @@ def foreign_parts_document(report: ForeignPartsReport) -> Document:
     header = [f"Basis: {report.basis.description}."]
     if report.roll_up is not RollUp.NONE:
         header.append(f"Roll-up: {report.roll_up.description}.")
-    if report.weapon:
-        header.append(f"Filter: weapon system {report.weapon}.")
+    asked = weapon_names(report.weapon)
+    if asked:
+        which = "weapon systems" if len(asked) > 1 else "weapon system"
+        header.append(f"Filter: {which} {', '.join(asked)}.")
     if not report.weapons:
         header.append("No components recorded for the weapon systems asked for.")
+    header.append(
+        coverage_line(len(report.weapons), sum(w.parts for w in report.weapons), report.sources)
+    )
     return Document(
         "foreign-parts",
         "Foreign-origin parts per weapon system",

@@ -23,7 +23,6 @@ from sqlalchemy import Connection, func, insert, select
 from provenance.errors import ChplError, RowError
 from provenance.models import ChplEntry, ChplList
 from provenance.values.hs import format_hs6, normalize_hs6
-from provenance.yamlfile import key_path
 
 if TYPE_CHECKING:  # the schemas read HS codes with the functions below
     from provenance.reference.schemas import ChplListSpec
@@ -138,6 +137,8 @@ def apply_chpl_lists(
     does not change: give a corrected list a new version). Problems go to ``errors``; the caller
     rolls back when there are any.
     """
+    from provenance.yamlfile import key_path  # pydantic: only when a list is written
+
     summary = ChplSyncSummary()
     stored = {
         v: (id_, pub)
@@ -180,6 +181,8 @@ def _add_codes(
     errors: list[RowError],
 ) -> int:
     """Add the codes of ``spec`` that the stored version lacks; the number added."""
+    from provenance.yamlfile import key_path
+
     have = dict(
         conn.execute(
             select(ChplEntry.hs6, ChplEntry.tier).where(ChplEntry.list_id == list_id)

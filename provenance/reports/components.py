@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, select
@@ -25,7 +26,7 @@ from provenance.reports.core import (
     RollUp,
     components_joined,
     origin_column,
-    resolve_weapon,
+    resolve_weapons,
     roll_up_joins,
 )
 from provenance.values.dates import format_partial_date
@@ -59,7 +60,7 @@ class ComponentRow:
 
 
 def components(
-    conn: Connection, weapon: str | None = None, roll_up: RollUp = RollUp.NONE
+    conn: Connection, weapon: str | Sequence[str] | None = None, roll_up: RollUp = RollUp.NONE
 ) -> list[ComponentRow]:
     """The components of one weapon system (or all), with their sources.
 
@@ -119,10 +120,10 @@ def components(
             Source.title,
         )
     )
-    if weapon is not None:
-        ws_id = resolve_weapon(conn, weapon)
-        query = query.where(WeaponSystem.id == ws_id)
-        cited = cited.where(Specimen.weapon_system_id == ws_id)
+    ws_ids = resolve_weapons(conn, weapon)
+    if ws_ids is not None:
+        query = query.where(WeaponSystem.id.in_(ws_ids))
+        cited = cited.where(Specimen.weapon_system_id.in_(ws_ids))
     sources: dict[int, list[str]] = defaultdict(list)
     records: dict[int, list[str]] = defaultdict(list)
     pages: dict[int, list[str]] = defaultdict(list)

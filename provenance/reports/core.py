@@ -28,18 +28,32 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import enum
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import CTE, ColumnElement, Connection, Select, and_, case, func, literal, select
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    Connection,
+    Select,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    select,
+)
 from sqlalchemy.orm import aliased
 
 from provenance.errors import FilterError, UnknownWeaponError
 from provenance.models import (
+    Citation,
     Component,
     Country,
     DatePrecision,
     Manufacturer,
+    Source,
     Specimen,
     WeaponSystem,
     WeaponSystemAlias,
@@ -224,8 +238,24 @@ def components_joined(*columns: Any) -> Select[Any]:
 # Filters ---------------------------------------------------------------------------------------
 
 
+def weapon_names(weapon: str | Sequence[str] | None) -> tuple[str, ...]:
+    """The weapon systems asked for, as a tuple (empty: all)."""
+    if weapon is None:
+        return ()
+    if isinstance(weapon, str):
+        return (weapon,)
+    return tuple(dict.fromkeys(weapon))
+
+
+def resolve_weapons(conn: Connection, weapon: str | Sequence[str] | None) -> list[int] | None:
+    """The ids of the weapon systems asked for (None: all of them)."""
+    names = weapon_names(weapon)
+    return list(dict.fromkeys(resolve_weapon(conn, n) for n in names)) if names else None
+
+
 def resolve_weapon(conn: Connection, text: str) -> int:
-    """The id of the weapon system with this designation or alias (any case)."""
+    """The id of the weapon system with this designation or alias (any case); an unknown name
+    gets the closest designations and aliases as suggestions."""
     key = name_key(text)
     found = conn.execute(
         select(WeaponSystem.id).where(WeaponSystem.designation_key == key)
@@ -238,7 +268,8 @@ def resolve_weapon(conn: Connection, text: str) -> int:
         known = list(
             conn.scalars(select(WeaponSystem.designation).order_by(WeaponSystem.designation))
         )
-        raise UnknownWeaponError(text, known)
+        aliases = list(conn.scalars(select(WeaponSystemAlias.alias)))
+        raise UnknownWeaponError(text, known, aliases)
     return found
 
 
@@ -268,9 +299,10 @@ def parse_bound(text: str | None, end: bool) -> dt.date | None:
 
 @dataclass(frozen=True)
 class Filters:
-    """What a report counts: one weapon system or all, the basis, and a date range."""
+    """What a report counts: one weapon system, several (a tuple) or all, the basis, and a date
+    range."""
 
-    weapon: str | None = None
+    weapon: str | tuple[str, ...] | None = None
     basis: Basis = Basis.MANUFACTURER
     since: dt.date | None = None  # first day included
     until: dt.date | None = None  # last day included
@@ -279,14 +311,15 @@ class Filters:
     @classmethod
     def parse(
         cls,
-        weapon: str | None = None,
+        weapon: str | Sequence[str] | None = None,
         basis: str | Basis = Basis.MANUFACTURER,
         since: str | None = None,
         until: str | None = None,
         date_field: str | DateField = DateField.MANUFACTURED,
     ) -> Filters:
+        names = weapon_names(weapon)
         filters = cls(
-            weapon=weapon,
+            weapon=None if not names else names[0] if len(names) == 1 else names,
             basis=Basis(basis),
             since=parse_bound(since, end=False),
             until=parse_bound(until, end=True),
@@ -307,7 +340,7 @@ class Filters:
 class Scope:
     """The filters a report ran with, and what each of them left out (in parts)."""
 
-    weapon: str | None  # the designation, when one weapon system was asked for
+    weapon: str | None  # the designation(s) asked for ("KN-23 and KN-24"); None: all
     basis: Basis
     date_field: DateField
     since: dt.date | None
@@ -317,13 +350,21 @@ class Scope:
     parts_outside_range: int
     parts: int  # counted by the report
     components: int
+    #: the designations asked for, when weapon systems were (one or several)
+    weapons: list[str] = field(default_factory=list)
+    #: what the counted parts cover: weapon systems with parts counted, sources citing them
+    weapon_systems: int = 0
+    sources: int = 0
 
     def lines(self) -> list[str]:
         """The report's header: basis and filters, in words."""
         out = [f"Basis: {self.basis.description}."]
-        out.append(
-            f"Weapon system: {self.weapon}." if self.weapon else "Weapon systems: all recorded."
-        )
+        if len(self.weapons) > 1:
+            out.append(f"Weapon systems: {', '.join(self.weapons)}.")
+        else:
+            out.append(
+                f"Weapon system: {self.weapon}." if self.weapon else "Weapon systems: all recorded."
+            )
         if self.since or self.until:
             span = (
                 f"from {self.since or 'the earliest'} to {self.until or 'the latest'} "
@@ -344,17 +385,59 @@ class Scope:
             f"Counted: {self.parts} parts in {self.components} component records "
             "(parts = the sum of the components' quantities)."
         )
+        out.append(coverage_line(self.weapon_systems, self.parts, self.sources))
         return out
 
     def summary(self) -> str:
         """One line for CSV cells and chart captions."""
-        bits = [f"basis={self.basis.value}", f"weapon={self.weapon or 'all'}"]
+        weapon = ",".join(self.weapons) if self.weapons else "all"
+        bits = [f"basis={self.basis.value}", f"weapon={weapon}"]
         if self.since or self.until:
             bits.append(
                 f"{self.date_field.value} {self.since or '...'}..{self.until or '...'}"
                 f" ({self.parts_without_date} parts without the date left out)"
             )
         return "; ".join(bits)
+
+
+def coverage_line(weapon_systems: int, parts: int, sources: int) -> str:
+    """The header line every report carries: what its figures cover."""
+
+    def n(count: int, one: str, many: str) -> str:
+        return f"{count} {one if count == 1 else many}"
+
+    return (
+        f"Covers {n(weapon_systems, 'weapon system', 'weapon systems')}, "
+        f"{n(parts, 'part', 'parts')} and {n(sources, 'source', 'sources')}."
+    )
+
+
+def covered(conn: Connection, where: Sequence[ColumnElement[bool]]) -> tuple[int, int]:
+    """(weapon systems, sources) of the components ``where`` selects (WHERE clauses over
+    :func:`components_joined`): the weapon systems they belong to and the sources citing them.
+
+    Without a filter, one look-up per weapon system and per source; with one, a pass over the
+    components (and their citations) it selects."""
+    if not where:
+        has_parts = exists(
+            select(Specimen.id)
+            .join(Component, Component.specimen_id == Specimen.id)
+            .where(Specimen.weapon_system_id == WeaponSystem.id)
+        )
+        cites = exists(select(Citation.source_id).where(Citation.source_id == Source.id))
+        count = select(func.count())
+        weapons = conn.execute(count.select_from(WeaponSystem).where(has_parts)).scalar_one()
+        sources = conn.execute(count.select_from(Source).where(cites)).scalar_one()
+        return as_int(weapons), as_int(sources)
+    weapons = conn.execute(
+        components_joined(func.count(func.distinct(WeaponSystem.id))).where(*where)
+    ).scalar_one()
+    sources = conn.execute(
+        components_joined(func.count(func.distinct(Citation.source_id)))
+        .join(Citation, Citation.component_id == Component.id)
+        .where(*where)
+    ).scalar_one()
+    return as_int(weapons), as_int(sources)
 
 
 @dataclass(frozen=True)
@@ -385,13 +468,18 @@ class FilteredParts:
         self.conn = conn
         self.filters = filters
         self.weapon_where: list[ColumnElement[bool]] = []
-        designation: str | None = None
-        if filters.weapon is not None:
-            ws_id = resolve_weapon(conn, filters.weapon)
-            self.weapon_where.append(WeaponSystem.id == ws_id)
-            designation = conn.execute(
-                select(WeaponSystem.designation).where(WeaponSystem.id == ws_id)
-            ).scalar_one()
+        designations: list[str] = []
+        ids = resolve_weapons(conn, filters.weapon)
+        if ids is not None:
+            self.weapon_where.append(WeaponSystem.id.in_(ids))
+            names = dict(
+                conn.execute(
+                    select(WeaponSystem.id, WeaponSystem.designation).where(
+                        WeaponSystem.id.in_(ids)
+                    )
+                ).all()
+            )
+            designations = [names[i] for i in ids]
         date = _date_column(filters.date_field)
         in_range: list[ColumnElement[bool]] = []
         if filters.since is not None:
@@ -416,7 +504,7 @@ class FilteredParts:
             ).one()
             undated, counted = 0, total
         self.scope = Scope(
-            weapon=designation,
+            weapon=" and ".join(designations) if designations else None,
             basis=filters.basis,
             date_field=filters.date_field,
             since=filters.since,
@@ -426,7 +514,9 @@ class FilteredParts:
             parts_outside_range=int(total) - int(undated) - int(counted),
             parts=int(counted),
             components=int(components),
+            weapons=designations,
         )
+        self.scope.weapon_systems, self.scope.sources = covered(conn, self.where)
         self.origin = origin_column(filters.basis)
         self._names: dict[str, str] | None = None
 

@@ -13,7 +13,7 @@ import json
 import operator
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Any, TypeVar, cast
@@ -38,11 +38,12 @@ from provenance.reports.core import (
     Basis,
     ForeignShare,
     RollUp,
+    covered,
     fraction,
     headquarters_column,
     is_foreign,
     maker_origin,
-    resolve_weapon,
+    resolve_weapons,
     roll_up_joins,
 )
 
@@ -77,9 +78,10 @@ class WeaponForeignParts(ForeignShare):
 @dataclass
 class ForeignPartsReport:
     basis: Basis
-    weapon: str | None
+    weapon: str | Sequence[str] | None
     weapons: list[WeaponForeignParts]
     roll_up: RollUp = RollUp.NONE
+    sources: int = 0  # distinct sources citing the parts of the weapon systems reported
 
 
 # --- The foreign-origin report ------------------------------------------------------------------
@@ -261,7 +263,9 @@ class _Cells:
             start = end
 
 
-def _by_weapon(ws_id: int | None, *columns: Any, specimens_first: bool = False) -> Select[Any]:
+def _by_weapon(
+    ws_id: list[int] | None, *columns: Any, specimens_first: bool = False
+) -> Select[Any]:
     """``columns`` of the specimens joined to their components, grouped by weapon system.
 
     ``specimens_first`` keeps SQLite to reading the specimens by weapon system and each one's
@@ -272,11 +276,11 @@ def _by_weapon(ws_id: int | None, *columns: Any, specimens_first: bool = False) 
         select(*columns).select_from(Specimen).join(Component, Component.specimen_id == specimen)
     )
     if ws_id is not None:
-        query = query.where(Specimen.weapon_system_id == ws_id)
+        query = query.where(Specimen.weapon_system_id.in_(ws_id))
     return query.group_by(Specimen.weapon_system_id)
 
 
-def _parts(conn: Connection, reader: _Reader, ws_id: int | None, basis: Basis) -> _Parts:
+def _parts(conn: Connection, reader: _Reader, ws_id: list[int] | None, basis: Basis) -> _Parts:
     if reader is _Reader.SQLITE_JSON:
         return _parts_sqlite(conn, ws_id, basis)
     if reader is _Reader.POSTGRESQL:
@@ -291,7 +295,7 @@ def _code_column(basis: Basis) -> Any:
     return Component.reported_maker_country_code
 
 
-def _parts_postgresql(conn: Connection, ws_id: int | None, basis: Basis) -> _Parts:
+def _parts_postgresql(conn: Connection, ws_id: list[int] | None, basis: Basis) -> _Parts:
     """Every component, in arrays per weapon system."""
     columns: list[Any] = [Component.manufacturer_id, Component.quantity, _code_column(basis)]
     query = _by_weapon(ws_id, Specimen.weapon_system_id, *map(func.array_agg, columns))
@@ -299,7 +303,7 @@ def _parts_postgresql(conn: Connection, ws_id: int | None, basis: Basis) -> _Par
         yield ws, makers, codes, quantities
 
 
-def _parts_sqlite(conn: Connection, ws_id: int | None, basis: Basis) -> _Parts:
+def _parts_sqlite(conn: Connection, ws_id: list[int] | None, basis: Basis) -> _Parts:
     """Every component, in JSON arrays per weapon system (see above)."""
     arrays: list[Any] = [Component.manufacturer_id, Component.quantity]
     made_in_of: dict[int, str] | None = None
@@ -318,7 +322,7 @@ def _parts_sqlite(conn: Connection, ws_id: int | None, basis: Basis) -> _Parts:
         yield ws, json.loads(makers), codes, json.loads(quantities)
 
 
-def _made_in_sqlite(conn: Connection, ws_id: int | None) -> dict[int, str]:
+def _made_in_sqlite(conn: Connection, ws_id: list[int] | None) -> dict[int, str]:
     """Component id -> country of manufacture, of the components that have one."""
     query = (
         select(func.json_group_array(Component.id), func.json_group_array(Component.made_in_code))
@@ -327,13 +331,13 @@ def _made_in_sqlite(conn: Connection, ws_id: int | None) -> dict[int, str]:
     )
     if ws_id is not None:
         query = query.join(Specimen, Specimen.id == Component.specimen_id).where(
-            Specimen.weapon_system_id == ws_id
+            Specimen.weapon_system_id.in_(ws_id)
         )
     ids, codes = conn.execute(query).one()
     return dict(zip(json.loads(ids), json.loads(codes), strict=True))
 
 
-def _parts_grouped(conn: Connection, ws_id: int | None, basis: Basis) -> _Parts:
+def _parts_grouped(conn: Connection, ws_id: list[int] | None, basis: Basis) -> _Parts:
     """Parts per manufacturer and country, added up in SQL."""
     code = _code_column(basis)
     query = (
@@ -351,7 +355,7 @@ def _parts_grouped(conn: Connection, ws_id: int | None, basis: Basis) -> _Parts:
         yield ws, makers, codes, quantities
 
 
-def _source_counts(conn: Connection, reader: _Reader, ws_id: int | None) -> dict[int, int]:
+def _source_counts(conn: Connection, reader: _Reader, ws_id: list[int] | None) -> dict[int, int]:
     """How many distinct sources cite each weapon system's components."""
     if reader is _Reader.SQLITE_JSON and ws_id is None:
         return _source_counts_sqlite(conn)
@@ -363,7 +367,7 @@ def _source_counts(conn: Connection, reader: _Reader, ws_id: int | None) -> dict
         .join(Specimen, Specimen.id == Component.specimen_id)
     )
     if ws_id is not None:
-        pairs = pairs.where(Specimen.weapon_system_id == ws_id)
+        pairs = pairs.where(Specimen.weapon_system_id.in_(ws_id))
     cited = pairs.subquery()
     query = select(cited.c.ws, func.count()).group_by(cited.c.ws)
     return {ws: int(n) for ws, n in conn.execute(query)}
@@ -401,7 +405,7 @@ def _source_counts_sqlite(conn: Connection) -> dict[int, int]:
 
 def foreign_parts(
     conn: Connection,
-    weapon: str | None = None,
+    weapon: str | Sequence[str] | None = None,
     basis: Basis = Basis.MANUFACTURER,
     roll_up: RollUp = RollUp.NONE,
 ) -> ForeignPartsReport:
@@ -410,7 +414,7 @@ def foreign_parts(
     With ``roll_up=RollUp.PARENT`` parts count under their manufacturer's top parent company:
     its name is listed, and on the manufacturer basis its headquarters is the origin.
     """
-    ws_id = None if weapon is None else resolve_weapon(conn, weapon)
+    ws_id = resolve_weapons(conn, weapon)
     reader = _reader(conn)
     names = {code: name for code, name in conn.execute(select(Country.code, Country.display_name))}
     cells = _Cells(_Makers.load(conn, roll_up), _Origins([None, *names]), basis)
@@ -421,7 +425,7 @@ def foreign_parts(
         WeaponSystem.id, WeaponSystem.designation, WeaponSystem.producer_country_code
     ).order_by(WeaponSystem.designation)
     if ws_id is not None:
-        weapon_rows = weapon_rows.where(WeaponSystem.id == ws_id)
+        weapon_rows = weapon_rows.where(WeaponSystem.id.in_(ws_id))
 
     weapons: list[WeaponForeignParts] = []
     for ws, designation, producer_code in conn.execute(weapon_rows):
@@ -472,4 +476,7 @@ def foreign_parts(
                 unknown_producer_parts=parts - foreign_n - domestic_n - unknown_n,
             )
         )
-    return ForeignPartsReport(basis=basis, weapon=weapon, weapons=weapons, roll_up=roll_up)
+    _, cited = covered(conn, [] if ws_id is None else [WeaponSystem.id.in_(ws_id)])
+    return ForeignPartsReport(
+        basis=basis, weapon=weapon, weapons=weapons, roll_up=roll_up, sources=cited
+    )

@@ -71,6 +71,7 @@ class ManufacturersReport:
     overall: ManufacturerTable
     per_weapon: list[ManufacturerTable]
     references: list[ReferenceRow] = field(default_factory=list)
+    top_per_weapon: int = 10  # how many each per-weapon table lists
 
 
 def _first_last(
@@ -156,12 +157,14 @@ def manufacturers(
     filters: Filters | None = None,
     top: int = 10,
     roll_up: RollUp = RollUp.NONE,
+    top_per_weapon: int | None = None,
 ) -> ManufacturersReport:
-    """The top manufacturers (by parts) per weapon system and overall.
+    """The top manufacturers (by parts) per weapon system and overall: ``top`` overall and
+    ``top_per_weapon`` (default: ``top``) in each weapon system's table.
 
     With ``roll_up=RollUp.PARENT`` each manufacturer counts under its top parent company.
     """
-    if top < 1:
+    if top < 1 or (top_per_weapon is not None and top_per_weapon < 1):
         raise FilterError("--top must be 1 or more")
     filters = filters or Filters()
     ctx = FilteredParts(conn, filters)
@@ -188,8 +191,9 @@ def manufacturers(
             (e for e in every if e[0] is not None),
             key=lambda e: (-e[1], info[e[0]][0].casefold(), e[0]),
         )
-        shown = entries[:top]
-        rest = entries[top:]
+        n = top if weapon is None or top_per_weapon is None else top_per_weapon
+        shown = entries[:n]
+        rest = entries[n:]
         rows = []
         for rank, (maker, parts, n) in enumerate(shown, start=1):
             name, code, parent_name = info[maker]
@@ -229,5 +233,10 @@ def manufacturers(
 
     weapon_names = sorted(w for w in tally.per_weapon if w is not None)
     return ManufacturersReport(
-        ctx.scope, top, roll_up, table(None), [table(w) for w in weapon_names]
+        ctx.scope,
+        top,
+        roll_up,
+        table(None),
+        [table(w) for w in weapon_names],
+        top_per_weapon=top if top_per_weapon is None else top_per_weapon,
     )

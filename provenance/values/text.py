@@ -9,7 +9,38 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from provenance.values.countries import normalize_key
+# The key names are matched on (countries, manufacturers, weapon systems) ----------------------
+
+# Removed before anything else: zero-width space/joiners, word joiner, BOM, soft hyphen.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+# Latin letters that carry a "diacritic" but do not decompose under NFD.
+_LETTERS = str.maketrans(
+    {"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ı": "i", "æ": "ae", "œ": "oe", "þ": "th", "ð": "d"}
+)
+_DROPPED = re.compile(r"[.'`\u2018\u2019\u02bc\u00b4]")
+_SEPARATORS = re.compile(r"[\s\-_,()\u2010-\u2015]+")
+
+
+def _is_diacritic(ch: str) -> bool:
+    """Combining accents (the diacritical-mark blocks only: Japanese and Hangul marks stay)."""
+    cp = ord(ch)
+    return (
+        0x0300 <= cp <= 0x036F
+        or 0x1AB0 <= cp <= 0x1AFF
+        or 0x1DC0 <= cp <= 0x1DFF
+        or 0x20D0 <= cp <= 0x20FF
+        or 0xFE20 <= cp <= 0xFE2F
+    )
+
+
+def normalize_key(text: str) -> str:
+    """The matching key of a name: case, accents, dots, zero-width chars and spacing ignored."""
+    text = unicodedata.normalize("NFKC", text.translate(_INVISIBLE)).casefold()
+    decomposed = unicodedata.normalize("NFD", text)
+    text = unicodedata.normalize("NFC", "".join(c for c in decomposed if not _is_diacritic(c)))
+    text = _DROPPED.sub("", text.translate(_LETTERS))
+    return _SEPARATORS.sub(" ", text).strip()
+
 
 # Invisible characters a value may carry from a web page or a PDF: zero-width spaces and joiners,
 # the word joiner, a byte-order mark, the soft hyphen, direction marks and invisible operators.
