@@ -11,6 +11,19 @@ class ProvenanceError(Exception):
     """Base class of every error the library raises on purpose."""
 
 
+#: How much of a value an error message shows.
+SHOWN = 200
+
+
+def shorten(text: str, limit: int = SHOWN) -> str:
+    """``text`` as an error message shows it: its start, and its length when it is long."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
+
+
+class LimitError(ProvenanceError):
+    """A limit on input that cannot be used (``--limit`` with an unknown name or a bad value)."""
+
+
 class UnknownCountryError(ProvenanceError, ValueError):
     """A country name, code or alias that the resolver does not know."""
 
@@ -51,9 +64,9 @@ class RowError:
 
     def __str__(self) -> str:
         what = f"{self.column}: {self.message}" if self.column else self.message
-        got = f" (got {self.value!r})" if self.value else ""
+        got = f" (got {shorten(self.value, 2 * SHOWN)!r})" if self.value else ""
         hint = f": {self.hint}" if self.hint else ""
-        return f"{self.place()}: {what}{got}{hint}"
+        return f"{self.place()}: {shorten(what, 4 * SHOWN)}{got}{hint}"
 
     def group_key(self) -> tuple[str, str, str]:
         return (self.file, self.column, self.code or self.message)
@@ -192,6 +205,16 @@ class MappingError(ProvenanceError):
         self.path = path
         self.problems = list(problems)
         super().__init__("\n".join(f"{path}: {p}" for p in self.problems))
+
+
+class PatternTimeoutError(ProvenanceError):
+    """A mapping's split pattern that ran longer than its time limit on a value (the load
+    reports it as an error of the file, with the row)."""
+
+    def __init__(self, value: str, timeout: float) -> None:
+        self.value = value
+        self.timeout = timeout
+        super().__init__(f"the pattern ran longer than {timeout:g} s on {shorten(value)!r}")
 
 
 # provenance.reference.chpl -----------------------------------------------------------------------

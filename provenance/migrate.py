@@ -67,6 +67,37 @@ def known_revisions() -> set[str]:
     return set(shipped_revisions())
 
 
+def revision_order() -> list[str]:
+    """The shipped revisions, oldest first (the history is one line)."""
+    from alembic.script import ScriptDirectory  # migrating imports Alembic; reports do not
+
+    script = ScriptDirectory.from_config(alembic_config())
+    return [rev.revision for rev in reversed(list(script.walk_revisions()))]
+
+
+def _check_direction(engine: Engine, action: str, revision: str, current: str | None) -> None:
+    """Refuse an upgrade to an older revision (Alembic would do nothing and say nothing) and a
+    downgrade to a newer one."""
+    order = revision_order()
+    target = order[-1] if revision == "head" else revision
+    if target == "base" or target not in order or current is None:
+        return  # Alembic's own error, or nothing to compare with
+    older, newer = (
+        order.index(target) < order.index(current),
+        order.index(target) > order.index(current),
+    )
+    if action == "upgrade" and older:
+        raise ProvenanceError(
+            f"{_where(engine)} is at revision {current}, newer than {target}: an upgrade does "
+            f"not go back; to go back, run `provenance db downgrade {target}`"
+        )
+    if action == "downgrade" and newer:
+        raise ProvenanceError(
+            f"{_where(engine)} is at revision {current}, older than {target}: run "
+            f"`provenance db upgrade --revision {target}`"
+        )
+
+
 def sqlite_file(engine: Engine) -> Path | None:
     """The file of a SQLite database (None for other databases and in-memory SQLite)."""
     database = engine.url.database
@@ -108,6 +139,7 @@ def _run(engine: Engine, action: str, revision: str) -> None:
     current = current_revision(engine)
     if current is not None and current not in known_revisions():
         raise _unknown_revision(engine, current)
+    _check_direction(engine, action, revision, current)
     with engine.connect() as conn:
         conn = conn.execution_options(provenance_write=True)
         config = alembic_config(conn)

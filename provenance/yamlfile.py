@@ -10,6 +10,11 @@ A :class:`Problem` names the key path where it was found, written as in the file
 counted from 1 (``split[2].pattern``), keys that are not plain words in brackets
 (``sheets['Table A1'].constants.specimen``), and says what was expected.
 
+Every YAML file is small and written by hand, so its limits are fixed: ``MAX_BYTES`` of text,
+``MAX_DEPTH`` levels of nesting and ``MAX_VALUES`` values once aliases are expanded (a "billion
+laughs" of nested aliases is refused before anything is built from it); no value may hold a NUL
+character; the values shown in messages are shortened.
+
 Checks that compare entries (a target filled twice, a membership listed twice) only run in a
 pydantic validator once everything they compare is valid. So that such problems are reported
 together with the others, :func:`check` validates again without the parts already found bad
@@ -30,11 +35,21 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, ValidationInfo
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails, PydanticCustomError
+from yaml.nodes import MappingNode, Node, SequenceNode
+
+from provenance.errors import shorten
 
 KeyPath = tuple[str | int, ...]
 S = TypeVar("S", bound="Schema")
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+#: The longest YAML input, in bytes (the shipped ones are a few kilobytes).
+MAX_BYTES = 1 << 20
+#: The deepest nesting of lists and mappings in a YAML input.
+MAX_DEPTH = 50
+#: The most values (scalars, lists and mappings) a YAML input may hold once every alias is
+#: expanded where it is used.
+MAX_VALUES = 100_000
 #: Validating again without the bad parts ends after this many rounds (it ends sooner: each
 #: round leaves out more of the file).
 _MAX_ROUNDS = 20
@@ -74,8 +89,9 @@ class Problem:
         return key_path(self.path)
 
     def __str__(self) -> str:
-        text = f"{self.where}: {self.message}" if self.path else self.message
-        return f"{text} (got {self.value!r})" if self.value else text
+        text = f"{shorten(self.where)}: {self.message}" if self.path else self.message
+        text = shorten(text, 1000)
+        return f"{text} (got {shorten(self.value)!r})" if self.value else text
 
 
 # Raising problems from validators --------------------------------------------------------------
@@ -179,26 +195,104 @@ def check(
 def check_file(
     path: Path, schema: type[S], context: Mapping[str, Any] | None = None, what: str = "file"
 ) -> tuple[S | None, list[Problem]]:
-    """Read ``path`` (UTF-8, with or without a byte-order mark) with ``yaml.safe_load`` and
-    check it; an empty file is an empty mapping. ``what`` names the file in read errors."""
+    """Read ``path`` (UTF-8, with or without a byte-order mark) safely (``yaml.SafeLoader``,
+    within the limits above) and check it; an empty file is an empty mapping. ``what`` names the
+    file in read errors."""
     try:
+        if path.stat().st_size > MAX_BYTES:
+            return None, [Problem((), f"the {what} is larger than {MAX_BYTES:,} bytes, the limit")]
         text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
         return None, [Problem((), f"cannot read the {what} ({exc.strerror})")]
     except UnicodeDecodeError:
         return None, [Problem((), f"the {what} is not UTF-8 text")]
     try:
-        data = yaml.safe_load(text)
+        data = _load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""
         detail = getattr(exc, "problem", None) or " ".join(str(exc).split())
-        return None, [Problem((), f"{where}not valid YAML ({detail})")]
+        return None, [Problem((), f"{where}not valid YAML ({shorten(detail)})")]
     except ValueError as exc:  # a date that is not one: 2024-13-01 unquoted
         return None, [
             Problem((), f"not valid YAML ({exc}): write dates in quotes, e.g. '2024-02-23'")
         ]
+    nul = [Problem(p, "holds a NUL character (U+0000): remove it") for p in _nul_paths(data)]
+    if nul:
+        return None, nul
     return check(schema, {} if data is None else data, context)
+
+
+class _Bounded(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing nesting deeper than ``MAX_DEPTH`` as it composes."""
+
+    depth = 0
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                event = self.peek_event()  # type: ignore[no-untyped-call]
+                raise yaml.YAMLError(
+                    f"line {event.start_mark.line + 1}: lists and mappings nested "
+                    f"more than {MAX_DEPTH} levels deep, the limit"
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def _load(text: str) -> Any:
+    """The data of a YAML text, once its size with every alias expanded is known to be within
+    ``MAX_VALUES`` (composing shares an aliased node; building data and checking it do not)."""
+    loader = _Bounded(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if _expanded(node, {}) > MAX_VALUES:
+            raise yaml.YAMLError(
+                f"with its aliases (*name) expanded it holds more than {MAX_VALUES:,} values, "
+                "the limit: write the values out, or use fewer aliases"
+            )
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _expanded(node: Node, sizes: dict[int, int]) -> int:
+    """How many values ``node`` stands for, every alias counted where it is used (each node
+    counted once and remembered, so this is quick however large the result)."""
+    found = sizes.get(id(node))
+    if found is not None:
+        if found < 0:
+            raise yaml.YAMLError("an alias refers to a list or mapping that holds it")
+        return found
+    sizes[id(node)] = -1  # being counted
+    if isinstance(node, SequenceNode):
+        size = 1 + sum(_expanded(item, sizes) for item in node.value)
+    elif isinstance(node, MappingNode):
+        size = 1 + sum(_expanded(k, sizes) + _expanded(v, sizes) for k, v in node.value)
+    else:
+        size = 1
+    sizes[id(node)] = size
+    return size
+
+
+def _nul_paths(data: Any, at: KeyPath = ()) -> Iterable[KeyPath]:
+    """The key paths of the values (and keys) that hold a NUL character."""
+    if isinstance(data, str):
+        if "\x00" in data:
+            yield at
+    elif isinstance(data, Mapping):
+        for key, value in data.items():
+            path = (*at, str(key))
+            if isinstance(key, str) and "\x00" in key:
+                yield path
+            yield from _nul_paths(value, path)
+    elif isinstance(data, list):
+        for index, item in enumerate(data):
+            yield from _nul_paths(item, (*at, index))
 
 
 # Turning pydantic's errors into problems ------------------------------------------------------

@@ -1006,7 +1006,7 @@ def test_errors_over_the_limit_are_counted(engine: Engine, tmp_path: Path) -> No
     # Issue 18: one line for the group, with its count, first rows and values.
     assert str(error) == (
         f"{path}: {bad} rows: quantity: expected a whole number of parts, 1 or more "
-        "(e.g. row 2 'none', row 3 'none', row 4 'none', ...)"
+        "(at most 2,147,483,647) (e.g. row 2 'none', row 3 'none', row 4 'none', ...)"
     )
 
 

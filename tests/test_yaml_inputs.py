@@ -57,7 +57,7 @@ MAPPING_PROBLEMS = [
     # Found although the file has other problems: the checks across keys run without them.
     "split[1]: gives weapon_system, which columns['Found in'] gives too",
     "split[2].pattern: pattern '(?P<made_in>.+' is not a regular expression "
-    "(missing ), unterminated subpattern at position 0)",
+    "(missing ) at position 14)",
     "constants.speciman: 'speciman' is not a column of the findings layout (closest: specimen)",
     "constants.specimen: {weapon} is not a column of the findings layout (closest: "
     "weapon_system) (placeholders are {our_column}, nothing more)",

@@ -1,9 +1,13 @@
 """A read-only PostgreSQL role for BI tools and colleagues: ``provenance db grant-readonly``.
 
 The role can log in, connect to this database, use its schema and SELECT the views (with
-``tables=True`` also the tables), and nothing else: no superuser, CREATEDB, CREATEROLE,
-replication or row-security bypass, no membership of other roles, read-only transactions by
-default and a statement timeout (both set for this database only).
+``tables=True`` also the tables): no superuser, CREATEDB, CREATEROLE, replication or
+row-security bypass, no membership of other roles, read-only transactions by default and a
+statement timeout (both set for this database only: defaults, which the role itself can change
+with SET; its privileges are what stop it writing). Run by a superuser, it also revokes EXECUTE
+on the functions that create large objects from PUBLIC in this database (provenance stores
+none) and sets a ``temp_file_limit`` the role cannot lift. PUBLIC's CONNECT on the server's
+other databases is theirs to change: the summary's notes name them.
 
 Views recreated later: migrations drop and create views, and PostgreSQL drops the grants with
 them. The role therefore also gets default privileges: SELECT on every table or view that the
@@ -19,6 +23,7 @@ password is hashed (SCRAM-SHA-256) on the client, so the server and its logs nev
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Connection, Engine
 
@@ -50,6 +55,67 @@ class GrantSummary:
     statement_timeout_s: int
     default_privileges_for: str  # the role whose future tables and views the role may read
     notes: list[str] = field(default_factory=list)
+
+
+#: The functions that create large objects: granted to PUBLIC by PostgreSQL, so that any role,
+#: this one too, could store data of any size with ``BEGIN READ WRITE; SELECT lo_from_bytea``.
+LARGE_OBJECT_CREATORS = (
+    "lo_creat(integer)",
+    "lo_create(oid)",
+    "lo_from_bytea(oid,bytea)",
+    "lo_import(text)",
+    "lo_import(text,oid)",
+)
+#: The most temporary-file space one of the role's sessions may fill (a setting only a
+#: superuser can change, so the role cannot lift it).
+TEMP_FILE_LIMIT = "1GB"
+
+
+def _harden(raw: Any, role: str, ident: Any, db_ident: Any, database: str) -> list[str]:
+    """What a superuser can add: no large objects in this database, a temporary-file limit
+    the role cannot lift. Each in a savepoint: without the privilege, a note says what to ask
+    an administrator for. Then notes on what the role can still do (docs/bi.md)."""
+    import psycopg
+    from psycopg import sql
+
+    notes: list[str] = []
+    functions = sql.SQL(", ").join(sql.SQL(f) for f in LARGE_OBJECT_CREATORS)
+    steps = [
+        (
+            sql.SQL("REVOKE EXECUTE ON FUNCTION {} FROM PUBLIC").format(functions),
+            "could not revoke EXECUTE on the large-object functions from PUBLIC (it takes a "
+            f"superuser): the role can store large objects; a superuser can run: REVOKE "
+            f"EXECUTE ON FUNCTION {', '.join(LARGE_OBJECT_CREATORS)} FROM PUBLIC",
+        ),
+        (
+            sql.SQL("ALTER ROLE {} IN DATABASE {} SET temp_file_limit = {}").format(
+                ident, db_ident, sql.Literal(TEMP_FILE_LIMIT)
+            ),
+            "could not set temp_file_limit for the role (it takes a superuser): its sorts "
+            "and hashes may fill the server's disk",
+        ),
+    ]
+    for statement, note in steps:
+        try:
+            with raw.transaction():  # a savepoint
+                raw.execute(statement)
+        except psycopg.errors.InsufficientPrivilege:
+            notes.append(note)
+    others = [
+        name
+        for (name,) in raw.execute(
+            "SELECT datname FROM pg_database WHERE datallowconn AND datname <> %s"
+            " AND has_database_privilege(%s, datname, 'CONNECT') ORDER BY 1",
+            [database, role],
+        ).fetchall()
+    ]
+    if others:
+        notes.append(
+            f"the role can also connect to {', '.join(others)} (PUBLIC has CONNECT there, "
+            "PostgreSQL's default): to stop it, REVOKE CONNECT ON DATABASE ... FROM PUBLIC "
+            f"there, or give it a 'reject' line in pg_hba.conf for every other database"
+        )
+    return notes
 
 
 def _check_name(role: str) -> None:
@@ -186,7 +252,7 @@ def _grant(
     except psycopg.Error as exc:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise RoleError(f"cannot set up the read-only role {role!r}: {message}") from exc
-    notes = []
+    notes = _harden(raw, role, ident, db_ident, database)
     can_create = conn.exec_driver_sql(
         "SELECT has_schema_privilege(%(role)s, %(schema)s, 'CREATE')",
         {"role": role, "schema": schema},

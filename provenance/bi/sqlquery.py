@@ -20,14 +20,40 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import Engine
 
+from provenance.bi.queryresult import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_ROWS,
+    DEFAULT_TIMEOUT_S,
+    QueryOptions,
+    QueryResult,
+    fetch_bounded,
+)
 from provenance.errors import QueryError, QueryRefusedError
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "DEFAULT_MAX_ROWS",
+    "DEFAULT_TIMEOUT_S",
+    "DENIED_FUNCTIONS",
+    "REFUSED",
+    "WRITE_KEYWORDS",
+    "QueryOptions",
+    "QueryResult",
+    "check_statement",
+    "execute_readonly",
+    "fetch_bounded",
+    "run_query",
+]
 from provenance.migrate import ensure_current, sqlite_file
 
-DEFAULT_TIMEOUT_S = 30.0
+#: SQLite: the longest text or blob a query may make (randomblob(4e8) took 2 GB), and the most
+#: columns; with the page caches (64 MiB each, main and temp) they bound the memory a query takes.
+SQLITE_MAX_VALUE = 16 << 20
+SQLITE_MAX_COLUMNS = 500
+
 _ALLOWED_FIRST = {"SELECT", "WITH", "VALUES"}
 #: Words that let a statement starting with SELECT/WITH/VALUES write: data-modifying CTEs
 #: (PostgreSQL's WITH x AS (DELETE ...), SQLite's WITH ... INSERT), SELECT ... INTO a new table,
@@ -57,12 +83,6 @@ WRITE_KEYWORDS = frozenset(
 REFUSED = QueryRefusedError.REFUSED
 
 
-@dataclass
-class QueryResult:
-    columns: list[str]
-    rows: list[tuple[Any, ...]]
-
-
 # --- layer 1: the text -------------------------------------------------------------------------
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
@@ -73,6 +93,8 @@ _DOLLAR_TAG = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$")
 class _Lexed:
     statements: list[list[str]]  # per statement: its bare words, upper-cased, in order
     first_tokens: list[str]  # per statement: its first token ("(" or a word), upper-cased
+    ends: list[int]  # per statement: where its text ends (its ';', or the end of the text)
+    names: list[str]  # every quoted name ("..." or `...`), upper-cased
 
 
 # A character-level state machine (strings, quoted names, comments, dollar quotes): one loop
@@ -81,6 +103,8 @@ def _lex(text: str, dialect: str) -> _Lexed:  # noqa: C901
     """Split ``text`` into statements and bare words, skipping strings, quoted names, comments."""
     statements: list[list[str]] = [[]]
     firsts: list[str] = [""]
+    ends: list[int] = []
+    names: list[str] = []
     i, n = 0, len(text)
 
     def skip_to(end: str, start: int, what: str) -> int:
@@ -113,16 +137,25 @@ def _lex(text: str, dialect: str) -> _Lexed:  # noqa: C901
         elif ch in "eE" and nxt == "'" and dialect == "postgresql":
             i = _skip_quoted(text, i + 1, "'", backslash=True)
         elif ch == '"':
-            i = _skip_quoted(text, i, '"', backslash=False)
+            end = _skip_quoted(text, i, '"', backslash=False)
+            names.append(text[i + 1 : end - 1].replace('""', '"').upper())
+            if text[max(0, i - 2) : i].upper() == "U&" and dialect == "postgresql":
+                raise QueryRefusedError('names written U&"..." (with escapes) are not allowed')
+            i = end
         elif ch == "`" and dialect == "sqlite":
-            i = _skip_quoted(text, i, "`", backslash=False)
+            end = _skip_quoted(text, i, "`", backslash=False)
+            names.append(text[i + 1 : end - 1].upper())
+            i = end
         elif ch == "[" and dialect == "sqlite":
-            i = skip_to("]", i + 1, "[quoted name]")
+            end = skip_to("]", i + 1, "[quoted name]")
+            names.append(text[i + 1 : end - 1].upper())
+            i = end
         elif ch == "$" and dialect == "postgresql" and (tag := _DOLLAR_TAG.match(text, i)):
             i = skip_to(tag.group(0), tag.end(), "$-quoted string")
         elif ch == ";":
             statements.append([])
             firsts.append("")
+            ends.append(i)
             i += 1
         elif word := _WORD.match(text, i):
             upper = word.group(0).upper()
@@ -134,8 +167,13 @@ def _lex(text: str, dialect: str) -> _Lexed:  # noqa: C901
             if not firsts[-1]:
                 firsts[-1] = ch
             i += 1
-    kept = [(words, first) for words, first in zip(statements, firsts, strict=True) if first]
-    return _Lexed([w for w, _ in kept], [f for _, f in kept])
+    ends.append(n)
+    kept = [
+        (words, first, end)
+        for words, first, end in zip(statements, firsts, ends, strict=True)
+        if first  # "SELECT 1 ;;;" is one statement: empty ones are dropped
+    ]
+    return _Lexed([w for w, _, _ in kept], [f for _, f, _ in kept], [e for _, _, e in kept], names)
 
 
 def _skip_quoted(text: str, start: int, quote: str, backslash: bool) -> int:
@@ -154,8 +192,68 @@ def _skip_quoted(text: str, start: int, quote: str, backslash: bool) -> int:
     raise QueryRefusedError("unterminated string or quoted name")
 
 
-def check_statement(text: str, dialect: str = "sqlite") -> None:
-    """Refuse anything but one read-only SELECT (``QueryRefusedError`` says why)."""
+#: Server functions a query may not call, on PostgreSQL: they read or write the server's files,
+#: create large objects, reach other databases, signal or reconfigure the server, change the
+#: role or a setting mid-statement, or run SQL text of their own (which the text check cannot
+#: see). Matched on bare and quoted names; names ending in * are prefixes.
+DENIED_FUNCTIONS: dict[str, frozenset[str]] = {
+    "postgresql": frozenset(
+        {
+            "PG_READ_*",
+            "PG_LS_*",
+            "PG_STAT_FILE",
+            "PG_FILE_*",
+            "LO_*",
+            "LOREAD",
+            "LOWRITE",
+            "DBLINK*",
+            "PG_TERMINATE_BACKEND",
+            "PG_CANCEL_BACKEND",
+            "PG_RELOAD_CONF",
+            "PG_ROTATE_LOGFILE",
+            "PG_SWITCH_WAL",
+            "PG_CREATE_RESTORE_POINT",
+            "PG_BACKUP_*",
+            "PG_START_BACKUP",
+            "PG_STOP_BACKUP",
+            "PG_PROMOTE",
+            "PG_WAL_REPLAY_*",
+            "PG_LOG_BACKEND_MEMORY_CONTEXTS",
+            "PG_LOGICAL_EMIT_MESSAGE",
+            "PG_REPLICATION_*",
+            "PG_CREATE_*_REPLICATION_SLOT",
+            "PG_DROP_REPLICATION_SLOT",
+            "PG_ADVISORY_*",
+            "PG_IMPORT_SYSTEM_COLLATIONS",
+            "SET_CONFIG",
+            "QUERY_TO_XML*",
+            "CURSOR_TO_XML*",
+            "TABLE_TO_XML*",
+            "SCHEMA_TO_XML*",
+            "DATABASE_TO_XML*",
+            "TS_STAT",
+            "TS_REWRITE",
+        }
+    ),
+    # Python's sqlite3 has no file functions; these two are off by default, refused anyway.
+    "sqlite": frozenset({"LOAD_EXTENSION", "FTS3_TOKENIZER", "READFILE", "WRITEFILE", "EDIT"}),
+}
+
+
+def _denied(name: str, dialect: str) -> bool:
+    for entry in DENIED_FUNCTIONS.get(dialect, frozenset()):
+        if "*" in entry:
+            head, _, tail = entry.partition("*")
+            if name.startswith(head) and name.endswith(tail) and len(name) >= len(entry) - 1:
+                return True
+        elif name == entry:
+            return True
+    return False
+
+
+def check_statement(text: str, dialect: str = "sqlite") -> str:
+    """Refuse anything but one read-only SELECT (``QueryRefusedError`` says why); the text of
+    that one statement (without a trailing ``;``)."""
     lexed = _lex(text, dialect)
     if not lexed.statements:
         raise QueryRefusedError("the statement is empty")
@@ -168,31 +266,51 @@ def check_statement(text: str, dialect: str = "sqlite") -> None:
     writes = sorted({w for w in words if w in WRITE_KEYWORDS})
     if writes:
         raise QueryRefusedError(f"found {', '.join(writes)}")
+    denied = sorted({w for w in (*words, *lexed.names) if _denied(w, dialect)})
+    if denied:
+        raise QueryRefusedError(
+            f"it names {', '.join(w.lower() for w in denied)}, a server function that query "
+            "may not call"
+        )
+    start = len(text) - len(text.lstrip())
+    return text[start : lexed.ends[0]].rstrip()
 
 
 # --- layers 2 and 3: the connection ---------------------------------------------------------
 
 
-def run_query(engine: Engine, text: str, timeout_s: float = DEFAULT_TIMEOUT_S) -> QueryResult:
+def run_query(
+    engine: Engine,
+    text: str,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    options: QueryOptions | None = None,
+) -> QueryResult:
     """Run one read-only statement and return its columns and rows."""
-    check_statement(text, engine.dialect.name)
+    options = options or QueryOptions(timeout_s=timeout_s)
+    statement = check_statement(text, engine.dialect.name)
     path = sqlite_file(engine)
     if path is None or path.exists():  # a missing file gets its own message below
         ensure_current(engine)  # the views and columns a query names are those of the head
-    return execute_readonly(engine, text, timeout_s)
+    return execute_readonly(engine, statement, options=options)
 
 
 def execute_readonly(
-    engine: Engine, text: str, timeout_s: float = DEFAULT_TIMEOUT_S
+    engine: Engine,
+    text: str,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    options: QueryOptions | None = None,
 ) -> QueryResult:
     """Run ``text`` on a read-only connection, without the text check of ``run_query``.
 
     The connection refuses writes by itself; tests call this to show that it does.
     """
+    options = options or QueryOptions(timeout_s=timeout_s)
     if engine.dialect.name == "sqlite":
-        return _sqlite(engine, text, timeout_s)
+        return _sqlite(engine, text, options)
     if engine.dialect.name == "postgresql":
-        return _postgresql(engine, text, timeout_s)
+        from provenance.bi.pgquery import run_postgresql
+
+        return run_postgresql(engine, text, options)
     raise QueryError(f"query supports SQLite and PostgreSQL, not {engine.dialect.name}")
 
 
@@ -218,8 +336,10 @@ _SQLITE_READ_PRAGMAS = {
 
 
 def _sqlite_authorizer(
-    action: int, arg1: str | None, _arg2: str | None, _db: str | None, _source: str | None
+    action: int, arg1: str | None, arg2: str | None, _db: str | None, _source: str | None
 ) -> int:
+    if action == sqlite3.SQLITE_FUNCTION and _denied((arg2 or "").upper(), "sqlite"):
+        return sqlite3.SQLITE_DENY
     if action in _SQLITE_READS:
         return sqlite3.SQLITE_OK
     if action == sqlite3.SQLITE_PRAGMA and arg1 in _SQLITE_READ_PRAGMAS:
@@ -242,8 +362,9 @@ def _sqlite_path(engine: Engine) -> Path:
     return path.resolve()
 
 
-def _sqlite(engine: Engine, text: str, timeout_s: float) -> QueryResult:
+def _sqlite(engine: Engine, text: str, options: QueryOptions) -> QueryResult:
     path = _sqlite_path(engine)
+    timeout_s = options.timeout_s
     deadline = time.monotonic() + timeout_s
     try:
         conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, isolation_level=None)
@@ -251,11 +372,16 @@ def _sqlite(engine: Engine, text: str, timeout_s: float) -> QueryResult:
         raise QueryError(f"cannot open {path} read-only: {exc}") from exc
     try:
         conn.execute("PRAGMA query_only=ON")
+        conn.execute("PRAGMA cache_size=-65536")  # KiB: 64 MiB of pages
+        conn.execute("PRAGMA temp.cache_size=-65536")
+        conn.execute("PRAGMA temp_store=FILE")  # sorts and DISTINCT past the cache go to disk
+        conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, SQLITE_MAX_VALUE)
+        conn.setlimit(sqlite3.SQLITE_LIMIT_COLUMN, SQLITE_MAX_COLUMNS)
         conn.set_authorizer(_sqlite_authorizer)
         conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
         try:
             cursor = conn.execute(text)
-            rows = [tuple(r) for r in cursor.fetchall()]
+            rows = fetch_bounded(cursor, options)
         except sqlite3.ProgrammingError as exc:  # e.g. "You can only execute one statement ..."
             raise QueryRefusedError(f"the database refused it: {exc}") from exc
         except sqlite3.DatabaseError as exc:
@@ -264,6 +390,11 @@ def _sqlite(engine: Engine, text: str, timeout_s: float) -> QueryResult:
                 raise QueryError(
                     f"the query ran longer than {timeout_s:g} s and was stopped"
                 ) from exc
+            if "too big" in message or "too many columns" in message:
+                raise QueryError(
+                    f"the query failed: {message} (a value may be at most {SQLITE_MAX_VALUE:,} "
+                    f"bytes, a row at most {SQLITE_MAX_COLUMNS} columns)"
+                ) from exc
             if any(word in message for word in _SQLITE_REFUSALS):
                 raise QueryRefusedError(f"the database refused it: {message}") from exc
             raise QueryError(f"the query failed: {message}") from exc
@@ -271,45 +402,3 @@ def _sqlite(engine: Engine, text: str, timeout_s: float) -> QueryResult:
         return QueryResult(columns, rows)
     finally:
         conn.close()
-
-
-_PSYCOPG_ONLY = (
-    "on PostgreSQL, use the psycopg 3 driver: --db postgresql+psycopg://user@host/dbname"
-)
-
-
-def _postgresql(engine: Engine, text: str, timeout_s: float) -> QueryResult:
-    import psycopg  # PostgreSQL only, an optional dependency
-
-    timeout_ms = max(1, round(timeout_s * 1000))
-    with engine.connect() as conn:
-        raw = conn.connection.driver_connection
-        if not isinstance(raw, psycopg.Connection):
-            raise QueryError(_PSYCOPG_ONLY)
-        raw.rollback()  # start from a clean slate: READ ONLY comes first in the transaction
-        try:
-            with raw.cursor() as cursor:
-                cursor.execute("SET TRANSACTION READ ONLY")
-                cursor.execute(
-                    "SELECT set_config('statement_timeout', %s, true)", [str(timeout_ms)]
-                )
-                # Prepared: the extended protocol takes one statement only (a "; COMMIT; ..."
-                # cannot end the read-only transaction).
-                cursor.execute(text, prepare=True)
-                columns = [d.name for d in cursor.description or ()]
-                rows = [tuple(r) for r in cursor.fetchall()] if cursor.description else []
-        except psycopg.Error as exc:
-            state = getattr(exc, "sqlstate", None)
-            message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            if state == "25006":  # read_only_sql_transaction
-                raise QueryRefusedError(f"the database refused it: {message}") from exc
-            if state == "57014":  # query_canceled: the statement timeout
-                raise QueryError(
-                    f"the query ran longer than {timeout_s:g} s and was stopped"
-                ) from exc
-            if state == "42601" and "multiple commands" in message:
-                raise QueryRefusedError(f"the database refused it: {message}") from exc
-            raise QueryError(f"the query failed: {message}") from exc
-        finally:
-            raw.rollback()  # whatever happened: nothing is kept
-    return QueryResult(columns, rows)

@@ -190,6 +190,11 @@ _HINTS = (
         "and run the command again",
     ),
     (
+        "disk i/o error",
+        "SQLite could not write the file: the disk is probably full (or failing); nothing was "
+        "written: free some disk space and run the command again",
+    ),
+    (
         "readonly database",
         "the database is read-only (the file, or its folder, cannot be written, or the URL "
         "says mode=ro); nothing was written: use a database you may write to",

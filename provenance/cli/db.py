@@ -53,7 +53,38 @@ def db_upgrade(db_url: str | None, revision: str) -> None:
     before = migrate.current_revision(engine)
     install.upgrade(engine, revision)
     after = migrate.current_revision(engine)
-    click.echo(f"{masked(str(engine.url))}: revision {before or '(empty)'} -> {after}")
+    done = "already at it" if before == after else "upgraded"
+    click.echo(f"{masked(str(engine.url))}: revision {before or '(empty)'} -> {after} ({done})")
+
+
+@db_group.command("downgrade")
+@click.argument("revision")
+@db_option
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@library_errors
+def db_downgrade(db_url: str | None, revision: str, yes: bool) -> None:
+    """Take the schema back to an older REVISION (for an older version of provenance).
+
+    Tables and columns that REVISION does not have are dropped, with what they hold: export
+    the database first (provenance export copy.db). Asks for confirmation unless --yes.
+
+    \b
+    Example:
+      provenance db downgrade 0004 --db sqlite:///findings.db
+    """
+    engine = open_engine(db_url)
+    before = migrate.current_revision(engine)
+    if before is None:
+        raise click.ClickException(f"{masked(str(engine.url))} has no provenance schema")
+    if not yes:
+        click.confirm(
+            f"Downgrade {masked(str(engine.url))} from revision {before} to {revision}? What "
+            "the older schema has no place for is dropped",
+            abort=True,
+        )
+    migrate.downgrade(engine, revision)
+    after = migrate.current_revision(engine)
+    click.echo(f"{masked(str(engine.url))}: revision {before} -> {after or '(empty)'} (downgraded)")
 
 
 @db_group.command("current")

@@ -15,6 +15,7 @@ from provenance.ingest.loader import LoadOptions, load_files
 from provenance.ingest.mapping import ColumnMapping, load_mapping
 from provenance.ingest.readers import INPUT_FORMATS
 from provenance.ingest.seed import seed as seed_database
+from provenance.limits import Limits
 from provenance.publish import render
 from provenance.reference import install
 
@@ -85,6 +86,15 @@ def seed(db_url: str | None, fmt: str) -> None:
 )
 @click.option("--strict", is_flag=True, help="Columns that nothing uses are errors, not warnings.")
 @click.option("--dry-run", is_flag=True, help="Check and count everything, write nothing.")
+@click.option(
+    "--limit",
+    "limits",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Raise a limit on input (repeat for more): file-size, xlsx-size, xlsx-rows, cell-size, "
+    "json-size, json-depth, line-size (sizes as 2G, 500M ...), pattern-time (seconds). "
+    "Defaults and meaning: README, 'Limits on input'.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @format_option(render.SUMMARY_FORMATS)
 @library_errors
@@ -99,6 +109,7 @@ def load(
     new_manufacturers: bool,
     strict: bool,
     dry_run: bool,
+    limits: tuple[str, ...],
     quiet: bool,
     fmt: str,
 ) -> None:
@@ -133,6 +144,7 @@ def load(
         strict=strict,
         new_manufacturers=new_manufacturers,
         rejects=rejects,
+        limits=Limits().with_changes(limits),
     )
     progress = RowProgress(enabled=False if quiet else None)
     try:

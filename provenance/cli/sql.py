@@ -40,16 +40,54 @@ from provenance.publish import render
     metavar="SECONDS",
     help="Stop the statement after this long.",
 )
+@click.option(
+    "--max-rows",
+    type=click.IntRange(min=1),
+    default=sqlquery.DEFAULT_MAX_ROWS,
+    show_default=True,
+    metavar="N",
+    help="Refuse a result of more rows (add a LIMIT, or raise this).",
+)
+@click.option(
+    "--max-bytes",
+    type=click.IntRange(min=1),
+    default=sqlquery.DEFAULT_MAX_BYTES,
+    show_default=True,
+    metavar="N",
+    help="Refuse a result whose text and binary values add up to more bytes.",
+)
+@click.option(
+    "--tables",
+    is_flag=True,
+    help="PostgreSQL: read the tables too, not only the views (see docs/bi.md).",
+)
+@click.option(
+    "--role",
+    metavar="NAME",
+    help="PostgreSQL: run the statement as this read-only role (SET ROLE), e.g. the one "
+    "`db grant-readonly` made.",
+)
 @library_errors
 def query(
-    statement: str, db_url: str | None, fmt: str, output: Path | None, timeout: float
+    statement: str,
+    db_url: str | None,
+    fmt: str,
+    output: Path | None,
+    timeout: float,
+    max_rows: int,
+    max_bytes: int,
+    tables: bool,
+    role: str | None,
 ) -> None:
     """Run one read-only SQL statement (SELECT, WITH or VALUES) and print its rows.
 
     SQL "-" reads the statement from standard input. Anything that writes (INSERT, UPDATE,
-    DELETE, DROP, ATTACH, PRAGMA, ...) or more than one statement is refused. SQLite files are
-    opened read-only; on PostgreSQL the statement runs in a read-only transaction with a
-    statement timeout. The views are described in docs/views.md.
+    DELETE, DROP, ATTACH, PRAGMA, ...), more than one statement, or a server function that
+    reads files, makes large objects, reaches other databases or changes settings is refused.
+    SQLite files are opened read-only. On PostgreSQL the statement runs in a read-only
+    transaction with a statement timeout, as --role NAME, or (connected as a superuser) as a
+    role made for it that can only read the views (--tables: the tables too); docs/bi.md says
+    what holds for which user. The views are described in docs/views.md.
 
     \b
     Examples:
@@ -62,7 +100,10 @@ def query(
     text = sys.stdin.read() if statement == "-" else statement
     engine = open_engine(db_url)
     try:
-        result = sqlquery.run_query(engine, text, timeout_s=timeout)
+        options = sqlquery.QueryOptions(
+            timeout_s=timeout, max_rows=max_rows, max_bytes=max_bytes, tables=tables, role=role
+        )
+        result = sqlquery.run_query(engine, text, options=options)
     finally:
         engine.dispose()
     rendered = render.rows(result.columns, result.rows, fmt, output)

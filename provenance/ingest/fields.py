@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from enum import Enum
 from typing import Any
 from urllib.parse import urlsplit
 
+from provenance.errors import shorten
 from provenance.ingest.readers import Record
 from provenance.models import Authenticity, Confidence, Reliability
 from provenance.values.countries import CountryResolver
@@ -23,11 +24,13 @@ from provenance.values.text import clean_text, name_key
 
 __all__ = [
     "CACHE_LIMIT",
+    "MAX_QUANTITY",
     "SINGLE_SCRIPT",
     "Bad",
     "Fields",
     "clean",
     "key",
+    "listing",
     "parse_hs_code",
     "parse_quantity",
     "parse_url",
@@ -47,13 +50,12 @@ Bad = Callable[[str, str], None]
 
 #: Columns whose words must not mix Latin, Cyrillic and Greek letters (look-alike confusables).
 SINGLE_SCRIPT = ("part_number", "manufacturer", "manufacturer_parent")
-#: How much of a value an error message shows.
-_SHOWN = 200
 
 
-def shorten(text: str) -> str:
-    """``text`` as an error message shows it: its start, when it is long."""
-    return text if len(text) <= _SHOWN else f"{text[:_SHOWN]}... ({len(text)} characters)"
+def listing(names: Sequence[str], most: int = 20) -> str:
+    """``names`` joined for a message: the first ``most`` of them, then how many more."""
+    shown = ", ".join(shorten(n, 80) for n in names[:most])
+    return shown + (f", ... and {len(names) - most:,} more" if len(names) > most else "")
 
 
 _folded = functools.lru_cache(maxsize=1024)(str.casefold)
@@ -85,10 +87,17 @@ _WHOLE_NUMBER = re.compile(r"[0-9]+")  # not int(): it takes "1_000", "+3" and o
 _HS_CODE = re.compile(r"[0-9]+(?:\.[0-9]+)*")
 
 
+#: The most parts one row may count: PostgreSQL's ``integer``, so that a file loads (or fails)
+#: the same way on SQLite and PostgreSQL. Sums stay far within both databases' 64-bit integers.
+MAX_QUANTITY = 2**31 - 1
+
+
 def parse_quantity(text: str) -> int:
-    """A number of parts: a whole number, 1 or more."""
-    if not _WHOLE_NUMBER.fullmatch(text) or int(text) < 1:
-        raise ValueError("expected a whole number of parts, 1 or more")
+    """A number of parts: a whole number from 1 to ``MAX_QUANTITY``."""
+    digits = text.lstrip("0")
+    # Length first: int() of thousands of digits is slow, and past 4,300 an error of its own.
+    if not _WHOLE_NUMBER.fullmatch(text) or len(digits) > 10 or not 1 <= int(text) <= MAX_QUANTITY:
+        raise ValueError(f"expected a whole number of parts, 1 or more (at most {MAX_QUANTITY:,})")
     return int(text)
 
 

@@ -13,8 +13,10 @@ import string
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+import regex
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, model_validator
 
+from provenance.errors import shorten
 from provenance.ingest.columns import EVERY_COLUMN, LAYOUTS, LIST_COLUMNS, Kind
 from provenance.values.dates import DateCodeOrder
 from provenance.values.text import manufacturer_key
@@ -72,7 +74,7 @@ def _single_value(value: object) -> str:
         return "true" if value else "false"
     text = scalar_text(value)
     if text is None:
-        raise invalid(f"expected a single value, got {value!r}")
+        raise invalid(f"expected a single value, got {shorten(repr(value))}")
     return text
 
 
@@ -190,15 +192,17 @@ def _into(value: object) -> object:
     return value
 
 
-def _pattern(value: object) -> re.Pattern[str] | None:
+def _pattern(value: object) -> regex.Pattern[str] | None:
+    """A split pattern, compiled with the ``regex`` module (Python's ``re`` syntax), whose
+    matches can be given a time limit."""
     if value is None:
         return None
     if not isinstance(value, str):
         raise invalid("'pattern' must be a regular expression (quote it in YAML)")
     try:
-        pattern = re.compile(value)
-    except re.error as exc:
-        raise invalid(f"pattern {value!r} is not a regular expression ({exc})") from None
+        pattern = regex.compile(value)
+    except (regex.error, ValueError, OverflowError, RecursionError) as exc:
+        raise invalid(f"pattern {shorten(value)!r} is not a regular expression ({exc})") from None
     if not pattern.groupindex:
         raise invalid("the pattern has no named groups, e.g. (?P<manufacturer>...)")
     for group in pattern.groupindex:
@@ -212,7 +216,9 @@ class SplitSpec(Schema):
     column: Annotated[str, BeforeValidator(_split_column)]
     separator: Annotated[str | None, BeforeValidator(_separator)] = None
     into: Annotated[list[Target] | None, BeforeValidator(_into)] = None
-    pattern: Annotated[re.Pattern[str] | None, BeforeValidator(_pattern)] = None
+    pattern: Annotated[regex.Pattern[str] | None, BeforeValidator(_pattern)] = None
+
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
     otherwise: Target | None = None
 
     @property

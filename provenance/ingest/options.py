@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from provenance.ingest.mapping import ColumnMapping
+from provenance.limits import Limits
 
 __all__ = ["LoadOptions", "ProgressCallback"]
 
@@ -26,3 +27,4 @@ class LoadOptions:
     strict: bool = False  # unknown columns are errors, not warnings
     new_manufacturers: bool = False  # create new names close to known ones
     rejects: Path | None = None  # bad rows go here, and the good ones load
+    limits: Limits = field(default_factory=Limits)  # how much of each kind a file may hold

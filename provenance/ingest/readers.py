@@ -23,31 +23,54 @@ from __future__ import annotations
 
 import codecs
 import csv
-import datetime as dt
 import hashlib
-import itertools
 import json
+import os
 import re
-import shutil
-import zipfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import reprlib
+import stat
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from provenance.errors import InvalidDataError, RowError
-from provenance.values.text import strip_invisible
+from provenance.errors import InvalidDataError, ProvenanceError, RowError
+from provenance.ingest.tables import (
+    HEADER_SEARCH_ROWS,
+    HeaderTest,
+    InputFile,
+    Record,
+    Table,
+    blank,
+    file_error,
+    find_header,
+    header_columns,
+)
+from provenance.ingest.xlsx import read_xlsx
+from provenance.limits import Limits, size_text
 
-# A single cell may hold a long marking or notes; Python's default limit is 128 KiB.
-csv.field_size_limit(16 * 1024 * 1024)
+__all__ = [
+    "DELIMITERS",
+    "HEADER_SEARCH_ROWS",
+    "INPUT_FORMATS",
+    "STDIN_NAME",
+    "HeaderTest",
+    "InputFile",
+    "Record",
+    "Table",
+    "copy_stream",
+    "detect_format",
+    "inspect_file",
+    "read_tables",
+    "stage_input",
+]
 
 #: The input formats, as --input-format names them.
 INPUT_FORMATS: tuple[str, ...] = ("csv", "tsv", "json", "jsonl", "xlsx")
 #: The delimiters a delimited text file may use (sniffed when not given).
 DELIMITERS = ",;\t|"
-#: How many non-empty rows at the top of a table are searched for the header.
-HEADER_SEARCH_ROWS = 20
 STDIN_NAME = "<stdin>"
+_DEFAULT = Limits()
 
 _SAMPLE = 64 * 1024
 _BLOCK = 1 << 20
@@ -61,49 +84,6 @@ _CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _UTF8_HINT = "save it as UTF-8 (in Excel: 'CSV UTF-8') or as an Excel workbook"
 
 
-@dataclass(frozen=True)
-class Record:
-    row: int  # line number (text), sheet row (Excel) or 1-based position (JSON array)
-    values: dict[str, str | None]  # column name as in the file -> text
-    row_kind: str = "line"
-    #: Problems with the record's shape (wrong field count, a list for a value): the loader
-    #: reports them and checks no further values of the record, but goes on to the next ones.
-    errors: tuple[RowError, ...] = ()
-    #: Where the record is, for messages: the file, or ``file[sheet]`` for a workbook.
-    source: str = ""
-    #: The fields of a record whose shape is wrong (they could not be given names).
-    fields: tuple[str, ...] = ()
-
-
-@dataclass
-class Table:
-    """One table of a file: a delimited text or JSON file, or one sheet of a workbook."""
-
-    name: str  # for messages: the file, or file[sheet]
-    sheet: str | None
-    #: The column names, in the file's order. For JSON it grows while the records are read.
-    columns: list[str]
-    records: Iterator[Record]
-    row_kind: str = "line"
-    #: True when every column is known before the records are read (not so for JSON).
-    fixed_columns: bool = True
-    #: Rows above the header that were skipped (a title, notes).
-    skipped_rows: int = 0
-
-
-@dataclass(frozen=True)
-class InputFile:
-    """A file to read, checked once: its hash, size, format and text encoding."""
-
-    path: Path  # the file read (a temporary copy for standard input)
-    name: str  # as named in messages
-    sha256: str
-    size: int
-    format: str  # one of INPUT_FORMATS
-    encoding: str | None = None  # for text formats
-    delimiter: str | None = None  # for delimited text, when given
-
-
 @dataclass
 class _Scan:
     sha256: str = ""
@@ -115,21 +95,69 @@ class _Scan:
     nul: bool = False  # NUL bytes: no text file in UTF-8 or Windows-1252 has them
 
 
-def _file_error(
-    name: str, message: str, row: int = 0, column: str = "", value: str = ""
-) -> InvalidDataError:
-    return InvalidDataError([RowError(name, row, column, value, message)])
-
-
-def copy_stream(stream: IO[bytes], folder: Path) -> Path:
-    """Copy standard input (or any binary stream) into ``folder``, so it can be read twice."""
-    path = folder / "stdin"
-    with path.open("wb") as out:
-        shutil.copyfileobj(stream, out, _BLOCK)
+def copy_stream(
+    stream: IO[bytes],
+    folder: Path,
+    name: str = STDIN_NAME,
+    max_size: int = _DEFAULT.file_size,
+    filename: str = "stdin",
+) -> Path:
+    """Copy standard input (or a pipe, or any binary stream) into ``folder``, so that it can be
+    read twice; InvalidDataError past ``max_size`` bytes, ProvenanceError when it cannot be
+    written (a full disk)."""
+    path = folder / filename
+    size = 0
+    try:
+        with path.open("wb") as out:
+            for block in iter(lambda: stream.read(_BLOCK), b""):
+                size += len(block)
+                if size > max_size:
+                    raise _too_big(name, max_size)
+                out.write(block)
+    except OSError as exc:
+        path.unlink(missing_ok=True)
+        raise ProvenanceError(
+            f"{name}: cannot copy it to a temporary file in {folder} ({exc.strerror or exc}): "
+            "free some disk space there, or set TMPDIR to a folder with room"
+        ) from None
+    except InvalidDataError:
+        path.unlink(missing_ok=True)
+        raise
     return path
 
 
-def _scan(path: Path) -> _Scan:
+def _too_big(name: str, max_size: int) -> InvalidDataError:
+    return file_error(
+        name,
+        f"the file is larger than {size_text(max_size)}, the limit on one file: split it, or "
+        "raise the limit with --limit file-size=SIZE",
+    )
+
+
+def stage_input(path: Path, name: str, folder: Path, limits: Limits = _DEFAULT) -> Path:
+    """The path to read for a file given to a load: a regular file as it is; a pipe (a FIFO,
+    ``<(...)`` process substitution, ``/dev/stdin``) copied once into ``folder``, since it can be
+    read only once; anything else (a device such as ``/dev/zero``, a folder) refused."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return path  # reported with the problems of the other files, when it is read
+    mode = status.st_mode
+    if stat.S_ISREG(mode):
+        if status.st_size > limits.file_size:
+            raise _too_big(name, limits.file_size)
+        return path
+    if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
+        with path.open("rb") as stream:
+            staged = f"pipe-{len(list(folder.iterdir()))}{Path(name).suffix}"
+            return copy_stream(stream, folder, name, limits.file_size, staged)
+    kind = "a folder" if stat.S_ISDIR(mode) else "a device or other special file"
+    raise file_error(
+        name, f"not a regular file ({kind}): give a findings file, a pipe or - (standard input)"
+    )
+
+
+def _scan(path: Path, name: str, max_size: int) -> _Scan:
     """One pass over the bytes: the SHA-256, the first bytes, and what encodings fit."""
     scan = _Scan()
     digest = hashlib.sha256()
@@ -140,6 +168,8 @@ def _scan(path: Path) -> _Scan:
         for block in iter(lambda: handle.read(_BLOCK), b""):
             digest.update(block)
             scan.size += len(block)
+            if scan.size > max_size:  # a file that grew since it was looked at
+                raise _too_big(name, max_size)
             if len(scan.head) < _SAMPLE:
                 scan.head += block[: _SAMPLE - len(scan.head)]
                 binary = scan.head.startswith((_ZIP_MAGIC, _OLE_MAGIC))
@@ -219,7 +249,7 @@ def _encoding(path: Path, name: str, scan: _Scan) -> str:
         if utf16:
             return utf16
         if len(_CONTROL.findall(head)) > max(2, len(head) // 100):
-            raise _file_error(
+            raise file_error(
                 name,
                 "not a text file (it holds control characters that text does not have) and not "
                 f"an Excel workbook: {_UTF8_HINT}",
@@ -235,7 +265,7 @@ def _encoding(path: Path, name: str, scan: _Scan) -> str:
             + (f" ({where})" if where else "")
             + f": {_UTF8_HINT}"
         )
-        raise _file_error(name, message, row=row)
+        raise file_error(name, message, row=row)
     row, where = _first_bad_line(path, _not_utf8)
     message = (
         "the file is not UTF-8 text"
@@ -243,7 +273,7 @@ def _encoding(path: Path, name: str, scan: _Scan) -> str:
         + ", although other lines are: it mixes encodings; "
         + _UTF8_HINT
     )
-    raise _file_error(name, message, row=row)
+    raise file_error(name, message, row=row)
 
 
 def detect_format(path: Path, head: bytes | None = None, encoding: str = "utf-8") -> str:
@@ -272,12 +302,18 @@ def detect_format(path: Path, head: bytes | None = None, encoding: str = "utf-8"
     return "tsv" if suffix in {".tsv", ".tab"} else "csv"
 
 
-def inspect_file(path: Path, name: str | None = None, input_format: str | None = None) -> InputFile:
-    """Hash the file and find its format and encoding; InvalidDataError when it cannot be read."""
+def inspect_file(
+    path: Path,
+    name: str | None = None,
+    input_format: str | None = None,
+    limits: Limits = _DEFAULT,
+) -> InputFile:
+    """Hash the file and find its format and encoding; InvalidDataError when it cannot be read
+    or is larger than ``limits.file_size``."""
     name = name or str(path)
-    scan = _scan(path)
+    scan = _scan(path, name, limits.file_size)
     if scan.head.startswith(_OLE_MAGIC):
-        raise _file_error(
+        raise file_error(
             name,
             "an Excel 97-2003 workbook (.xls) or another Office file: save it as an Excel "
             "workbook (.xlsx) or as CSV UTF-8",
@@ -285,18 +321,15 @@ def inspect_file(path: Path, name: str | None = None, input_format: str | None =
     zipped = scan.head.startswith(_ZIP_MAGIC)
     if input_format == "xlsx" or (input_format is None and zipped):
         if not zipped:
-            raise _file_error(name, "not an Excel workbook (.xlsx): it is not a ZIP file")
+            raise file_error(name, "not an Excel workbook (.xlsx): it is not a ZIP file")
         return InputFile(path, name, scan.sha256, scan.size, "xlsx")
     if zipped:
-        raise _file_error(
+        raise file_error(
             name, f"a ZIP file (an Excel workbook?), not {input_format}: leave out --input-format"
         )
     encoding = _encoding(path, name, scan)
     fmt = input_format or detect_format(Path(name), scan.head, encoding)
     return InputFile(path, name, scan.sha256, scan.size, fmt, encoding)
-
-
-HeaderTest = Callable[[Sequence[str]], bool]
 
 
 def read_tables(
@@ -306,75 +339,20 @@ def read_tables(
     delimiter: str | None = None,
     looks_like_header: HeaderTest | None = None,
     warnings: list[str] | None = None,
+    limits: Limits = _DEFAULT,
 ) -> Iterator[Table]:
     """The tables of a file: one for text files, one per sheet (or per sheet asked for) for a
     workbook. Records are read lazily, as the table's ``records`` are iterated.
 
-    Hidden sheets of a workbook are skipped, with a note in ``warnings``, unless asked for."""
+    Hidden sheets of a workbook are skipped, with a note in ``warnings``, unless asked for.
+    Past one of ``limits`` (a cell, a workbook's size or rows, JSON's size or depth) the reading
+    stops with InvalidDataError naming the place and the limit."""
     if source.format == "xlsx":
-        yield from _read_xlsx(source, sheets, looks_like_header, warnings)
+        yield from read_xlsx(source, sheets, looks_like_header, warnings, limits)
     elif source.format in {"json", "jsonl"}:
-        yield _read_json(source)
+        yield _read_json(source, limits)
     else:
-        yield _read_delimited(source, delimiter, looks_like_header)
-
-
-def _blank(cells: Iterable[Any]) -> bool:
-    return not any(c is not None and str(c).strip() for c in cells)
-
-
-_Row = tuple[int, list[Any]]
-
-
-def _find_header(
-    rows: Iterator[_Row],
-    looks_like_header: HeaderTest | None,
-    cell_values: Callable[[list[Any]], list[Any]] = lambda cells: cells,
-) -> tuple[_Row | None, int, Iterator[_Row]]:
-    """The header row, how many non-empty rows above it were skipped, and the rows after it.
-
-    Without a test the header is the first non-empty row; with one, the first of the first
-    ``HEADER_SEARCH_ROWS`` non-empty rows that passes it, else again the first non-empty row.
-    """
-    buffered: list[_Row] = []
-    for number, cells in rows:
-        texts = cell_values(cells)
-        if _blank(texts):
-            continue
-        item = (number, texts)
-        if looks_like_header is None:
-            return item, 0, rows
-        buffered.append((number, cells))
-        if looks_like_header([_header_text(c) for c in texts]):
-            return item, len(buffered) - 1, rows
-        if len(buffered) >= HEADER_SEARCH_ROWS:
-            break
-    if not buffered:
-        return None, 0, rows
-    first = (buffered[0][0], cell_values(buffered[0][1]))
-    return first, 0, itertools.chain(buffered[1:], rows)
-
-
-def _header_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return strip_invisible(str(value)).strip()  # a stray BOM or zero-width space in a name
-
-
-def _columns(name: str, row: int, header: Sequence[Any]) -> list[str]:
-    columns = [_header_text(c) for c in header]
-    while columns and not columns[-1]:
-        columns.pop()  # trailing empty cells (Excel, or a trailing delimiter)
-    seen: set[str] = set()
-    for column in columns:
-        if not column:
-            raise _file_error(name, "the header has an empty column name", row=row)
-        if column in seen:
-            raise _file_error(name, "the header names this column twice", row=row, column=column)
-        seen.add(column)
-    return columns
+        yield _read_delimited(source, delimiter, looks_like_header, limits)
 
 
 # Delimited text ------------------------------------------------------------------------------
@@ -401,16 +379,16 @@ def _sniff_delimiter(sample: str) -> str:
 # Branches for each trap of real files (encodings, delimiters, field sizes, blank and ragged
 # rows) in one pass over the rows, which is the hot path of a load.
 def _read_delimited(  # noqa: C901
-    source: InputFile, delimiter: str | None, looks_like_header: HeaderTest | None
+    source: InputFile, delimiter: str | None, looks_like_header: HeaderTest | None, limits: Limits
 ) -> Table:
     name = source.name
     encoding = source.encoding or "utf-8"
 
     def decoding_error(exc: UnicodeDecodeError) -> InvalidDataError:
         if encoding.startswith("utf-16"):
-            return _file_error(name, f"not valid UTF-16 text ({exc.reason})")
+            return file_error(name, f"not valid UTF-16 text ({exc.reason})")
         row, where = _first_bad_line(source.path, _not_utf8)
-        return _file_error(name, f"the file is not {encoding} text ({where or exc.reason})", row)
+        return file_error(name, f"the file is not {encoding} text ({where or exc.reason})", row)
 
     try:
         with source.path.open(encoding=encoding, newline="") as handle:
@@ -418,7 +396,7 @@ def _read_delimited(  # noqa: C901
     except UnicodeDecodeError as exc:
         raise decoding_error(exc) from None
     if not sample.lstrip("\ufeff").strip():
-        raise _file_error(name, "the file is empty: expected a header line and findings")
+        raise file_error(name, "the file is empty: expected a header line and findings")
     if delimiter is None:
         delimiter = "\t" if source.format == "tsv" else _sniff_delimiter(sample)
 
@@ -427,19 +405,23 @@ def _read_delimited(  # noqa: C901
 
     def numbered() -> Iterator[tuple[int, list[Any]]]:
         line = reader.line_num
+        # Process-wide in the csv module: set for this file's limit as its reading starts.
+        csv.field_size_limit(limits.cell_size)
         try:
             for fields in reader:
                 start, line = line + 1, reader.line_num
                 yield start, fields  # a new list each time
         except csv.Error as exc:  # named by the line the bad row starts on
-            raise _file_error(name, f"not a readable CSV row ({exc})", row=line + 1) from None
+            if "field limit" in str(exc):
+                raise file_error(name, _cell_too_long(limits), row=line + 1) from None
+            raise file_error(name, f"not a readable CSV row ({exc})", row=line + 1) from None
 
     rows = numbered()
     try:
-        header, skipped, rest = _find_header(rows, looks_like_header)
+        header, skipped, rest = find_header(rows, looks_like_header)
         if header is None:
-            raise _file_error(name, "the file is empty: expected a header line and findings")
-        columns = _columns(name, header[0], header[1])
+            raise file_error(name, "the file is empty: expected a header line and findings")
+        columns = header_columns(name, header[0], header[1])
     except UnicodeDecodeError as exc:
         handle.close()
         raise decoding_error(exc) from None
@@ -452,9 +434,14 @@ def _read_delimited(  # noqa: C901
         with handle:
             try:
                 for start, fields in rest:
-                    if not "".join(fields).strip():  # a blank line (csv gives text only)
+                    joined = "".join(fields)
+                    if not joined.strip():  # a blank line (csv gives text only)
                         continue
-                    if len(fields) > width and _blank(fields[width:]):
+                    if "\x00" in joined:  # UTF-16 text can spell NUL; no finding holds it
+                        error = RowError(name, start, "", "", _NUL)
+                        yield Record(start, {}, errors=(error,), source=name, fields=tuple(fields))
+                        continue
+                    if len(fields) > width and blank(fields[width:]):
                         del fields[width:]  # trailing delimiters
                     if len(fields) != width:
                         message = f"expected {width} fields as in the header, found {len(fields)}"
@@ -468,216 +455,129 @@ def _read_delimited(  # noqa: C901
     return Table(name, None, columns, records(), skipped_rows=skipped)
 
 
-# Excel ---------------------------------------------------------------------------------------
-
-_PLAIN_NUMBER_FORMAT = re.compile(r"(0+)(?:\.(0+))?")
-
-
-def _number_text(value: int | float, number_format: str | None) -> str:
-    """A number as the cell shows it: ``0000`` keeps 823 as ``0823``, ``0.00`` keeps 8504.40."""
-    match = _PLAIN_NUMBER_FORMAT.fullmatch(number_format or "")
-    if match:
-        width, decimals = len(match[1]), len(match[2] or "")
-        if decimals:
-            return f"{value:0{width + decimals + 1}.{decimals}f}"
-        if float(value).is_integer():
-            return f"{int(value):0{width}d}"
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
-        return str(int(value))
-    return repr(value) if isinstance(value, float) else str(value)
-
-
-def _cell_text(value: Any, number_format: str | None) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return _number_text(value, number_format)
-    if isinstance(value, dt.datetime):
-        if value.time() == dt.time(0, 0):
-            return value.date().isoformat()
-        return value.isoformat(sep=" ")
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, dt.timedelta):
-        return str(value)
-    return str(value)
-
-
-def _read_xlsx(
-    source: InputFile,
-    sheets: Sequence[str],
-    looks_like_header: HeaderTest | None,
-    warnings: list[str] | None = None,
-) -> Iterator[Table]:
-    # Imported here: openpyxl takes a while to import and only workbooks need it.
-    import openpyxl
-
-    name = source.name
-    try:
-        # Two views of the workbook, read side by side: the values Excel stored for the cells,
-        # and the cells themselves (to tell a formula without a stored result from an empty cell).
-        values_book = openpyxl.load_workbook(source.path, read_only=True, data_only=True)
-        formula_book = openpyxl.load_workbook(source.path, read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise _file_error(
-            name, f"not a readable Excel workbook (.xlsx) ({exc.__class__.__name__}: {exc})"
-        ) from None
-    titles = [ws.title for ws in values_book.worksheets]
-    hidden = [ws.title for ws in values_book.worksheets if ws.sheet_state != "visible"]
-    wanted = list(sheets) or [t for t in titles if t not in hidden]
-    if not sheets and hidden and warnings is not None:
-        warnings.extend(
-            f"{name}[{title}]: a hidden sheet, skipped: name it with --sheet to load it"
-            for title in hidden
-        )
-    missing = [s for s in wanted if s not in titles]
-    if missing:
-        values_book.close()
-        formula_book.close()
-        raise _file_error(
-            name,
-            f"the workbook has no sheet {', '.join(map(repr, missing))}; its sheets: "
-            + ", ".join(map(repr, titles)),
-        )
-    try:
-        for title in wanted:
-            table = _read_sheet(
-                name, title, values_book[title], formula_book[title], looks_like_header
-            )
-            if table is not None:
-                yield table
-    finally:
-        values_book.close()
-        formula_book.close()
-
-
-# One branch per kind of Excel cell (text, number format, date, formula without a result).
-def _read_sheet(  # noqa: C901
-    file_name: str, title: str, values: Any, formulas: Any, looks_like_header: HeaderTest | None
-) -> Table | None:
-    from openpyxl.utils import get_column_letter
-
-    name = f"{file_name}[{title}]"
-    values.reset_dimensions()
-    formulas.reset_dimensions()
-
-    def numbered() -> Iterator[_Row]:
-        pairs = zip(values.iter_rows(), formulas.iter_rows(), strict=False)
-        for number, (cells, raw) in enumerate(pairs, start=1):
-            yield number, list(zip(cells, raw, strict=False))
-
-    header, skipped, rest = _find_header(
-        numbered(), looks_like_header, lambda row: [cell.value for cell, _ in row]
-    )
-    if header is None:
-        return None  # an empty sheet
-    columns = _columns(name, header[0], header[1])
-    width = len(columns)
-
-    def cell_error(number: int, index: int, value: str, message: str) -> RowError:
-        column = columns[index] if index < width else ""
-        where = f"cell {get_column_letter(index + 1)}{number}"
-        return RowError(name, number, column, value, f"{where} {message}")
-
-    def records() -> Iterator[Record]:
-        for number, row in rest:
-            texts: list[str | None] = []
-            errors: list[RowError] = []
-            for index, (cell, raw) in enumerate(row):
-                value = cell.value
-                if value is None and isinstance(raw.value, str) and raw.value.startswith("="):
-                    message = (
-                        "holds a formula without a stored result: open and save the workbook "
-                        "in Excel or LibreOffice (so that it stores the results), or paste the "
-                        "values"
-                    )
-                    errors.append(cell_error(number, index, raw.value[:80], message))
-                    texts.append(None)
-                elif getattr(cell, "data_type", None) == "e":
-                    errors.append(
-                        cell_error(number, index, str(value), f"holds the Excel error {value}")
-                    )
-                    texts.append(None)
-                else:
-                    texts.append(_cell_text(value, getattr(cell, "number_format", None)))
-            if _blank(texts) and not errors:
-                continue
-            if len(texts) > width and _blank(texts[width:]):
-                del texts[width:]
-            if len(texts) < width:
-                texts += [None] * (width - len(texts))
-            if len(texts) > width:
-                extra = next(i for i in range(width, len(texts)) if texts[i] is not None)
-                message = f"has a value, but its column has no header ({width} columns have one)"
-                errors.append(cell_error(number, extra, str(texts[extra]), message))
-                fields = tuple(t or "" for t in texts)
-                yield Record(number, {}, errors=tuple(errors), source=name, fields=fields)
-                continue
-            record_values = dict(zip(columns, texts, strict=True))
-            yield Record(number, record_values, errors=tuple(errors), source=name)
-
-    return Table(name, title, columns, records(), skipped_rows=skipped)
-
-
 # JSON ----------------------------------------------------------------------------------------
 
+_NUL = "holds a NUL character (U+0000), which no text value may hold: remove it"
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_PREVIEW = reprlib.Repr()
+_PREVIEW.maxlevel, _PREVIEW.maxstring, _PREVIEW.maxother = 2, 80, 80
 
-def _text(value: Any) -> str | None:
+
+def _cell_too_long(limits: Limits) -> str:
+    return (
+        f"a value is longer than {limits.cell_size:,} characters, the limit on one cell: "
+        "raise it with --limit cell-size=N"
+    )
+
+
+def _text(value: Any, limits: Limits) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int | float | str):
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError(_NUL)
+        if _SURROGATE.search(value):
+            raise ValueError(
+                "holds half of a UTF-16 surrogate pair (an escape such as \\ud800 alone), "
+                "which is not text: fix the file's escapes"
+            )
+        if len(value) > limits.cell_size:
+            raise ValueError(_cell_too_long(limits))
+        return value
+    if isinstance(value, int | float):
         return str(value)
     raise ValueError("expected a single value, not a list or object")
 
 
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether lists and objects nest in ``value`` more than ``limit`` levels (without
+    recursion: the point is a value too deep for it)."""
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children = node.values() if isinstance(node, dict) else node
+        if depth > limit:
+            return True
+        stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
+    return False
+
+
+def _too_deep(name: str, limits: Limits, row: int = 0, kind: str = "line") -> InvalidDataError:
+    message = (
+        f"lists and objects nested more than {limits.json_depth} levels deep, the limit on "
+        "JSON nesting (a finding is an object in an array): raise it with --limit json-depth=N"
+    )
+    return InvalidDataError([RowError(name, row, "", "", message, kind)])
+
+
 def _json_record(
-    name: str, row: int, item: Any, kind: str, columns: list[str], known: set[str]
+    name: str, row: int, item: Any, kind: str, columns: list[str], known: set[str], limits: Limits
 ) -> Record:
+    depth = limits.json_depth - (1 if kind == "record" else 0)  # inside an array: one level
+    if isinstance(item, dict | list) and _deeper_than(item, depth):
+        raise _too_deep(name, limits, row, kind)
     if not isinstance(item, dict):
-        error = RowError(name, row, "", str(item)[:80], "expected a JSON object", kind)
+        error = RowError(name, row, "", _PREVIEW.repr(item), "expected a JSON object", kind)
         return Record(row, {}, kind, errors=(error,), source=name, fields=(json.dumps(item),))
     values: dict[str, str | None] = {}
     errors: list[RowError] = []
     for key, value in item.items():
         column = str(key).strip()
         try:
-            values[column] = _text(value)
+            if "\x00" in column or _SURROGATE.search(column):
+                raise ValueError(f"the name of this column {_NUL[6:]}")
+            values[column] = _text(value, limits)
         except ValueError as exc:
             values[column] = json.dumps(value, ensure_ascii=False)
-            errors.append(RowError(name, row, column, str(value)[:80], str(exc), kind))
+            shown = _PREVIEW.repr(value) if not isinstance(value, str) else value
+            errors.append(RowError(name, row, column, shown, str(exc), kind))
         if column not in known:
             known.add(column)
             columns.append(column)
     return Record(row, values, kind, errors=tuple(errors), source=name)
 
 
+def _parse_json(name: str, text: str, limits: Limits, row: int = 0) -> Any:
+    """``text`` parsed: numbers kept as text (a 5,000-digit number is a bad value, not a
+    failure of the reader), InvalidDataError for bad JSON or JSON nested too deep to read."""
+    try:
+        return json.loads(text, parse_float=str, parse_int=str)
+    except json.JSONDecodeError as exc:
+        raise file_error(name, f"invalid JSON ({exc.msg})", row=row or exc.lineno) from None
+    except RecursionError:
+        raise _too_deep(name, limits, row) from None
+
+
 # JSON or JSON Lines, each with its own errors (not an array, not an object, bad line).
-def _read_json(source: InputFile) -> Table:  # noqa: C901
+def _read_json(source: InputFile, limits: Limits) -> Table:  # noqa: C901
     name = source.name
     encoding = source.encoding or "utf-8"
     columns: list[str] = []
     known: set[str] = set()
     if source.format == "json":
+        if source.size > limits.json_size:
+            raise file_error(
+                name,
+                f"a JSON array larger than {size_text(limits.json_size)} (the limit on a JSON "
+                "array, which is read whole): write it as JSON Lines, one finding per line, or "
+                "raise the limit with --limit json-size=SIZE",
+            )
         try:
             text = source.path.read_text(encoding=encoding)
         except UnicodeDecodeError as exc:
-            raise _file_error(name, f"the file is not {encoding} text ({exc.reason})") from None
+            raise file_error(name, f"the file is not {encoding} text ({exc.reason})") from None
         text = text.lstrip("\ufeff")
         if not text.strip():
-            raise _file_error(name, "the file is empty: expected findings")
-        try:
-            data = json.loads(text, parse_float=str)
-        except json.JSONDecodeError as exc:
-            raise _file_error(name, f"invalid JSON ({exc.msg})", row=exc.lineno) from None
+            raise file_error(name, "the file is empty: expected findings")
+        data = _parse_json(name, text, limits)
+        del text
         if not isinstance(data, list):
-            raise _file_error(name, "expected a JSON array of objects, one per finding")
+            raise file_error(name, "expected a JSON array of objects, one per finding")
         # The columns are known before the records are read: the array is in memory anyway.
         items = [
-            _json_record(name, row, item, "record", columns, known)
+            _json_record(name, row, item, "record", columns, known, limits)
             for row, item in enumerate(data, start=1)
         ]
         del data
@@ -688,25 +588,38 @@ def _read_json(source: InputFile) -> Table:  # noqa: C901
         first = handle.read(_SAMPLE)
     except UnicodeDecodeError as exc:
         handle.close()
-        raise _file_error(name, f"the file is not {encoding} text ({exc.reason})") from None
+        raise file_error(name, f"the file is not {encoding} text ({exc.reason})") from None
     if not first.lstrip("\ufeff").strip():
         handle.close()
-        raise _file_error(name, "the file is empty: expected findings")
+        raise file_error(name, "the file is empty: expected findings")
     handle.seek(0)
 
     def records() -> Iterator[Record]:
         with handle:
             try:
-                for number, line in enumerate(handle, start=1):
+                for number, line in enumerate(_lines(handle, limits.line_size + 1), start=1):
+                    if len(line) > limits.line_size:
+                        raise file_error(
+                            name,
+                            f"a line longer than {limits.line_size:,} characters, the limit on "
+                            "one line of JSON Lines: raise it with --limit line-size=SIZE",
+                            row=number,
+                        )
                     line = line.lstrip("\ufeff") if number == 1 else line
                     if not line.strip():
                         continue
-                    try:
-                        item = json.loads(line, parse_float=str)
-                    except json.JSONDecodeError as exc:
-                        raise _file_error(name, f"invalid JSON ({exc.msg})", row=number) from None
-                    yield _json_record(name, number, item, "line", columns, known)
+                    item = _parse_json(name, line, limits, row=number)
+                    yield _json_record(name, number, item, "line", columns, known, limits)
             except UnicodeDecodeError as exc:
-                raise _file_error(name, f"the file is not {encoding} text ({exc.reason})") from None
+                raise file_error(name, f"the file is not {encoding} text ({exc.reason})") from None
 
     return Table(name, None, columns, records(), "line", fixed_columns=False)
+
+
+def _lines(handle: IO[str], most: int) -> Iterator[str]:
+    """The lines of ``handle``, each read up to ``most`` characters: a longer one is cut there
+    (the caller refuses it) and the rest of it is not read."""
+    while line := handle.readline(most):
+        yield line
+        if len(line) >= most and not line.endswith("\n"):
+            return

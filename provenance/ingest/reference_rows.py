@@ -313,7 +313,7 @@ _ROW = {
 def _read(rows: _Rows, item: Input, options: LoadOptions, summary: LoadSummary) -> None:
     mapping = options.mapping
     kind = mapping.kind
-    source = inspect_file(item.path, item.name, options.input_format)
+    source = inspect_file(item.path, item.name, options.input_format, options.limits)
     summary.sha256 = source.sha256
     required = REQUIRED_OF[kind]
     for table in read_tables(
@@ -322,8 +322,9 @@ def _read(rows: _Rows, item: Input, options: LoadOptions, summary: LoadSummary) 
         delimiter=options.delimiter,
         looks_like_header=mapping.looks_like_header,
         warnings=summary.warnings,
+        limits=options.limits,
     ):
-        plan = mapping.plan(table.name, table.sheet)
+        plan = mapping.plan(table.name, table.sheet, options.limits.pattern_time)
         plan.see_all(table.columns)
         if table.fixed_columns and table.columns:
             absent = [c for c in required if c not in plan.gives()]
@@ -354,7 +355,7 @@ def _read(rows: _Rows, item: Input, options: LoadOptions, summary: LoadSummary) 
                     rows.errors.append(error)
             if record.errors or not record.values:
                 continue
-            values, problems = plan.apply(record.values)
+            values, problems = plan.apply(record.values, record.row, record.row_kind)
             for column, value, message in problems:
                 rows.error(place, column, value, message)
             if problems:

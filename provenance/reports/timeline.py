@@ -8,10 +8,12 @@ recovery.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import enum
-import statistics
-from collections import defaultdict
+import itertools
+from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -123,12 +125,25 @@ LAG_METHOD = (
 )
 
 
-def _quartiles(values: list[int]) -> tuple[float, float, float]:
-    if len(values) == 1:
+def _quartiles(counts: Mapping[int, int]) -> tuple[float, float, float]:
+    """The quartiles of values given with how often each occurs, as
+    ``statistics.quantiles(values, n=4, method="inclusive")`` computes them, without making
+    the list of values (a row's quantity can be two billion parts)."""
+    values = sorted(counts)
+    ends = list(itertools.accumulate(counts[v] for v in values))
+    total = ends[-1]
+    if total == 1:
         v = float(values[0])
         return v, v, v
-    q1, q2, q3 = statistics.quantiles(values, n=4, method="inclusive")
-    return q1, q2, q3
+
+    def at(index: int) -> int:  # the value at ``index`` of the sorted list of values
+        return values[bisect.bisect_right(ends, index)]
+
+    quartiles = []
+    for i in (1, 2, 3):
+        j, delta = divmod(i * (total - 1), 4)
+        quartiles.append((at(j) * (4 - delta) + at(j + 1) * delta) / 4)
+    return quartiles[0], quartiles[1], quartiles[2]
 
 
 def timeline(
@@ -247,10 +262,10 @@ def _controls(conn: Connection, ctx: FilteredParts, info: groups.GroupInfo) -> l
     return [*controls_rows, all_controls]
 
 
-def _stats(row: LagRow, values: list[int]) -> LagRow:
-    """``row`` with the quartiles of ``values`` (when there are some)."""
+def _stats(row: LagRow, values: Mapping[int, int]) -> LagRow:
+    """``row`` with the quartiles of ``values`` (value -> how many parts), when there are some."""
     if values:
-        q1, q2, q3 = _quartiles(sorted(values))
+        q1, q2, q3 = _quartiles(values)
         row.minimum, row.q1, row.median, row.q3, row.maximum = (
             float(min(values)),
             q1,
@@ -267,7 +282,7 @@ def _lag(conn: Connection, ctx: FilteredParts) -> list[LagRow]:
     ws = WeaponSystem.designation
     lag_days = days_between(Specimen.recovered_on, made).label("lag")
     both = and_(made.isnot(None), Specimen.recovered_on.isnot(None))
-    lag_values: dict[str, list[int]] = defaultdict(list)
+    lag_values: dict[str, Counter[int]] = defaultdict(Counter)
     lag_rows: dict[str, LagRow] = {}
     for designation, precision, lag, parts in conn.execute(
         components_joined(
@@ -289,7 +304,7 @@ def _lag(conn: Connection, ctx: FilteredParts) -> list[LagRow]:
             row.parts += n
             if lag < 0:
                 row.negative += n
-            lag_values[designation].extend([int(lag)] * n)
+            lag_values[designation][int(lag)] += n
     out = [_stats(lag_rows[k], lag_values[k]) for k in sorted(lag_rows)]
     all_lag = LagRow(
         "All weapon systems",
@@ -298,5 +313,5 @@ def _lag(conn: Connection, ctx: FilteredParts) -> list[LagRow]:
         sum(r.missing for r in out),
         sum(r.negative for r in out),
     )
-    out.append(_stats(all_lag, [v for k in sorted(lag_values) for v in lag_values[k]]))
+    out.append(_stats(all_lag, sum(lag_values.values(), Counter[int]())))
     return out
