@@ -204,7 +204,7 @@ def test_rejects_of_a_workbook_load_again_with_the_mapping(engine: Engine, tmp_p
     assert bad["error"] == (
         f"{path}[Parts]:4: Code (date_code): not a real date code read as YYWW (2024 has weeks 1 "
         "to 52, not week 60) (got '2460'); Qty (quantity): expected a whole number of parts, 1 or "
-        "more (got '0')"
+        "more (at most 2,147,483,647) (got '0')"
     )
     bad.update(Qty="2", Code="2413")
     write_rows(rejects, [bad])

@@ -45,6 +45,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "manufacturers_group",
         "List, inspect, alias and merge manufacturers.",
     ),
+    "mappings": (
+        "mappings",
+        "mappings_group",
+        "The column mappings shipped with provenance, for `provenance load --mapping NAME`.",
+    ),
     "country": (
         "country",
         "country",

@@ -25,7 +25,16 @@ from provenance.ingest.catalogue import (
 )
 from provenance.ingest.columns import ERROR_COLUMN, REQUIRED
 from provenance.ingest.conflicts import Conflicts, Place
-from provenance.ingest.fields import SINGLE_SCRIPT, Bad, Fields, clean, key, repeats_header, shorten
+from provenance.ingest.fields import (
+    SINGLE_SCRIPT,
+    Bad,
+    Fields,
+    clean,
+    key,
+    listing,
+    repeats_header,
+    shorten,
+)
 from provenance.ingest.mapping import TablePlan
 from provenance.ingest.options import LoadOptions, ProgressCallback
 from provenance.ingest.readers import InputFile, Record, inspect_file, read_tables
@@ -405,7 +414,7 @@ class Checker:
 
     def _file(self, file: FileLoad) -> None:
         options = self.options
-        source = inspect_file(file.path, file.name, options.input_format)
+        source = inspect_file(file.path, file.name, options.input_format, options.limits)
         file.sha256 = file.summary.sha256 = source.sha256
         if self.writing:
             self.writer.start(file)
@@ -425,11 +434,12 @@ class Checker:
             delimiter=options.delimiter,
             looks_like_header=mapping.looks_like_header,
             warnings=file.summary.warnings,
+            limits=options.limits,
         ):
             skip = mapping.sheet_rule(table.sheet).skip
             if skip and not options.sheets:  # a sheet asked for by name is read
                 continue
-            plan = mapping.plan(table.name, table.sheet)
+            plan = mapping.plan(table.name, table.sheet, options.limits.pattern_time)
             checker.plan = plan
             plan.see_all(table.columns)
             plan.fixed = table.fixed_columns
@@ -441,7 +451,11 @@ class Checker:
                 self.rows += 1
                 if self.progress is not None and self.rows % PROGRESS_EVERY == 0:
                     self.progress(self.rows)
-                values, problems = plan.apply(record.values) if record.values else ({}, [])
+                values, problems = (
+                    plan.apply(record.values, record.row, record.row_kind)
+                    if record.values
+                    else ({}, [])
+                )
                 for row_values in plan.expand(values):
                     pending.append((record, row_values, problems))
                 if len(pending) >= CHUNK:
@@ -470,9 +484,7 @@ class Checker:
             )
         absent = [c for c in REQUIRED if c not in plan.gives()] if columns else []
         if absent:
-            unknown = (
-                f"; columns it does not know: {', '.join(plan.unknown)}" if plan.unknown else ""
-            )
+            unknown = f"; columns it does not know: {listing(plan.unknown)}" if plan.unknown else ""
             raise _header_error(
                 table,
                 f"the header lacks the required columns {', '.join(absent)}{unknown}: "
@@ -482,11 +494,11 @@ class Checker:
         if plan.unknown:
             problems.append(
                 f"columns that neither the findings layout nor the mapping uses: "
-                f"{', '.join(plan.unknown)}"
+                f"{listing(plan.unknown)}"
             )
         missing = plan.missing() if columns else []
         if missing:
-            problems.append(f"columns of the mapping that it does not have: {', '.join(missing)}")
+            problems.append(f"columns of the mapping that it does not have: {listing(missing)}")
         if problems and self.options.strict:
             raise InvalidDataError(
                 [RowError(table, 1, "", "", p + " (--strict)") for p in problems]

@@ -37,7 +37,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import DBAPIError
 
 from provenance.db import write_transaction
@@ -46,14 +46,17 @@ from provenance.ingest.catalogue import Catalogue
 from provenance.ingest.check import MAX_REPORTED_ERRORS, PROGRESS_EVERY, Checker, Input
 from provenance.ingest.columns import ALL_COLUMNS, COLUMNS, EXTRA_COLUMNS, REQUIRED, Kind
 from provenance.ingest.conflicts import ConflictKey, Conflicts
-from provenance.ingest.merge import merge_components
+from provenance.ingest.fields import MAX_QUANTITY
+from provenance.ingest.merge import check_known_records, merge_components
 from provenance.ingest.options import LoadOptions, ProgressCallback
-from provenance.ingest.readers import STDIN_NAME, copy_stream
+from provenance.ingest.readers import STDIN_NAME, copy_stream, stage_input
 from provenance.ingest.reference_rows import load_reference_rows
 from provenance.ingest.rejects import write_rejects
 from provenance.ingest.summary import FileLoad, LoadSummary
 from provenance.ingest.write import Writer
+from provenance.limits import Limits
 from provenance.migrate import ensure_current
+from provenance.models import Component
 from provenance.values.countries import CountryResolver, default_resolver
 
 __all__ = [
@@ -70,14 +73,19 @@ __all__ = [
 ]
 
 
-def _inputs(paths: Sequence[Path | str], folder: Path, stdin: IO[bytes] | None) -> list[Input]:
+def _inputs(
+    paths: Sequence[Path | str], folder: Path, stdin: IO[bytes] | None, limits: Limits
+) -> list[Input]:
+    """The files to read: regular files as they are, standard input and pipes copied once
+    (they can be read only once), devices refused."""
     inputs: list[Input] = []
     for p in paths:
         if str(p) == "-":
             stream = stdin if stdin is not None else sys.stdin.buffer
-            inputs.append(Input(copy_stream(stream, folder), STDIN_NAME))
+            staged = copy_stream(stream, folder, STDIN_NAME, limits.file_size)
+            inputs.append(Input(staged, STDIN_NAME))
         else:
-            inputs.append(Input(Path(p), str(p)))
+            inputs.append(Input(stage_input(Path(p), str(p), folder, limits), str(p)))
     return inputs
 
 
@@ -153,13 +161,13 @@ def load_files(
                 "the mapping) loads whole or not at all: fix the rows the error lists"
             )
         with tempfile.TemporaryDirectory(prefix="provenance-") as folder:
-            inputs = _inputs(paths, Path(folder), stdin)
+            inputs = _inputs(paths, Path(folder), stdin, options.limits)
             return load_reference_rows(
                 engine, inputs, options, dry_run, resolver or default_resolver()
             )
     staged = None if rejects is None else rejects.with_name(rejects.name + ".partial")
     with tempfile.TemporaryDirectory(prefix="provenance-") as folder, _gc_paused():
-        inputs = _inputs(paths, Path(folder), stdin)
+        inputs = _inputs(paths, Path(folder), stdin, options.limits)
         try:
             for attempt in range(1, _ATTEMPTS + 1):
                 try:
@@ -221,6 +229,28 @@ def _checked_runs(
     )
 
 
+def _check_total_parts(conn: Connection, inputs: Sequence[Input]) -> None:
+    """Refuse a load that takes the database's parts (the sum of quantities) past
+    ``MAX_QUANTITY``: the BI views count parts as PostgreSQL ``integer``, and every report and
+    view must work on whatever a load accepted."""
+    total = conn.execute(select(func.coalesce(func.sum(Component.quantity), 0))).scalar_one()
+    if total > MAX_QUANTITY:
+        names = ", ".join(i.name for i in inputs)
+        raise InvalidDataError(
+            [
+                RowError(
+                    names,
+                    0,
+                    "quantity",
+                    "",
+                    f"the findings would bring the parts in the database (the sum of quantity) "
+                    f"to {total:,}, past {MAX_QUANTITY:,}, the most that the reports and BI "
+                    "views count: check the quantities",
+                )
+            ]
+        )
+
+
 def _load(
     engine: Engine,
     inputs: Sequence[Input],
@@ -252,6 +282,7 @@ def _load(
             raise InvalidDataError(
                 errors[:MAX_REPORTED_ERRORS], total=total, groups=checker.error_groups(errors)
             )
+        _check_total_parts(conn, inputs)
         for file in files:
             file.summary.dry_run = dry_run
         checker.writer.close()
@@ -296,3 +327,6 @@ def _end_checks(checker: Checker, files: Sequence[FileLoad], conflicts: Conflict
     names = {f.index: f.name for f in files}
     batches = [f.summary.batch_id for f in files if f.summary.batch_id is not None]
     merge_components(checker.writer.conn, batches, names, conflicts)
+    filled = check_known_records(checker.writer.conn, batches, names, conflicts)
+    for f in files:
+        f.summary.known_components_filled = filled.get(f.index, 0)

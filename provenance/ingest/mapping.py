@@ -18,16 +18,24 @@ from __future__ import annotations
 
 import difflib
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from provenance.errors import InvalidDataError, MappingError, RowError
+import regex
+
+from provenance.errors import (
+    InvalidDataError,
+    MappingError,
+    PatternTimeoutError,
+    RowError,
+    shorten,
+)
 from provenance.ingest.columns import ERROR_COLUMN, LAYOUTS, LIST_COLUMNS, Kind
 from provenance.ingest.mapping_schema import MappingFile, SplitSpec, header_key, template_fields
 from provenance.ingest.unknowns import UnknownValues, shipped_unknowns
+from provenance.limits import Limits
 from provenance.resources import seeds_path
 from provenance.values.dates import DateCodeOrder
 from provenance.values.text import clean_text, manufacturer_key
@@ -83,14 +91,19 @@ class Split:
     column: str
     into: tuple[str, ...]
     separator: str | None = None
-    pattern: re.Pattern[str] | None = None
+    pattern: regex.Pattern[str] | None = None
     otherwise: str | None = None
 
     def apply(
-        self, text: str | None, values: dict[str, str | None], errors: list[tuple[str, str]]
+        self,
+        text: str | None,
+        values: dict[str, str | None],
+        errors: list[tuple[str, str]],
+        timeout: float = Limits().pattern_time,
     ) -> None:
         """Put the parts of ``text`` into ``values``; a problem goes to ``errors`` as
-        (value, message)."""
+        (value, message). A pattern that takes longer than ``timeout`` seconds raises
+        ``PatternTimeoutError``."""
         cleaned = clean_text(text)
         if cleaned is None:
             return
@@ -109,14 +122,18 @@ class Split:
                 values[target] = part or None
             return
         assert self.pattern is not None
-        match = self.pattern.fullmatch(cleaned)
+        try:
+            match = self.pattern.fullmatch(cleaned, timeout=timeout)
+        except TimeoutError:
+            raise PatternTimeoutError(cleaned, timeout) from None
         if match is not None:
             for target in self.into:
                 values[target] = match.group(target)
         elif self.otherwise is not None:
             values[self.otherwise] = cleaned
         else:
-            errors.append((cleaned, f"does not match the mapping's pattern {self.pattern.pattern}"))
+            pattern = shorten(self.pattern.pattern)
+            errors.append((cleaned, f"does not match the mapping's pattern {pattern}"))
 
 
 @dataclass(frozen=True)
@@ -189,8 +206,10 @@ class ColumnMapping:
                     return True
         return False
 
-    def plan(self, table: str, sheet: str | None = None) -> TablePlan:
-        return TablePlan(self, table, sheet)
+    def plan(
+        self, table: str, sheet: str | None = None, pattern_time: float = Limits().pattern_time
+    ) -> TablePlan:
+        return TablePlan(self, table, sheet, pattern_time)
 
 
 _IGNORED = object()
@@ -211,9 +230,16 @@ class TablePlan:
     """How the columns of one table become ours: built from its header (or, for JSON, from each
     column name as it first appears)."""
 
-    def __init__(self, mapping: ColumnMapping, table: str, sheet: str | None) -> None:
+    def __init__(
+        self,
+        mapping: ColumnMapping,
+        table: str,
+        sheet: str | None,
+        pattern_time: float = Limits().pattern_time,
+    ) -> None:
         self.mapping = mapping
         self.table = table
+        self.pattern_time = pattern_time
         rule = mapping.sheet_rule(sheet)
         self.constants = {**mapping.constants, **rule.constants}
         self.templates = {**mapping.templates, **rule.templates}
@@ -290,10 +316,11 @@ class TablePlan:
             self.see(name)
 
     def apply(
-        self, raw: Mapping[str, str | None]
+        self, raw: Mapping[str, str | None], row: int = 0, row_kind: str = "line"
     ) -> tuple[dict[str, str | None], list[tuple[str, str, str]]]:
-        """Our columns' values for a record of the file, and the problems found splitting cells
-        as (file column, value, message)."""
+        """Our columns' values for a record of the file (at ``row``), and the problems found
+        splitting cells as (file column, value, message). A split pattern that runs past its
+        time limit stops the load (InvalidDataError): the pattern is at fault, not the row."""
         if self.identity and (self.fixed or all(n in self._routes for n in raw)):
             return raw if isinstance(raw, dict) else dict(raw), []
         values: dict[str, str | None] = dict(self.constants)
@@ -312,7 +339,10 @@ class TablePlan:
                     values[route] = value
             else:
                 problems: list[tuple[str, str]] = []
-                route.apply(value, values, problems)
+                try:
+                    route.apply(value, values, problems, self.pattern_time)
+                except PatternTimeoutError as exc:
+                    raise self._timed_out(name, exc, row, row_kind) from None
                 errors.extend((name, v, m) for v, m in problems)
         for target, template in self.templates.items():
             filled = clean_text(template.format_map(_Filled(values)))
@@ -359,6 +389,19 @@ class TablePlan:
             for target, template in self.templates.items():
                 row[target] = clean_text(template.format_map(_Filled(row)))
         return rows
+
+    def _timed_out(
+        self, name: str, exc: PatternTimeoutError, row: int, row_kind: str
+    ) -> InvalidDataError:
+        message = (
+            f"the mapping's pattern for this column ran longer than {exc.timeout:g} s on the "
+            "value, the limit (pattern-time): a pattern with nested repeats such as (\\w+\\s?)+ "
+            "can take hours; write it without them, or raise the limit with "
+            "--limit pattern-time=SECONDS"
+        )
+        return InvalidDataError(
+            [RowError(self.table, row, name, shorten(exc.value), message, row_kind)]
+        )
 
     def column(self, target: str) -> str:
         """The name to show for one of our columns: the file's column it comes from."""
@@ -461,18 +504,28 @@ MAPPINGS_FOLDER = "mappings"
 
 @dataclass(frozen=True)
 class ShippedMapping:
+    """A mapping shipped in seeds/mappings/: its name, file, kind, description and the example
+    files made for it (``examples/<name>*``)."""
+
     name: str
     path: Path
     kind: Kind
     description: str | None
+    examples: tuple[Path, ...] = ()
 
 
 def shipped_mappings() -> list[ShippedMapping]:
     """The mappings shipped in seeds/mappings/, by name (the file name without .yaml)."""
+    folder = seeds_path() / MAPPINGS_FOLDER
     found = []
-    for path in sorted((seeds_path() / MAPPINGS_FOLDER).glob("*.yaml")):
+    for path in sorted(folder.glob("*.yaml")):
         mapping = load_mapping(path)
-        found.append(ShippedMapping(path.stem, path, mapping.kind, mapping.description))
+        examples = tuple(
+            p
+            for p in sorted((folder / "examples").glob(f"{path.stem}*"))
+            if p.stem == path.stem or p.stem.startswith(f"{path.stem}-")
+        )
+        found.append(ShippedMapping(path.stem, path, mapping.kind, mapping.description, examples))
     return found
 
 

@@ -6,7 +6,9 @@ the components it created whose rows say different things (``Finding.said``) are
 by value: a value one row leaves blank and another gives is filled in; notes are joined; two rows
 that give different values (quantities 1 and 3, two countries of manufacture) are a conflict
 (:mod:`provenance.ingest.conflicts`), reported with the rows on each side. A component that the
-database held before the load keeps its values: rows that match it decide nothing.
+database held before the load keeps its values; rows that give the same source record again
+(``check_known_records``) fill in what it lacks, and a value that differs from the stored one is
+a conflict naming the row (nothing a source said is dropped without a word).
 
 The rows a load wrote are in its temporary rows table (:data:`provenance.ingest.write.ROWS`);
 the components are read and updated a few hundred at a time.
@@ -15,19 +17,26 @@ the components are read and updated a few hundred at a time.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Table, and_, func, select, tuple_, update
 
 from provenance.errors import RowError
-from provenance.ingest.catalogue import SAID, SAID_SEPARATOR, preferred_spelling
+from provenance.ingest.catalogue import (
+    FINDING_VALUES,
+    SAID,
+    SAID_SEPARATOR,
+    preferred_spelling,
+    said_text,
+)
 from provenance.ingest.conflicts import Conflicts, Place
 from provenance.ingest.write import ROWS
-from provenance.models import Authenticity, Component, Specimen
+from provenance.models import Authenticity, Component, LoadBatch, Manufacturer, Specimen
+from provenance.values.identity import unknown_maker_key
 from provenance.values.text import name_key
 
-__all__ = ["merge_components"]
+__all__ = ["check_known_records", "merge_components"]
 
 #: How many components are merged at a time.
 _BATCH = 500
@@ -239,3 +248,154 @@ def _typed(name: str, text: str) -> object:
     if name == "quantity":
         return int(text)
     return text
+
+
+def check_known_records(
+    conn: Connection,
+    batches: Sequence[int],
+    names: Mapping[int, str],
+    conflicts: Conflicts,
+) -> dict[int, int]:
+    """Rows of this load that give a source record the database already held (a component of
+    an earlier load, matched by ``source_record_id`` or page): a value the stored component
+    lacks is filled in (the rows agreeing on it), one that differs from the stored value is a
+    conflict naming the row and the load that stored it. Returns how many components were
+    filled in, by the file index of their first row."""
+    components: Table = Component.__table__  # type: ignore[assignment]
+    t, c = ROWS.c, components.c
+    query = (
+        select(
+            t.specimen_id,
+            t.identity,
+            Specimen.label,
+            Specimen.label_key,
+            c.batch_id,
+            LoadBatch.file_name,
+            Manufacturer.name_key,
+            *(c[name] for name in FINDING_VALUES),
+            t.said,
+            t.source_id,
+            t.file_index,
+            t.row,
+            t.is_record,
+        )
+        .join_from(ROWS, components, (c.specimen_id == t.specimen_id) & (c.identity == t.identity))
+        .join(Specimen, Specimen.id == t.specimen_id)
+        .join(LoadBatch, LoadBatch.id == c.batch_id, isouter=True)
+        .join(Manufacturer, Manufacturer.id == c.manufacturer_id, isouter=True)
+        .where(
+            c.batch_id.not_in(list(batches)) | c.batch_id.is_(None),
+            t.record_id.is_not(None) | t.record_url.is_not(None),
+        )
+        .order_by(t.specimen_id, t.identity, t.file_index, t.row)
+    )
+    filled: dict[int, int] = {}
+    current: tuple[int, str] | None = None
+    stored: list[str] = []
+    group: _Group | None = None
+    stored_by = ""
+    first_file = 0
+
+    def finish() -> None:
+        if group is not None and _settle_known(conn, group, stored, stored_by, conflicts):
+            filled[first_file] = filled.get(first_file, 0) + 1
+
+    for r in conn.execute(query):
+        if current != (r.specimen_id, r.identity):
+            finish()
+            current = (r.specimen_id, r.identity)
+            values = {name: r._mapping[c[name]] for name in FINDING_VALUES}
+            reported = values["reported_maker_country_code"]
+            maker = r.name_key if r.name_key is not None else unknown_maker_key(reported)
+            stored = said_text(values, maker, None, None).split(SAID_SEPARATOR)
+            part = values["function"] + (
+                f" {values['part_number']}" if values["part_number"] else ""
+            )
+            group = _Group(r.specimen_id, r.identity, r.label_key, f"{part} in specimen {r.label}")
+            stored_by = f"load batch {r.batch_id}" + (f", {r.file_name}" if r.file_name else "")
+            first_file = r.file_index
+        assert group is not None
+        place = Place(names[r.file_index], r.row, "record" if r.is_record else "line")
+        group.rows.append((str(r.said).split(SAID_SEPARATOR), int(r.source_id), place))
+    finish()
+    return filled
+
+
+def _settle_known(
+    conn: Connection, group: _Group, stored: list[str], stored_by: str, conflicts: Conflicts
+) -> bool:
+    """One known component and this load's rows that give its record: True when its blanks
+    were filled in."""
+    changes: dict[str, object] = {}
+    problems: list[tuple[str, str]] = []
+    for name, indices in _FIELDS:
+        if name in _PER_SOURCE:
+            continue
+        if name == _JOINED:
+            have = stored[indices[0]]
+            new = sorted(v for v in _given(group, indices) if v not in have)
+            if new:
+                changes[name] = _NOTES_SEPARATOR.join(([have] if have else []) + new)
+            continue
+        problem = _against_stored(group, name, indices, stored, stored_by, changes)
+        if problem:
+            problems.append((_COLUMN.get(name, name), problem))
+    if problems:
+        places = list(dict.fromkeys(place for _, _, place in group.rows))
+        conflicts.add(
+            ("component", (group.label_key, group.identity), "values"),
+            group.subject,
+            problems[0][0],
+            f"rows give a source record the database already holds ({group.subject}) and say "
+            "something else of it: "
+            + "; ".join(text for _, text in problems)
+            + ": make the rows agree with the stored component (a correction by another source "
+            "is that source's own finding)",
+            *places,
+            code="known-records",
+        )
+        return False
+    if not changes:
+        return False
+    conn.execute(
+        update(Component)
+        .where(Component.specimen_id == group.specimen_id, Component.identity == group.identity)
+        .values(changes)
+    )
+    return True
+
+
+def _against_stored(
+    group: _Group,
+    name: str,
+    indices: tuple[int, ...],
+    stored: list[str],
+    stored_by: str,
+    changes: dict[str, object],
+) -> str:
+    """What the rows give of one value against the stored component: a blank they agree on is
+    put in ``changes``; the problem, when they differ from the stored value or each other."""
+    given = _given(group, indices)
+    same: Callable[[str], str] = name_key if name in _KEYED else str
+    column = _COLUMN.get(name, name).replace("_", " ")
+    if stored[indices[0]]:
+        had = SAID_SEPARATOR.join(stored[i] for i in indices)
+        differ = {v: p for v, p in given.items() if same(v) != same(had)}
+        if not differ:
+            return ""
+        shown = ", ".join(f"{_shown(name, v)} ({p})" for v, p in differ.items())
+        verb = "says it is" if len(differ) == 1 else "say it is"
+        return (
+            f"the database has {column} {_shown(name, had)} (a component of {stored_by}), "
+            f"but {shown} {verb} different"
+        )
+    distinct = {same(v): (v, p) for v, p in reversed(given.items())}
+    if len(distinct) > 1:
+        return f"different {column}: " + ", ".join(
+            f"{_shown(name, v)} ({p})" for v, p in reversed(distinct.values())
+        )
+    if distinct and name != "manufacturer":
+        value = min(given, key=preferred_spelling) if name in _KEYED else next(iter(given))
+        for index, text in zip(indices, value.split(SAID_SEPARATOR), strict=True):
+            changes[SAID[index]] = _typed(SAID[index], text)
+    return ""

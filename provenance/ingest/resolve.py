@@ -17,7 +17,7 @@ both), and a manufacturer not identified (no manufacturer at all, never a compan
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -53,6 +53,16 @@ _ATTRIBUTES = {
 }
 #: How many rows a warning about one manufacturer's reported country names.
 _PLACES_SHOWN = 3
+
+
+#: A new weapon system's values a row gives, and their columns.
+_WEAPON_COLUMNS = {"producer": "weapon_producer_country", "category": "weapon_category"}
+#: A new source's values a row gives, and their columns.
+_SOURCE_COLUMNS = {
+    "url": "source_url",
+    "published_on": "source_published_on",
+    "reliability": "source_reliability",
+}
 
 
 @dataclass
@@ -102,9 +112,25 @@ class Resolver:
     def _name(self, code: str) -> str:
         return self.cat.countries.country(code).display_name
 
-    def _new(self, key: Any, values: dict[str, Any], place: Place) -> Entity:
+    def _new(
+        self,
+        key: Any,
+        values: dict[str, Any],
+        place: Place,
+        refusals: tuple[str, Mapping[str, str], Teller] | None = None,
+    ) -> Entity:
+        """A record new in this load, as its first row gives it. ``refusals``: (kind, attribute
+        -> column, tell): a value the row gives that an earlier run of the load found in
+        conflict is refused here too (the first row of a conflict is rejected like the rest,
+        whatever the order)."""
         entity = Entity(key, None, values, created_by=self.file.index, first_place=place)
         entity.claimed = {c: place for c, v in values.items() if v is not None}
+        if refusals is not None:
+            kind, columns, tell = refusals
+            for attribute, column in columns.items():
+                refused = self.conflicts.refused((kind, key, attribute))
+                if values.get(attribute) is not None and refused is not None:
+                    tell.bad(column, refused)
         return entity
 
     def _give(
@@ -176,6 +202,7 @@ class Resolver:
                 weapon_key,
                 {"designation": designation, "producer": producer, "category": category},
                 place,
+                ("weapon system", _WEAPON_COLUMNS, tell),
             )
             entity.producer_given = given
             new = entity
@@ -324,9 +351,15 @@ class Resolver:
             tell.bad(column, refused)
         entity = row_new.get(maker_key) or self.cat.manufacturers.get(maker_key)
         if entity is None and refused is not None:
-            entity = self._new(maker_key, {"name": name, "country_code": hq, "parent": None}, place)
+            entity = self._new(
+                maker_key,
+                {"name": name, "country_code": hq, "parent": None},
+                place,
+                ("manufacturer", {"country_code": country_column}, tell),
+            )
         if entity is None:
-            entity = self._new_maker(name, maker_key, hq, column, tell, pending, place)
+            columns = (column, country_column)
+            entity = self._new_maker(name, maker_key, hq, columns, tell, pending, place)
             if entity is None:
                 return None
             row_new[maker_key] = entity
@@ -351,17 +384,24 @@ class Resolver:
         name: str,
         maker_key: str,
         hq: str | None,
-        column: str,
+        columns: tuple[str, str],
         tell: Teller,
         pending: Pending,
         place: Place,
     ) -> Entity | None:
-        """A manufacturer not yet known. A name close to one in the database is a probable
+        """A manufacturer not yet known (``columns``: those of its name and its country). A
+        name close to one in the database is a probable
         duplicate, bad unless the load accepts new manufacturers; a name close to another new
         in this load is a conflict between the rows that name them (which of the two came
         first does not decide which is the duplicate)."""
+        column, country_column = columns
         near = self.cat.near.closest(maker_key)
-        new = self._new(maker_key, {"name": name, "country_code": hq, "parent": None}, place)
+        new = self._new(
+            maker_key,
+            {"name": name, "country_code": hq, "parent": None},
+            place,
+            ("manufacturer", {"country_code": country_column}, tell),
+        )
         if near is not None:
             other = self.cat.manufacturers[near[0]]
             where = "new in this load" if other.id is None else "in the database"
@@ -464,6 +504,7 @@ class Resolver:
                     "reliability": reliability,
                 },
                 place,
+                ("source", _SOURCE_COLUMNS, tell),
             )
             new = entity
 
@@ -522,7 +563,13 @@ class Resolver:
         }
         entity = self.cat.specimens.get(specimen_key)
         if entity is None:
-            entity = self._new(specimen_key, {"label": label, "weapon": weapon, **given}, place)
+            columns = {"weapon": "weapon_system", **{c: c for c in given}}
+            entity = self._new(
+                specimen_key,
+                {"label": label, "weapon": weapon, **given},
+                place,
+                ("specimen", columns, tell),
+            )
             new = entity
             pending.append(lambda: self.cat.specimens.__setitem__(specimen_key, new))
             return entity

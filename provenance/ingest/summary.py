@@ -46,6 +46,9 @@ class LoadSummary:
     weapon_systems_updated: int = 0
     weapon_system_aliases_added: int = 0
     sources_updated: int = 0
+    #: Known components (of an earlier load) that rows giving their source record again filled
+    #: in: values they lacked.
+    known_components_filled: int = 0
 
 
 @dataclass

@@ -34,23 +34,8 @@ def load_summaries(summaries: Sequence[LoadSummary], fmt: str = "table") -> str:
         return json_text([dataclasses.asdict(s) for s in summaries])
     out: list[str] = []
     for s in summaries:
-        verb = "would add (dry run, nothing written)" if s.dry_run else "added"
-        out.append(f"{s.file}: {s.rows_read} rows read")
-        out.append(
-            f"  components: {s.components_added} {verb}, {s.components_matched} already known"
-            f" ({s.duplicate_rows} duplicate rows skipped); citations added: {s.citations_added}"
-        )
-        out.append(
-            f"  created: {s.weapon_systems_created} weapon systems,"
-            f" {s.specimens_created} specimens, {s.manufacturers_created} manufacturers,"
-            f" {s.sources_created} sources;"
-            f" manufacturers given a headquarters country or parent: {s.manufacturers_updated}"
-            + (
-                f"; manufacturer aliases added: {s.manufacturer_aliases_added}"
-                if s.manufacturer_aliases_added
-                else ""
-            )
-        )
+        out.append(f"{s.file}: {s.rows_read} rows read" + _kind_note(s.kind))
+        out += _findings_lines(s) if s.kind == "findings" else _reference_lines(s)
         if s.rows_rejected:
             where = f"written to {s.rejects_file}" if s.rejects_file else "not loaded"
             out.append(f"  rows rejected: {s.rows_rejected} ({where})")
@@ -58,6 +43,58 @@ def load_summaries(summaries: Sequence[LoadSummary], fmt: str = "table") -> str:
             out.append(f"  load batch {s.batch_id} (sha256 {s.sha256[:12]}...)")
         out.extend(f"  warning: {w}" for w in s.warnings)
     return "\n".join(out) + "\n"
+
+
+def _kind_note(kind: str) -> str:
+    return "" if kind == "findings" else f" ({kind.replace('_', ' ')})"
+
+
+def _findings_lines(s: LoadSummary) -> list[str]:
+    verb = "would add (dry run, nothing written)" if s.dry_run else "added"
+    lines = [
+        f"  components: {s.components_added} {verb}, {s.components_matched} already known"
+        f" ({s.duplicate_rows} duplicate rows skipped); citations added: {s.citations_added}"
+    ]
+    if s.matched_by_record_id or s.matched_by_attributes:
+        lines.append(
+            f"  matched to known components: {s.matched_by_record_id} by the source's record id,"
+            f" {s.matched_by_attributes} by what they say"
+            + (
+                f"; {s.known_components_filled} given values they lacked"
+                if s.known_components_filled
+                else ""
+            )
+        )
+    lines.append(
+        f"  created: {s.weapon_systems_created} weapon systems,"
+        f" {s.specimens_created} specimens, {s.manufacturers_created} manufacturers,"
+        f" {s.sources_created} sources;"
+        f" manufacturers given a headquarters country or parent: {s.manufacturers_updated}"
+        + (
+            f"; manufacturer aliases added: {s.manufacturer_aliases_added}"
+            if s.manufacturer_aliases_added
+            else ""
+        )
+    )
+    return lines
+
+
+def _reference_lines(s: LoadSummary) -> list[str]:
+    """What a file of weapon systems, manufacturers or sources created and filled in."""
+    verb = "would be created (dry run, nothing written)" if s.dry_run else "created"
+    if s.kind == "weapon_systems":
+        return [
+            f"  weapon systems: {s.weapon_systems_created} {verb},"
+            f" {s.weapon_systems_updated} known ones filled in (producer, category, users);"
+            f" aliases added: {s.weapon_system_aliases_added}"
+        ]
+    if s.kind == "manufacturers":
+        return [
+            f"  manufacturers: {s.manufacturers_created} {verb} (parents included),"
+            f" {s.manufacturers_updated} known ones given a headquarters country or parent;"
+            f" aliases added: {s.manufacturer_aliases_added}"
+        ]
+    return [f"  sources: {s.sources_created} {verb}, {s.sources_updated} known ones filled in"]
 
 
 def seed_summary(ref: ReferenceSummary, loaded: Sequence[LoadSummary], fmt: str = "table") -> str:
