@@ -274,12 +274,14 @@ def test_any_order_of_the_components_stores_the_same(
     path = write(folder / "adwo-components.csv", [rows[i] for i in order])
 
     def stored(components_file: Path) -> dict[str, list[tuple[Any, ...]]]:
-        db = make_engine(f"sqlite:///{folder / f'{components_file.stem}-{len(order)}.db'}")
+        db = make_engine(f"sqlite:///{tmp_path_factory.mktemp('db') / 'provenance.db'}")
         install.upgrade(db)
         load(db, "drones", FILES["drones"])
         load(db, "manufacturers", FILES["manufacturers"])
         load(db, "components", components_file)
         out = projection(db)
+        with db.connect() as conn:  # the listing's order too: by content, not by loading
+            out["listing"] = [tuple(dataclasses.astuple(c)) for c in components(conn)]
         db.dispose()
         return out
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import groupby
+from typing import Any
 
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import aliased
@@ -131,7 +133,7 @@ def components(
         sources[cid].append(f"{publisher}: {title}")
         records[cid].append(record or "")
         pages[cid].append(page or "")
-    return [
+    listed = [
         ComponentRow(
             weapon_system=r[1],
             specimen=r[2],
@@ -154,3 +156,29 @@ def components(
         )
         for r in conn.execute(query)
     ]
+    # Within one specimen and manufacturer (the database's order above), by what each part
+    # is, never by the order the rows were loaded in.
+    return [
+        row
+        for _, group in groupby(listed, key=lambda c: (c.weapon_system, c.specimen, c.manufacturer))
+        for row in sorted(group, key=_content)
+    ]
+
+
+def _content(c: ComponentRow) -> tuple[Any, ...]:
+    return (
+        c.component,
+        c.part_number or "",
+        c.marking or "",
+        c.date_code or "",
+        c.manufactured,
+        c.reported_maker_country or "",
+        c.made_in or "",
+        c.hs_code or "",
+        c.quantity,
+        c.authenticity,
+        c.manufacturer_as_marked or "",
+        c.source_record_ids,
+        c.source_record_urls,
+        c.sources,
+    )
