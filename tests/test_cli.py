@@ -56,16 +56,27 @@ def _key(text: str) -> str:
 def _seed_expectations(weapon: str = "KN-23") -> dict[str, object]:
     """What the report must say about ``weapon`` after `provenance seed`, computed from the seed
     findings file: a component is one per specimen (the same part cited by a second source is
-    one component); a manufacturer's headquarters is the country any of its rows gives."""
+    one component); a manufacturer's headquarters is the country any of its rows gives; a maker
+    "Not identified" is no company: its part counts under the country its row reports, and two
+    such parts of one specimen are one only when their countries agree."""
     with SEED_FINDINGS.open(encoding="utf-8", newline="") as handle:
         rows = [r for r in csv.DictReader(handle) if _key(r["weapon_system"]) == _key(weapon)]
     assert rows, f"the seed findings have no {weapon}"
     resolver = default_resolver()
+    unidentified = _key("Not identified")
     headquarters = {
         _key(r["manufacturer"]): resolver.resolve(r["manufacturer_country"])
         for r in rows
-        if r["manufacturer_country"].strip()
+        if r["manufacturer_country"].strip() and _key(r["manufacturer"]) != unidentified
     }
+
+    def origin(r: dict[str, str]) -> str | None:
+        if _key(r["manufacturer"]) == unidentified:
+            return (
+                resolver.resolve(r["manufacturer_country"]) if r["manufacturer_country"] else None
+            )
+        return headquarters.get(_key(r["manufacturer"]))
+
     components: dict[tuple[str, ...], dict[str, str]] = {}
     for r in rows:
         identity = tuple(
@@ -79,10 +90,12 @@ def _seed_expectations(weapon: str = "KN-23") -> dict[str, object]:
                 "date_code",
             )
         )
+        if _key(r["manufacturer"]) == unidentified:
+            identity += (origin(r) or "",)
         components.setdefault(identity, r)
     by_origin: Counter[str | None] = Counter()
     for r in components.values():
-        by_origin[headquarters.get(_key(r["manufacturer"]))] += int(r["quantity"] or 1)
+        by_origin[origin(r)] += int(r["quantity"] or 1)
     [producer] = {resolver.resolve(r["weapon_producer_country"]) for r in rows}
     parts = sum(by_origin.values())
     unknown = by_origin.get(None, 0)

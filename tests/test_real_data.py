@@ -273,15 +273,17 @@ def test_any_order_of_the_components_stores_the_same(
     rows = read(FILES["components"])
     path = write(folder / "adwo-components.csv", [rows[i] for i in order])
 
-    def stored(components_file: Path) -> dict[str, list[tuple[Any, ...]]]:
+    def stored(components_file: Path) -> dict[str, list[Any]]:
         db = make_engine(f"sqlite:///{tmp_path_factory.mktemp('db') / 'provenance.db'}")
         install.upgrade(db)
         load(db, "drones", FILES["drones"])
         load(db, "manufacturers", FILES["manufacturers"])
         load(db, "components", components_file)
-        out = projection(db)
+        out: dict[str, list[Any]] = {**projection(db)}
         with db.connect() as conn:  # the listing's order too: by content, not by loading
             out["listing"] = [tuple(dataclasses.astuple(c)) for c in components(conn)]
+            for basis in Basis:  # and the report, whole
+                out[f"foreign parts {basis}"] = [foreign_parts(conn, basis=basis)]
         db.dispose()
         return out
 
@@ -289,14 +291,23 @@ def test_any_order_of_the_components_stores_the_same(
     assert stored(path) == baseline
 
 
-def test_two_rows_that_disagree_are_named_whatever_their_order(
-    engine: Engine, tmp_path: Path
-) -> None:
+def _two_rows_that_disagree(
+    engine: Engine,
+) -> tuple[dict[str, dict[str, str]], dict[str, str], dict[str, str]]:
+    """The weapons and makers loaded; the components file's rows by record id, and two new rows
+    that give a new maker two headquarters countries."""
     load(engine, "drones", FILES["drones"])
     load(engine, "manufacturers", FILES["manufacturers"])
     rows = {r["component_id"]: r for r in read(FILES["components"])}
     one = {**rows["gur-120"], "component_id": "gur-900", "manufacturer": "Brand New Maker"}
     two = {**one, "component_id": "gur-901", "manufacturer_country": "FR"}
+    return rows, one, two
+
+
+def test_two_rows_that_disagree_are_named_whatever_their_order(
+    engine: Engine, tmp_path: Path
+) -> None:
+    _, one, two = _two_rows_that_disagree(engine)
     places = []
     for pair in ([one, two], [two, one]):
         before = dump(engine)
@@ -311,11 +322,7 @@ def test_two_rows_that_disagree_are_named_whatever_their_order(
 def test_a_disagreement_goes_to_the_rejects_file_with_both_rows(
     engine: Engine, tmp_path: Path
 ) -> None:
-    load(engine, "drones", FILES["drones"])
-    load(engine, "manufacturers", FILES["manufacturers"])
-    rows = {r["component_id"]: r for r in read(FILES["components"])}
-    one = {**rows["gur-120"], "component_id": "gur-900", "manufacturer": "Brand New Maker"}
-    two = {**one, "component_id": "gur-901", "manufacturer_country": "FR"}
+    rows, one, two = _two_rows_that_disagree(engine)
     good = {**rows["gur-119"], "component_id": "gur-902"}
     rejects = tmp_path / "rejects.csv"
     summary = load(

@@ -91,18 +91,15 @@ def merge_components(
                 extra += 1
                 continue
             shown += 1
-            places = list(dict.fromkeys(place for _, _, place in group.rows))
-            conflicts.add(
-                ("component", (group.label_key, group.identity), "values"),
-                group.subject,
-                problems[0][0],
+            _conflict(
+                conflicts,
+                group,
+                problems,
                 f"rows that file one component ({group.subject}: the same source record, or "
-                "the same function, part number, marking, manufacturer and date code) give "
-                + "; ".join(text for _, text in problems)
-                + ": make them agree, or give each its source's record id (source_record_id) "
+                "the same function, part number, marking, manufacturer and date code) give ",
+                ": make them agree, or give each its source's record id (source_record_id) "
                 "if they are different parts",
-                *places,
-                code="components",
+                "components",
             )
             continue
         _fill(conn, group)
@@ -111,6 +108,26 @@ def merge_components(
         conflicts.notes.append(
             RowError(first, 0, "component", "", f"and {extra} more components whose rows disagree")
         )
+
+
+def _conflict(
+    conflicts: Conflicts,
+    group: _Group,
+    problems: Sequence[tuple[str, str]],
+    before: str,
+    after: str,
+    code: str,
+) -> None:
+    """The rows of one component in conflict: ``problems`` (column, what differs), said
+    between ``before`` and ``after``, at every row of the group."""
+    conflicts.add(
+        ("component", (group.label_key, group.identity), "values"),
+        group.subject,
+        problems[0][0],
+        before + "; ".join(text for _, text in problems) + after,
+        *dict.fromkeys(place for _, _, place in group.rows),
+        code=code,
+    )
 
 
 def _groups(conn: Connection, batches: Sequence[int], names: Mapping[int, str]) -> Iterator[_Group]:
@@ -341,18 +358,15 @@ def _settle_known(
         if problem:
             problems.append((_COLUMN.get(name, name), problem))
     if problems:
-        places = list(dict.fromkeys(place for _, _, place in group.rows))
-        conflicts.add(
-            ("component", (group.label_key, group.identity), "values"),
-            group.subject,
-            problems[0][0],
+        _conflict(
+            conflicts,
+            group,
+            problems,
             f"rows give a source record the database already holds ({group.subject}) and say "
-            "something else of it: "
-            + "; ".join(text for _, text in problems)
-            + ": make the rows agree with the stored component (a correction by another source "
+            "something else of it: ",
+            ": make the rows agree with the stored component (a correction by another source "
             "is that source's own finding)",
-            *places,
-            code="known-records",
+            "known-records",
         )
         return False
     if not changes:
