@@ -284,7 +284,7 @@ class Component(Base):
     identity: Mapped[str] = mapped_column(
         String(32), comment="hash of the fields that make a component the same within a specimen"
     )
-    function: Mapped[str] = mapped_column(String(300), comment="what the part does")
+    function: Mapped[str] = mapped_column(Text, comment="what the part does")
     part_number: Mapped[str | None] = mapped_column(String(200))
     marking: Mapped[str | None] = mapped_column(Text, comment="the marking as read")
     manufacturer_id: Mapped[int | None] = mapped_column(

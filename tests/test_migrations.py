@@ -407,6 +407,21 @@ def test_downgrading_below_0006_refuses_what_0005_cannot_hold(
     assert "cannot downgrade below revision 0006" in message
     assert "1 components have no manufacturer" in message
     assert "1 weapon systems have no producer country (Mystery UAV)" in message
+    # Each revision's step is its own transaction: the steps above 0006 ran (0007 widened
+    # nothing the data holds), the refused one changed nothing.
+    assert migrate.current_revision(empty_engine) == "0006"
+    assert dump(empty_engine) == before
+
+
+def test_downgrading_below_0007_refuses_a_function_longer_than_300(
+    empty_engine: Engine, tmp_path: Path
+) -> None:
+    install.upgrade(empty_engine)
+    load_files(empty_engine, [write_csv(tmp_path / "long.csv", [row(component="x" * 331)])])
+    before = dump(empty_engine)
+    with pytest.raises(ProvenanceError) as caught:
+        migrate.downgrade(empty_engine, "0006")
+    assert "1 components have a function longer than 300 characters" in str(caught.value)
     assert migrate.current_revision(empty_engine) == migrate.head_revision()
     assert dump(empty_engine) == before
 

@@ -470,3 +470,23 @@ def test_reference_summaries_say_what_the_file_held(engine: Engine) -> None:
     assert "(weapon systems)\n  weapon systems: 4 created" in text
     assert "(manufacturers)\n  manufacturers: 15 created" in text
     assert "components: 22 added" in text
+
+
+def test_long_text_loads_or_fails_the_same_on_both_databases(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """A part described in 331 characters (the portal has one) loads; a value longer than its
+    stored column (a part number past 200) is a clear error on SQLite as on PostgreSQL."""
+    load(engine, "drones", FILES["drones"])
+    load(engine, "manufacturers", FILES["manufacturers"])
+    (first,) = [r for r in read(FILES["components"]) if r["component_id"] == "gur-120"]
+    long_name = {**first, "name_marking": "Microcontroller " + "x" * 315}
+    assert load(engine, "components", write(tmp_path / "a.csv", [long_name])).components_added == 1
+    before = dump(engine)
+    too_long = {**first, "component_id": "gur-999", "oem_part_number": "P" * 201}
+    with pytest.raises(InvalidDataError) as caught:
+        load(engine, "components", write(tmp_path / "b.csv", [too_long]))
+    assert dump(engine) == before
+    (error,) = caught.value.errors
+    assert (error.row, error.column) == (2, "oem_part_number (part_number)")
+    assert "at most 200 characters (this one has 201)" in error.message

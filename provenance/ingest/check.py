@@ -42,7 +42,15 @@ from provenance.ingest.rejects import error_text
 from provenance.ingest.resolve import Cells, Pending, Resolver, Teller
 from provenance.ingest.summary import FileLoad, LoadSummary
 from provenance.ingest.write import Writer
-from provenance.models import Authenticity
+from provenance.models import (
+    Authenticity,
+    Citation,
+    Component,
+    Manufacturer,
+    Source,
+    Specimen,
+    WeaponSystem,
+)
 from provenance.values.hs import normalize_hs6
 from provenance.values.identity import component_identity, record_identity, unknown_maker_key
 from provenance.values.text import fold_mixed_script, mixed_script
@@ -59,6 +67,37 @@ WRITE_BATCH = 5000
 _EXAMPLES = 5
 #: Columns whose mixed-script words are read as their look-alikes without asking.
 FOLDED_BY_DEFAULT = frozenset({"manufacturer", "manufacturer_parent"})
+
+#: Our text columns and the database columns that store them: a value longer than the stored
+#: column is an error on every database (PostgreSQL enforces the length, SQLite does not).
+_STORED_IN: dict[str, Any] = {
+    "weapon_system": WeaponSystem.designation,
+    "weapon_category": WeaponSystem.category,
+    "specimen": Specimen.label,
+    "recovered_at": Specimen.recovered_at,
+    "recovered_by": Specimen.recovered_by,
+    "part_number": Component.part_number,
+    "date_code": Component.date_code,
+    "hs_code": Component.hs_code,
+    "manufacturer": Manufacturer.name,
+    "manufacturer_parent": Manufacturer.name,
+    "source_publisher": Source.publisher,
+    "source_title": Source.title,
+    "source_url": Source.url,
+    "source_record_id": Citation.source_record_id,
+    "source_record_url": Citation.source_record_url,
+    "evidence_url": Citation.evidence_url,
+}
+#: Our column -> the most characters it may hold (a component's function is text of any length).
+MAX_LENGTHS: dict[str, int] = {c: col.type.length for c, col in _STORED_IN.items()}
+
+
+def _lengths(v: Cells, tell: Teller) -> None:
+    for column, most in MAX_LENGTHS.items():
+        text = v.get(column)
+        if text is not None and len(text) > most:
+            tell.bad(column, f"at most {most:,} characters (this one has {len(text):,})")
+
 
 #: A record read, its values in our columns, and the problems of mapping it to them.
 _Mapped = tuple[Record, Cells, list[tuple[str, str, str]]]
@@ -122,6 +161,7 @@ class RowChecker:
         tell = Teller(self._teller(record, raw))
         self._required(v, said_unknown, tell)
         self._scripts(v, tell, place)
+        _lengths(v, tell)
         parsed = self.fields.parse(v, tell.bad)
         if len(self.errors) > n_errors:
             self.reject(record, n_errors)
