@@ -95,6 +95,13 @@ def seed(db_url: str | None, fmt: str) -> None:
     "json-size, json-depth, line-size (sizes as 2G, 500M ...), pattern-time (seconds). "
     "Defaults and meaning: README, 'Limits on input'.",
 )
+@click.option(
+    "--date-codes",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Date-code rules of makers (YAML, the format of seeds/date_codes.yaml), added to the "
+    "shipped ones.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @format_option(render.SUMMARY_FORMATS)
 @library_errors
@@ -110,6 +117,7 @@ def load(
     strict: bool,
     dry_run: bool,
     limits: tuple[str, ...],
+    date_codes: Path | None,
     quiet: bool,
     fmt: str,
 ) -> None:
@@ -132,6 +140,7 @@ def load(
       provenance load --mapping hur-portal portal-export.csv
       provenance load --mapping adwo-drones drones.csv   # a reference file: weapon systems
       provenance load --mapping annex.yaml --sheet "Table 2" --rejects bad.csv annex.xlsx
+      provenance load --date-codes our-makers.yaml findings.csv
       cat findings.tsv | provenance load --input-format tsv -
     """
     if sum(1 for f in files if str(f) == "-") > 1:
@@ -145,6 +154,7 @@ def load(
         new_manufacturers=new_manufacturers,
         rejects=rejects,
         limits=Limits().with_changes(limits),
+        date_codes=date_codes,
     )
     progress = RowProgress(enabled=False if quiet else None)
     try:

@@ -10,6 +10,7 @@ reported with its file, row, column and value, and nothing more is written after
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ from provenance.ingest.catalogue import (
 )
 from provenance.ingest.columns import ERROR_COLUMN, REQUIRED
 from provenance.ingest.conflicts import Conflicts, Place
+from provenance.ingest.datecodes import date_code_rules
 from provenance.ingest.fields import (
     SINGLE_SCRIPT,
     Bad,
@@ -46,14 +48,16 @@ from provenance.models import (
     Authenticity,
     Citation,
     Component,
+    DatePrecision,
     Manufacturer,
     Source,
     Specimen,
     WeaponSystem,
 )
+from provenance.values.datecodes import Outcome, decode
 from provenance.values.hs import normalize_hs6
 from provenance.values.identity import component_identity, record_identity, unknown_maker_key
-from provenance.values.text import fold_mixed_script, mixed_script
+from provenance.values.text import fold_mixed_script, manufacturer_key, mixed_script
 
 __all__ = ["MAX_REPORTED_ERRORS", "PROGRESS_EVERY", "Checker", "Input", "RowChecker"]
 
@@ -307,6 +311,35 @@ class RowChecker:
             )
         return out
 
+    def _maker_date(
+        self,
+        code: str,
+        generic: tuple[dt.date, DatePrecision] | None,
+        manufacturer: Entity,
+        specimen: Entity,
+        source: Entity,
+    ) -> tuple[tuple[dt.date, DatePrecision] | None, bool]:
+        """The period a date code stands for, read by its maker's rules first, and whether the
+        maker's rules read it ambiguously (then no period: counted); without a rule of the maker
+        that matches, the generic reading."""
+        published = source.values.get("published_on")
+        reference = specimen.values.get("recovered_on") or (
+            published[0] if isinstance(published, tuple) else published
+        )
+        maker_keys = {manufacturer.key, manufacturer_key(manufacturer.values["name"])}
+        for maker in maker_keys:
+            decoded = decode(self.fields.rules, maker, code, reference)
+            if decoded.outcome is Outcome.DECODED:
+                assert decoded.date is not None and decoded.precision is not None
+                self.file.summary.date_codes_by_maker_rule += 1
+                return (decoded.date, decoded.precision), False
+            if decoded.outcome is Outcome.AMBIGUOUS:
+                self.file.summary.ambiguous_date_codes += 1
+                if len(self.file.ambiguous_codes) < _EXAMPLES:
+                    self.file.ambiguous_codes.append(f"{code!r} ({decoded.why})")
+                return None, True
+        return generic, False
+
     def _finding(
         self,
         v: Cells,
@@ -318,9 +351,13 @@ class RowChecker:
     ) -> Finding:
         """The component a good row gives (a date code dates it when no manufacture date does)."""
         made, coded = parsed["manufactured_on"], parsed["date_code"]
+        code = v.get("date_code")
+        ambiguous = False
+        if code is not None and manufacturer is not None and self.fields.rules:
+            coded, ambiguous = self._maker_date(code, coded, manufacturer, specimen, source)
         if made is None and v.get("manufactured_on") is None:
             made = coded
-        if coded is None and v.get("date_code") is not None:
+        if coded is None and code is not None and not ambiguous:
             self.file.undated_count += 1
             if len(self.file.undated_codes) < _EXAMPLES:
                 self.file.undated_codes.append(v["date_code"] or "")
@@ -396,7 +433,9 @@ class Checker:
         self.cat = cat
         self.options = options
         self.conflicts = conflicts or Conflicts()
-        self.fields = Fields(cat.countries, options.mapping.date_codes)
+        self.fields = Fields(
+            cat.countries, options.mapping.date_codes, date_code_rules(options.date_codes)
+        )
         self.errors = errors
         self.fatal = 0  # errors that stop the load even with a rejects file
         self.progress = progress
@@ -441,6 +480,14 @@ class Checker:
             if file.summary.rows_read == 0 and len(self.errors) == n_errors:
                 self.errors.append(RowError(item.name, 0, "", "", "the file holds no findings"))
                 self.fatal += 1
+            if file.ambiguous_codes:
+                count = file.summary.ambiguous_date_codes
+                more = ", ..." if count > len(file.ambiguous_codes) else ""
+                file.summary.warnings.append(
+                    f"{item.name}: {count} date codes that their makers' rules do not read "
+                    f"unambiguously were kept as written, without a manufacture date "
+                    f"({', '.join(file.ambiguous_codes)}{more})"
+                )
             if file.undated_count:
                 examples = ", ".join(map(repr, file.undated_codes))
                 more = ", ..." if file.undated_count > len(file.undated_codes) else ""

@@ -19,6 +19,7 @@ from provenance.errors import shorten
 from provenance.ingest.readers import Record
 from provenance.models import Authenticity, Confidence, Reliability
 from provenance.values.countries import CountryResolver
+from provenance.values.datecodes import DateCodeRule
 from provenance.values.dates import DateCodeOrder, parse_date_code, parse_full_date, parse_period
 from provenance.values.text import clean_text, name_key
 
@@ -158,7 +159,14 @@ def _country_parser(countries: CountryResolver) -> Callable[[str], str]:
 class Fields:
     """The typed columns of a findings row, compiled once per load into one parser of cells."""
 
-    def __init__(self, countries: CountryResolver, date_codes: DateCodeOrder) -> None:
+    def __init__(
+        self,
+        countries: CountryResolver,
+        date_codes: DateCodeOrder,
+        rules: tuple[DateCodeRule, ...] = (),
+    ) -> None:
+        #: The makers' own date-code rules, read before the generic forms.
+        self.rules = rules
         country = _country_parser(countries)
         #: Each typed column and its parser, in the order a row's problems are reported.
         self.parsers: tuple[tuple[str, Callable[[str], Any]], ...] = (

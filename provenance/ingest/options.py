@@ -28,3 +28,4 @@ class LoadOptions:
     new_manufacturers: bool = False  # create new names close to known ones
     rejects: Path | None = None  # bad rows go here, and the good ones load
     limits: Limits = field(default_factory=Limits)  # how much of each kind a file may hold
+    date_codes: Path | None = None  # a file of date-code rules added to the shipped ones

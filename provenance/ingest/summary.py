@@ -49,6 +49,10 @@ class LoadSummary:
     #: Known components (of an earlier load) that rows giving their source record again filled
     #: in: values they lacked.
     known_components_filled: int = 0
+    #: Date codes read by their maker's own rule (seeds/date_codes.yaml), and those the maker's
+    #: rules read ambiguously (kept as written, without a date).
+    date_codes_by_maker_rule: int = 0
+    ambiguous_date_codes: int = 0
 
 
 @dataclass
@@ -71,3 +75,4 @@ class FileLoad:
     new_aliases: list[tuple[str, str, Entity]] = field(default_factory=list)
     undated_codes: list[str] = field(default_factory=list)
     undated_count: int = 0
+    ambiguous_codes: list[str] = field(default_factory=list)

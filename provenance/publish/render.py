@@ -65,6 +65,8 @@ def _findings_lines(s: LoadSummary) -> list[str]:
                 else ""
             )
         )
+    if s.date_codes_by_maker_rule:
+        lines.append(f"  date codes read by their makers' own rules: {s.date_codes_by_maker_rule}")
     lines.append(
         f"  created: {s.weapon_systems_created} weapon systems,"
         f" {s.specimens_created} specimens, {s.manufacturers_created} manufacturers,"
