@@ -311,6 +311,8 @@ class Component(Base):
     hs6: Mapped[str | None] = mapped_column(
         String(6), index=True, comment="the HS code's first six digits, for list look-ups"
     )
+    #: The claim reports use: of the citing sources' claims (``Citation.authenticity``), the
+    #: most reliable source's, then the latest (provenance.ingest.claims).
     authenticity: Mapped[Authenticity] = mapped_column(
         _enum(Authenticity, "authenticity"), default=Authenticity.UNKNOWN
     )
@@ -338,6 +340,13 @@ class Citation(Base):
     )
     evidence_url: Mapped[str | None] = mapped_column(
         String(2000), comment="the source's photo or document of the part (never fetched)"
+    )
+    authenticity: Mapped[Authenticity | None] = mapped_column(
+        _enum(Authenticity, "citation_authenticity"),
+        comment="what this source says of the part's authenticity (NULL: it says nothing)",
+    )
+    authenticity_basis: Mapped[str | None] = mapped_column(
+        Text, comment="on what the source bases it: engraving style, X-ray, maker's statement"
     )
 
 

@@ -281,7 +281,10 @@ def test_any_order_of_the_components_stores_the_same(
         load(db, "components", components_file)
         out: dict[str, list[Any]] = {**projection(db)}
         with db.connect() as conn:  # the listing's order too: by content, not by loading
-            out["listing"] = [tuple(dataclasses.astuple(c)) for c in components(conn)]
+            out["listing"] = [  # the database's own ids aside
+                dataclasses.astuple(dataclasses.replace(c, component_id=0))
+                for c in components(conn)
+            ]
             for basis in Basis:  # and the report, whole
                 out[f"foreign parts {basis}"] = [foreign_parts(conn, basis=basis)]
         db.dispose()

@@ -50,6 +50,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "mappings_group",
         "The column mappings shipped with provenance, for `provenance load --mapping NAME`.",
     ),
+    "component": (
+        "component",
+        "component_group",
+        "One component: what it is and what each source says of it.",
+    ),
     "country": (
         "country",
         "country",

@@ -246,12 +246,18 @@ def _finish(
 @output_option()
 @width_options
 @_chart
+@click.option(
+    "--exclude-counterfeit",
+    is_flag=True,
+    help="Leave out the parts whose authenticity, as the reports take it, is counterfeit.",
+)
 @library_errors
 def report_foreign_parts(
     db_url: str | None,
     weapon: tuple[str, ...],
     basis: str,
     roll_up: str,
+    exclude_counterfeit: bool,
     fmt: str,
     output: Path | None,
     max_columns: int | None,
@@ -270,9 +276,10 @@ def report_foreign_parts(
       provenance report foreign-parts --format xlsx --output foreign-parts.xlsx
       provenance report foreign-parts --weapon KN-23 --chart kn23-origins.svg
       provenance report foreign-parts --weapon KN-23 --weapon KN-24
+      provenance report foreign-parts --weapon KN-23 --exclude-counterfeit
     """
     with connect(db_url) as conn:
-        result = foreign_parts(conn, weapon, Basis(basis), RollUp(roll_up))
+        result = foreign_parts(conn, weapon, Basis(basis), RollUp(roll_up), exclude_counterfeit)
         if chart is not None:
             _draw(result, chart, sources(conn, Filters.parse(weapon=weapon, basis=basis)))
     _emit(report_documents.foreign_parts_document(result), fmt, output, max_columns, wide)

@@ -154,6 +154,8 @@ class Finding:
     #: must agree on it, or fill in each other's blanks) and its digest.
     said: str = ""
     fingerprint: int = 0
+    #: On what the source bases its authenticity claim (``authenticity_basis``).
+    basis: str | None = None
 
 
 def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:

@@ -403,6 +403,7 @@ class RowChecker:
             record=records,
             said=said,
             fingerprint=hash(said),
+            basis=v.get("authenticity_basis"),
         )
 
 

@@ -42,6 +42,7 @@ EXTRA_COLUMNS: tuple[str, ...] = (
     "source_record_id",
     "source_record_url",
     "evidence_url",
+    "authenticity_basis",
 )
 #: Every column of the layout.
 ALL_COLUMNS: tuple[str, ...] = COLUMNS + EXTRA_COLUMNS

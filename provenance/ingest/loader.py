@@ -44,6 +44,7 @@ from provenance.db import write_transaction
 from provenance.errors import InvalidDataError, ProvenanceError, RowError
 from provenance.ingest.catalogue import Catalogue
 from provenance.ingest.check import MAX_REPORTED_ERRORS, PROGRESS_EVERY, Checker, Input
+from provenance.ingest.claims import settle_claims
 from provenance.ingest.columns import ALL_COLUMNS, COLUMNS, EXTRA_COLUMNS, REQUIRED, Kind
 from provenance.ingest.conflicts import ConflictKey, Conflicts
 from provenance.ingest.fields import MAX_QUANTITY
@@ -328,5 +329,6 @@ def _end_checks(checker: Checker, files: Sequence[FileLoad], conflicts: Conflict
     batches = [f.summary.batch_id for f in files if f.summary.batch_id is not None]
     merge_components(checker.writer.conn, batches, names, conflicts)
     filled = check_known_records(checker.writer.conn, batches, names, conflicts)
+    settle_claims(checker.writer.conn, batches, names, conflicts)
     for f in files:
         f.summary.known_components_filled = filled.get(f.index, 0)

@@ -52,8 +52,9 @@ _COLUMN = {
 }
 #: Values that go together: the second follows the first.
 _PAIRED = {"manufactured_precision": "manufactured_on", "hs6": "hs_code"}
-#: Per citation, not per component: compared among the rows of one source only.
-_PER_SOURCE = ("evidence_url", "source_record_url")
+#: Per citation, not per component: compared among the rows of one source only (authenticity
+#: is each source's claim: provenance.ingest.claims).
+_PER_SOURCE = ("evidence_url", "source_record_url", "authenticity")
 #: Text compared on its key (case and spacing aside); of its spellings the preferred one is kept
 #: (``preferred_spelling``), whatever the order of the rows.
 _KEYED = ("function", "part_number", "marking", "date_code")

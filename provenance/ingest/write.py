@@ -43,6 +43,7 @@ from provenance.ingest.readers import STDIN_NAME
 from provenance.ingest.summary import FileLoad, LoadSummary
 from provenance.models import (
     AliasKind,
+    Authenticity,
     Citation,
     Component,
     LoadBatch,
@@ -239,6 +240,8 @@ _ROWS = Table(
     Column("record_url", String(2000)),
     Column("evidence_url", String(2000)),
     Column("said", Text),  # what the row says of the component: Finding.said
+    Column("authenticity", String(21)),  # the source's claim (NULL: none)
+    Column("authenticity_basis", Text),
     prefixes=["TEMPORARY"],
 )
 ROWS = _ROWS
@@ -425,7 +428,17 @@ class Writer:
             said = (*component, f.source.id, f.fingerprint)
             if said not in rows:
                 index, row, is_record = f.row
-                rows[said] = (index, row, int(is_record), *said, *f.record, f.said)
+                claim = f.values["authenticity"]
+                rows[said] = (
+                    index,
+                    row,
+                    int(is_record),
+                    *said,
+                    *f.record,
+                    f.said,
+                    None if claim is Authenticity.UNKNOWN else str(claim),
+                    f.basis if claim is not Authenticity.UNKNOWN else None,
+                )
         self.insert_components(
             (
                 *finding_values(f.values),
@@ -456,6 +469,8 @@ class Writer:
                 func.max(t.record_id),
                 func.max(t.record_url),
                 func.max(t.evidence_url),
+                func.max(t.authenticity),
+                func.max(t.authenticity_basis),
             )
             .join_from(
                 _ROWS,
@@ -475,6 +490,8 @@ class Writer:
                     "source_record_id",
                     "source_record_url",
                     "evidence_url",
+                    "authenticity",
+                    "authenticity_basis",
                 ],
                 cited,
             )

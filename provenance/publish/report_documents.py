@@ -574,6 +574,7 @@ def _foreign_parts_json(report: ForeignPartsReport) -> dict[str, Any]:
         "basis": report.basis.value,
         "roll_up": report.roll_up.value,
         "source_count": report.sources,
+        "counterfeit_excluded": report.counterfeit_excluded,
         "weapons": weapons,
     }
 
@@ -678,6 +679,11 @@ def foreign_parts_document(report: ForeignPartsReport) -> Document:
     if asked:
         which = "weapon systems" if len(asked) > 1 else "weapon system"
         header.append(f"Filter: {which} {', '.join(asked)}.")
+    if report.counterfeit_excluded is not None:
+        header.append(
+            f"Excluded: {report.counterfeit_excluded} counterfeit parts (the claim reports use: "
+            "the most reliable source's, then the latest)."
+        )
     if not report.weapons:
         header.append("No components recorded for the weapon systems asked for.")
     header.append(
@@ -716,7 +722,10 @@ def components_document(rows: Sequence[ComponentRow]) -> Document:
     ]
     records = ["; ".join(x for x in r.source_record_ids if x) for r in rows]
     pages = ["; ".join(x for x in r.source_record_urls if x) for r in rows]
-    data = [[*c, ids, urls] for c, ids, urls in zip(cells, records, pages, strict=True)]
+    data = [
+        [*c, ids, urls, r.standing, r.component_id]
+        for c, ids, urls, r in zip(cells, records, pages, rows, strict=True)
+    ]
     header, widths = COMPONENT_COLUMNS, [None] * 10 + [50]
     shown = cells
     if any(records):
@@ -732,7 +741,13 @@ def components_document(rows: Sequence[ComponentRow]) -> Document:
         data_tables=[
             DocTable(
                 "Components",
-                [*COMPONENT_COLUMNS, "source_record_ids", "source_record_urls"],
+                [
+                    *COMPONENT_COLUMNS,
+                    "source_record_ids",
+                    "source_record_urls",
+                    "standing",
+                    "component_id",
+                ],
                 data,
             )
         ],

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import aliased
 
+from provenance.claims import choose_for
 from provenance.db import write_transaction
 from provenance.errors import ManufacturerError, UnknownManufacturerError
 from provenance.migrate import ensure_current
@@ -449,18 +450,22 @@ def _move_components(conn: Connection, kept: Any, gone: Any) -> tuple[int, int, 
 
 def _combine(conn: Connection, component_id: int, survivor_id: int) -> int:
     """Fold a component into the surviving one; returns how many citations moved to it."""
-    cited = set(
-        conn.scalars(select(Citation.source_id).where(Citation.component_id == survivor_id))
-    )
-    moving = [
-        {"component_id": survivor_id, "source_id": source_id, "batch_id": batch_id}
-        for source_id, batch_id in conn.execute(
-            select(Citation.source_id, Citation.batch_id).where(
-                Citation.component_id == component_id
+    cited = {
+        c.source_id: c
+        for c in conn.execute(select(Citation).where(Citation.component_id == survivor_id))
+    }
+    moving = []
+    for c in conn.execute(select(Citation).where(Citation.component_id == component_id)):
+        values = {k: v for k, v in c._mapping.items() if k != "component_id"}
+        kept = cited.get(c.source_id)
+        if kept is None:  # the citation moves whole: its record, page, photo and claim
+            moving.append({**values, "component_id": survivor_id})
+        elif kept.authenticity is None and c.authenticity is not None:  # its claim, at least
+            conn.execute(
+                update(Citation)
+                .where(Citation.component_id == survivor_id, Citation.source_id == c.source_id)
+                .values(authenticity=c.authenticity, authenticity_basis=c.authenticity_basis)
             )
-        )
-        if source_id not in cited
-    ]
     if moving:
         conn.execute(insert(Citation), moving)
     columns = [c for group in _FILLED_ON_COMBINE for c in group]
@@ -482,6 +487,7 @@ def _combine(conn: Connection, component_id: int, survivor_id: int) -> int:
         conn.execute(update(Component).where(Component.id == survivor_id).values(fill))
     conn.execute(delete(Citation).where(Citation.component_id == component_id))
     conn.execute(delete(Component).where(Component.id == component_id))
+    choose_for(conn, [survivor_id])
     return len(moving)
 
 

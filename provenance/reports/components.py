@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -13,7 +14,10 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import aliased
 
+from provenance.claims import standing
+from provenance.errors import ProvenanceError
 from provenance.models import (
+    Authenticity,
     Citation,
     Component,
     Country,
@@ -59,6 +63,11 @@ class ComponentRow:
     #: a source gives none).
     source_record_ids: list[str] = field(default_factory=list)
     source_record_urls: list[str] = field(default_factory=list)
+    #: Whether the sources' authenticity claims agree: unknown (none), the claim, or disputed
+    #: (``provenance.claims``); ``authenticity`` is the claim reports use.
+    standing: str = "unknown"
+    #: The database's id of the component (``provenance component show ID``).
+    component_id: int = 0
 
 
 def components(
@@ -110,6 +119,7 @@ def components(
             Source.title,
             Citation.source_record_id,
             Citation.source_record_url,
+            Citation.authenticity,
         )
         .join(Source, Source.id == Citation.source_id)
         .join(Component, Component.id == Citation.component_id)
@@ -129,10 +139,13 @@ def components(
     sources: dict[int, list[str]] = defaultdict(list)
     records: dict[int, list[str]] = defaultdict(list)
     pages: dict[int, list[str]] = defaultdict(list)
-    for cid, publisher, title, record, page in conn.execute(cited):
+    claims: dict[int, list[Authenticity]] = defaultdict(list)
+    for cid, publisher, title, record, page, claim in conn.execute(cited):
         sources[cid].append(f"{publisher}: {title}")
         records[cid].append(record or "")
         pages[cid].append(page or "")
+        if claim is not None:
+            claims[cid].append(claim)
     listed = [
         ComponentRow(
             weapon_system=r[1],
@@ -153,6 +166,8 @@ def components(
             reported_maker_country=r[16],
             source_record_ids=records[r[0]],
             source_record_urls=pages[r[0]],
+            standing=standing(claims[r[0]]),
+            component_id=r[0],
         )
         for r in conn.execute(query)
     ]
@@ -182,3 +197,74 @@ def _content(c: ComponentRow) -> tuple[Any, ...]:
         c.source_record_urls,
         c.sources,
     )
+
+
+@dataclass
+class Claim:
+    """What one citing source says of a component's authenticity, with its citation."""
+
+    source: str  # publisher: title
+    reliability: str | None
+    published_on: dt.date | None
+    claim: str | None  # None: the source says nothing of it
+    basis: str | None
+    source_record_id: str | None
+    source_record_url: str | None
+    evidence_url: str | None
+
+
+@dataclass
+class ComponentDetail:
+    """One component, as the listing shows it, and every source's statement of it."""
+
+    component: ComponentRow
+    claims: list[Claim]
+
+
+def component_detail(conn: Connection, component_id: int) -> ComponentDetail:
+    """The component ``component_id`` with its citations and claims (oldest source first);
+    ProvenanceError when there is no such component."""
+    weapon = conn.execute(
+        select(WeaponSystem.designation)
+        .join(Specimen, Specimen.weapon_system_id == WeaponSystem.id)
+        .join(Component, Component.specimen_id == Specimen.id)
+        .where(Component.id == component_id)
+    ).scalar_one_or_none()
+    if weapon is None:
+        raise ProvenanceError(
+            f"there is no component {component_id}: `provenance report components --format "
+            "csv` lists every component with its component_id"
+        )
+    (row,) = [c for c in components(conn, weapon) if c.component_id == component_id]
+    query = (
+        select(
+            Source.publisher,
+            Source.title,
+            Source.reliability,
+            Source.published_on,
+            Citation.authenticity,
+            Citation.authenticity_basis,
+            Citation.source_record_id,
+            Citation.source_record_url,
+            Citation.evidence_url,
+        )
+        .join(Source, Source.id == Citation.source_id)
+        .where(Citation.component_id == component_id)
+        .order_by(Source.published_on.asc().nulls_last(), Source.publisher, Source.title)
+    )
+    claims = [
+        Claim(
+            f"{publisher}: {title}",
+            str(reliability) if reliability is not None else None,
+            published,
+            str(claim) if claim is not None else None,
+            basis,
+            record,
+            page,
+            photo,
+        )
+        for publisher, title, reliability, published, claim, basis, record, page, photo in (
+            conn.execute(query)
+        )
+    ]
+    return ComponentDetail(row, claims)

@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Connection, Select, func, select
+from sqlalchemy import ColumnElement, Connection, Select, func, select
 from sqlalchemy.exc import DBAPIError
 
 from provenance.db import is_sqlite
 from provenance.models import (
+    Authenticity,
     Citation,
     Component,
     Country,
@@ -82,6 +83,8 @@ class ForeignPartsReport:
     weapons: list[WeaponForeignParts]
     roll_up: RollUp = RollUp.NONE
     sources: int = 0  # distinct sources citing the parts of the weapon systems reported
+    #: Parts left out as counterfeit (``exclude_counterfeit``); None when none were left out.
+    counterfeit_excluded: int | None = None
 
 
 # --- The foreign-origin report ------------------------------------------------------------------
@@ -264,7 +267,7 @@ class _Cells:
 
 
 def _by_weapon(
-    ws_id: list[int] | None, *columns: Any, specimens_first: bool = False
+    ws_id: list[int] | None, *columns: Any, specimens_first: bool = False, exclude: bool = False
 ) -> Select[Any]:
     """``columns`` of the specimens joined to their components, grouped by weapon system.
 
@@ -277,15 +280,19 @@ def _by_weapon(
     )
     if ws_id is not None:
         query = query.where(Specimen.weapon_system_id.in_(ws_id))
+    if exclude:  # --exclude-counterfeit: a counterfeit "TI" chip is no US export
+        query = query.where(Component.authenticity != Authenticity.COUNTERFEIT)
     return query.group_by(Specimen.weapon_system_id)
 
 
-def _parts(conn: Connection, reader: _Reader, ws_id: list[int] | None, basis: Basis) -> _Parts:
+def _parts(
+    conn: Connection, reader: _Reader, ws_id: list[int] | None, basis: Basis, exclude: bool
+) -> _Parts:
     if reader is _Reader.SQLITE_JSON:
-        return _parts_sqlite(conn, ws_id, basis)
+        return _parts_sqlite(conn, ws_id, basis, exclude)
     if reader is _Reader.POSTGRESQL:
-        return _parts_postgresql(conn, ws_id, basis)
-    return _parts_grouped(conn, ws_id, basis)
+        return _parts_postgresql(conn, ws_id, basis, exclude)
+    return _parts_grouped(conn, ws_id, basis, exclude)
 
 
 def _code_column(basis: Basis) -> Any:
@@ -295,15 +302,19 @@ def _code_column(basis: Basis) -> Any:
     return Component.reported_maker_country_code
 
 
-def _parts_postgresql(conn: Connection, ws_id: list[int] | None, basis: Basis) -> _Parts:
+def _parts_postgresql(
+    conn: Connection, ws_id: list[int] | None, basis: Basis, exclude: bool
+) -> _Parts:
     """Every component, in arrays per weapon system."""
     columns: list[Any] = [Component.manufacturer_id, Component.quantity, _code_column(basis)]
-    query = _by_weapon(ws_id, Specimen.weapon_system_id, *map(func.array_agg, columns))
+    query = _by_weapon(
+        ws_id, Specimen.weapon_system_id, *map(func.array_agg, columns), exclude=exclude
+    )
     for ws, makers, quantities, codes in conn.execute(query):
         yield ws, makers, codes, quantities
 
 
-def _parts_sqlite(conn: Connection, ws_id: list[int] | None, basis: Basis) -> _Parts:
+def _parts_sqlite(conn: Connection, ws_id: list[int] | None, basis: Basis, exclude: bool) -> _Parts:
     """Every component, in JSON arrays per weapon system (see above)."""
     arrays: list[Any] = [Component.manufacturer_id, Component.quantity]
     made_in_of: dict[int, str] | None = None
@@ -314,7 +325,11 @@ def _parts_sqlite(conn: Connection, ws_id: list[int] | None, basis: Basis) -> _P
     else:
         arrays.append(Component.reported_maker_country_code)
     query = _by_weapon(
-        ws_id, Specimen.weapon_system_id, *map(func.json_group_array, arrays), specimens_first=True
+        ws_id,
+        Specimen.weapon_system_id,
+        *map(func.json_group_array, arrays),
+        specimens_first=True,
+        exclude=exclude,
     )
     for ws, makers, quantities, third in conn.execute(query):
         values = json.loads(third)
@@ -337,11 +352,15 @@ def _made_in_sqlite(conn: Connection, ws_id: list[int] | None) -> dict[int, str]
     return dict(zip(json.loads(ids), json.loads(codes), strict=True))
 
 
-def _parts_grouped(conn: Connection, ws_id: list[int] | None, basis: Basis) -> _Parts:
+def _parts_grouped(
+    conn: Connection, ws_id: list[int] | None, basis: Basis, exclude: bool
+) -> _Parts:
     """Parts per manufacturer and country, added up in SQL."""
     code = _code_column(basis)
     query = (
-        _by_weapon(ws_id, Specimen.weapon_system_id.label("ws"), Component.manufacturer_id)
+        _by_weapon(
+            ws_id, Specimen.weapon_system_id.label("ws"), Component.manufacturer_id, exclude=exclude
+        )
         .add_columns(code.label("code"), func.sum(Component.quantity).label("n"))
         .group_by(Component.manufacturer_id, code)
     )
@@ -355,9 +374,11 @@ def _parts_grouped(conn: Connection, ws_id: list[int] | None, basis: Basis) -> _
         yield ws, makers, codes, quantities
 
 
-def _source_counts(conn: Connection, reader: _Reader, ws_id: list[int] | None) -> dict[int, int]:
+def _source_counts(
+    conn: Connection, reader: _Reader, ws_id: list[int] | None, exclude: bool = False
+) -> dict[int, int]:
     """How many distinct sources cite each weapon system's components."""
-    if reader is _Reader.SQLITE_JSON and ws_id is None:
+    if reader is _Reader.SQLITE_JSON and ws_id is None and not exclude:
         return _source_counts_sqlite(conn)
     pairs = (
         select(Specimen.weapon_system_id.label("ws"), Citation.source_id)
@@ -368,6 +389,8 @@ def _source_counts(conn: Connection, reader: _Reader, ws_id: list[int] | None) -
     )
     if ws_id is not None:
         pairs = pairs.where(Specimen.weapon_system_id.in_(ws_id))
+    if exclude:
+        pairs = pairs.where(Component.authenticity != Authenticity.COUNTERFEIT)
     cited = pairs.subquery()
     query = select(cited.c.ws, func.count()).group_by(cited.c.ws)
     return {ws: int(n) for ws, n in conn.execute(query)}
@@ -408,19 +431,22 @@ def foreign_parts(
     weapon: str | Sequence[str] | None = None,
     basis: Basis = Basis.MANUFACTURER,
     roll_up: RollUp = RollUp.NONE,
+    exclude_counterfeit: bool = False,
 ) -> ForeignPartsReport:
     """For each weapon system: its parts, how many are foreign, and the parts by origin country.
 
     With ``roll_up=RollUp.PARENT`` parts count under their manufacturer's top parent company:
-    its name is listed, and on the manufacturer basis its headquarters is the origin.
+    its name is listed, and on the manufacturer basis its headquarters is the origin. With
+    ``exclude_counterfeit`` the parts whose chosen claim is counterfeit are left out
+    (``provenance.claims``); the report says how many.
     """
     ws_id = resolve_weapons(conn, weapon)
     reader = _reader(conn)
     names = {code: name for code, name in conn.execute(select(Country.code, Country.display_name))}
     cells = _Cells(_Makers.load(conn, roll_up), _Origins([None, *names]), basis)
-    for ws, makers, codes, quantities in _parts(conn, reader, ws_id, basis):
+    for ws, makers, codes, quantities in _parts(conn, reader, ws_id, basis, exclude_counterfeit):
         cells.put(ws, makers, codes, quantities)
-    source_counts = _source_counts(conn, reader, ws_id)
+    source_counts = _source_counts(conn, reader, ws_id, exclude_counterfeit)
     weapon_rows = select(
         WeaponSystem.id, WeaponSystem.designation, WeaponSystem.producer_country_code
     ).order_by(WeaponSystem.designation)
@@ -476,7 +502,25 @@ def foreign_parts(
                 unknown_producer_parts=parts - foreign_n - domestic_n - unknown_n,
             )
         )
-    _, cited = covered(conn, [] if ws_id is None else [WeaponSystem.id.in_(ws_id)])
+    scope: list[ColumnElement[bool]] = [] if ws_id is None else [WeaponSystem.id.in_(ws_id)]
+    if exclude_counterfeit:
+        scope.append(Component.authenticity != Authenticity.COUNTERFEIT)
+    _, cited = covered(conn, scope)
+    excluded = None
+    if exclude_counterfeit:
+        fakes = (
+            select(func.coalesce(func.sum(Component.quantity), 0))
+            .join(Specimen, Specimen.id == Component.specimen_id)
+            .where(Component.authenticity == Authenticity.COUNTERFEIT)
+        )
+        if ws_id is not None:
+            fakes = fakes.where(Specimen.weapon_system_id.in_(ws_id))
+        excluded = int(conn.execute(fakes).scalar_one())
     return ForeignPartsReport(
-        basis=basis, weapon=weapon, weapons=weapons, roll_up=roll_up, sources=cited
+        basis=basis,
+        weapon=weapon,
+        weapons=weapons,
+        roll_up=roll_up,
+        sources=cited,
+        counterfeit_excluded=excluded,
     )
