@@ -126,12 +126,17 @@ def _tally(conn: Connection, ctx: FilteredParts, roll_up: RollUp) -> _Tally:
         base(key, func.sum(qty), func.count(Component.id)).group_by(key)
     ):
         out.per_weapon[None].append((maker, as_int(parts), as_int(n)))
+    # Per precision, the earliest and the latest start are the earliest and latest periods
+    # (a later start of the same precision ends later): at most two dates per precision.
     made, precision = Component.manufactured_on, Component.manufactured_precision
-    for designation, maker, on, precise in conn.execute(
-        base(ws, key, made, precision).where(made.isnot(None)).group_by(ws, key, made, precision)
+    for designation, maker, precise, earliest, latest in conn.execute(
+        base(ws, key, precision, func.min(made), func.max(made))
+        .where(made.isnot(None))
+        .group_by(ws, key, precision)
     ):
-        out.dates[(designation, maker)].append((on, precise))
-        out.dates[(None, maker)].append((on, precise))
+        for on in {earliest, latest}:
+            out.dates[(designation, maker)].append((on, precise))
+            out.dates[(None, maker)].append((on, precise))
     for maker, designation in conn.execute(base(key, ws).group_by(key, ws).order_by(ws)):
         out.weapons_of[maker].append(designation)
     if roll_up is RollUp.PARENT:
