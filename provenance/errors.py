@@ -257,17 +257,31 @@ class ManufacturerError(ProvenanceError):
 LIST_ALL_WEAPONS = 10
 
 
+#: How close (difflib's ratio) a name, or one of its words, must be to be suggested.
+_CLOSE = 0.6
+
+
 def _folded(name: str) -> str:
     return "".join(c for c in name.casefold() if c.isalnum())
 
 
 def closest_names(value: str, names: Sequence[str], n: int = 5) -> list[str]:
-    """The names closest to ``value`` (case, spaces and punctuation ignored), closest first."""
-    by_key: dict[str, str] = {}
+    """The names closest to ``value`` (case, spaces and punctuation ignored), closest first:
+    close as a whole, or by one of their words ("KN-25" finds "Ballistic Missile KN-24")."""
+    target = _folded(value)
+    scored: dict[str, tuple[float, float, str]] = {}
     for name in names:
-        by_key.setdefault(_folded(name), name)
-    keys = difflib.get_close_matches(_folded(value), list(by_key), n=n, cutoff=0.5)
-    return [by_key[k] for k in keys]
+        key = _folded(name)
+        if not key or key in scored:
+            continue
+        whole = difflib.SequenceMatcher(None, target, key).ratio()
+        words = {_folded(w) for w in name.replace("/", " ").split()} - {""}
+        best = max([whole, *(difflib.SequenceMatcher(None, target, w).ratio() for w in words)])
+        scored[key] = (best, whole, name)
+    close = sorted(
+        (v for v in scored.values() if v[0] >= _CLOSE), key=lambda v: (-v[0], -v[1], v[2])
+    )
+    return [name for _, _, name in close[:n]]
 
 
 class UnknownWeaponError(ProvenanceError):

@@ -40,7 +40,7 @@ from sqlalchemy import Engine, select
 
 from provenance.cli.main import cli
 from provenance.db import ENV_VAR, make_engine
-from provenance.errors import InvalidDataError, MappingError
+from provenance.errors import InvalidDataError, MappingError, UnknownWeaponError
 from provenance.ingest.loader import LoadOptions, LoadSummary, load_files
 from provenance.ingest.mapping import load_mapping, shipped_mappings
 from provenance.models import Citation, Component, Manufacturer, WeaponSystem
@@ -493,3 +493,15 @@ def test_long_text_loads_or_fails_the_same_on_both_databases(
     (error,) = caught.value.errors
     assert (error.row, error.column) == (2, "oem_part_number (part_number)")
     assert "at most 200 characters (this one has 201)" in error.message
+
+
+def test_an_unknown_weapon_is_matched_by_its_words(engine: Engine) -> None:
+    """Real designations are long ("Ballistic Missile KN-24"): a name close to one of their
+    words is suggested too."""
+    load(engine, "drones", FILES["drones"])
+    with engine.connect() as conn, pytest.raises(UnknownWeaponError) as caught:
+        foreign_parts(conn, weapon="KN-25")
+    assert caught.value.suggestions[:2] == [
+        "Ballistic Missile KN-24",
+        "Ballistic Missile KN-23 KN-24",
+    ]
