@@ -1,14 +1,21 @@
-"""Authenticity as claims (issue 15): each citation keeps what its source says of the part
-(``Citation.authenticity``, ``authenticity_basis``); the component's ``authenticity`` is the claim
-reports use, chosen by one rule whatever the order of the rows, files or loads:
+"""Claims: what each source states of a part, kept on its citation side by side with the other
+sources' statements (issue 15):
 
-1. the claim of the most reliable source (``high``, ``medium``, ``low``, then unrated);
+- authenticity (``Citation.authenticity``, with its ``authenticity_basis``);
+- the country of manufacture (``Citation.made_in_code``);
+- the manufacture period (``Citation.manufactured_on`` and ``manufactured_precision``).
+
+The component's own columns hold the statement reports use, chosen by one rule, whatever the
+order of the rows, files or loads:
+
+1. the statement of the most reliable source (``high``, ``medium``, ``low``, then unrated);
 2. of those, the latest source (its publication date; undated last);
 3. of those, the first source by publisher and title.
 
-A component without claims is ``unknown``. Its *standing* (:func:`standing`) says whether the
-claims agree: ``disputed`` when they do not. Loads (``provenance.ingest.claims``) and manufacturer
-merges keep the chosen claim up to date with :func:`choose_for`.
+A component no source states anything of keeps nothing (authenticity ``unknown``). Its
+*standing* (:func:`standing`) says whether the authenticity claims agree: ``disputed`` when
+they do not. Loads (``provenance.ingest.claims``) and manufacturer merges keep the chosen values
+up to date with :func:`choose_for`.
 """
 
 from __future__ import annotations
@@ -16,25 +23,41 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import Connection, select, update
 
 from provenance.models import Authenticity, Citation, Component, Reliability, Source
 
-__all__ = ["DISPUTED", "choose", "choose_for", "standing"]
+__all__ = ["DISPUTED", "STATED", "choose", "choose_for", "standing"]
 
 #: The standing of a component whose sources' claims disagree.
 DISPUTED = "disputed"
+#: What a source may state, as the columns of a citation (and of the component) that hold it;
+#: columns that go together (a date and its precision) are one statement.
+STATED: tuple[tuple[str, ...], ...] = (
+    ("authenticity",),
+    ("made_in_code",),
+    ("manufactured_on", "manufactured_precision"),
+)
 _RANK = {Reliability.HIGH: 3, Reliability.MEDIUM: 2, Reliability.LOW: 1}
+#: What each component keeps when no source states anything.
+_NOTHING: dict[str, Any] = {
+    "authenticity": Authenticity.UNKNOWN,
+    "made_in_code": None,
+    "manufactured_on": None,
+    "manufactured_precision": None,
+}
+
+#: (statement, source reliability, source date, publisher, title)
+Stated = tuple[Any, Reliability | None, dt.date | None, str, str]
 
 
-def choose(
-    claims: Iterable[tuple[Authenticity, Reliability | None, dt.date | None, str, str]],
-) -> Authenticity:
-    """The claim reports use, of (claim, source reliability, source date, publisher, title)."""
+def choose(statements: Iterable[Stated], nothing: Any = Authenticity.UNKNOWN) -> Any:
+    """The statement reports use (``nothing`` when there is none)."""
     best: tuple[object, ...] | None = None
-    chosen = Authenticity.UNKNOWN
-    for claim, reliability, published, publisher, title in claims:
+    chosen = nothing
+    for value, reliability, published, publisher, title in statements:
         rank = (
             -_RANK.get(reliability, 0) if reliability is not None else 0,
             -(published or dt.date.min).toordinal(),
@@ -42,7 +65,7 @@ def choose(
             title,
         )
         if best is None or rank < best:
-            best, chosen = rank, claim
+            best, chosen = rank, value
     return chosen
 
 
@@ -55,31 +78,40 @@ def standing(claims: Iterable[Authenticity]) -> str:
 
 
 def choose_for(conn: Connection, ids: Sequence[int]) -> None:
-    """Give the components ``ids`` (a few hundred at most) their chosen claim again."""
-    claims: dict[int, list[tuple[Authenticity, Reliability | None, dt.date | None, str, str]]]
-    claims = defaultdict(list)
+    """Give the components ``ids`` (a few hundred at most) their chosen statements again."""
+    columns = [c for group in STATED for c in group]
+    stated: dict[tuple[int, tuple[str, ...]], list[Stated]] = defaultdict(list)
     query = (
         select(
             Citation.component_id,
-            Citation.authenticity,
+            *(Citation.__table__.c[c] for c in columns),
             Source.reliability,
             Source.published_on,
             Source.publisher,
             Source.title,
         )
         .join(Source, Source.id == Citation.source_id)
-        .where(Citation.component_id.in_(ids), Citation.authenticity.is_not(None))
+        .where(Citation.component_id.in_(ids))
     )
-    for cid, claim, reliability, published, publisher, title in conn.execute(query):
-        if claim is not None:
-            claims[cid].append((claim, reliability, published, publisher, title))
+    for cid, *values, reliability, published, publisher, title in conn.execute(query):
+        by_column = dict(zip(columns, values, strict=True))
+        for group in STATED:
+            value = tuple(by_column[c] for c in group)
+            if value[0] is not None:
+                stated[(cid, group)].append((value, reliability, published, publisher, title))
     current = {
-        cid: claim
-        for cid, claim in conn.execute(
-            select(Component.id, Component.authenticity).where(Component.id.in_(ids))
+        row[0]: dict(zip(columns, row[1:], strict=True))
+        for row in conn.execute(
+            select(Component.id, *(Component.__table__.c[c] for c in columns)).where(
+                Component.id.in_(ids)
+            )
         )
     }
     for cid in ids:
-        chosen = choose(claims.get(cid, []))
-        if current.get(cid) != chosen:
-            conn.execute(update(Component).where(Component.id == cid).values(authenticity=chosen))
+        chosen: dict[str, Any] = {}
+        for group in STATED:
+            nothing = tuple(_NOTHING[c] for c in group)
+            chosen.update(zip(group, choose(stated.get((cid, group), []), nothing), strict=True))
+        changed = {c: v for c, v in chosen.items() if current.get(cid, {}).get(c) != v}
+        if changed:
+            conn.execute(update(Component).where(Component.id == cid).values(changed))

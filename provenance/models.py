@@ -348,6 +348,16 @@ class Citation(Base):
     authenticity_basis: Mapped[str | None] = mapped_column(
         Text, comment="on what the source bases it: engraving style, X-ray, maker's statement"
     )
+    made_in_code: Mapped[str | None] = mapped_column(
+        ForeignKey("countries.code"),
+        comment="the country of manufacture this source states (NULL: it states none)",
+    )
+    manufactured_on: Mapped[dt.date | None] = mapped_column(
+        Date, comment="the manufacture period this source states: its first day"
+    )
+    manufactured_precision: Mapped[DatePrecision | None] = mapped_column(
+        _enum(DatePrecision, "citation_manufactured_precision")
+    )
 
 
 class ChplList(Base):

@@ -19,6 +19,7 @@ from provenance.ingest.loader import LoadOptions, load_files
 from provenance.models import Authenticity, Citation, Component, Source
 from provenance.reference import install
 from provenance.reports.components import component_detail, components
+from provenance.reports.core import Basis
 from provenance.reports.foreign_parts import foreign_parts
 from tests.helpers import dump, row, write_csv
 
@@ -30,13 +31,12 @@ def _by(
     source: str, claim: str, reliability: str = "", published: str = "", **more: str
 ) -> dict[str, str]:
     return row(
-        **CHIP,
+        **{**CHIP, **more},
         authenticity=claim,
         source_publisher=source,
         source_title=f"{source} report",
         source_reliability=reliability,
         source_published_on=published,
-        **more,
     )
 
 
@@ -111,7 +111,7 @@ def test_a_source_cannot_change_its_own_claim_by_loading_again(
     assert dump(engine) == before
     (error,) = caught.value.errors
     assert (error.row, error.column) == (2, "authenticity")
-    assert "this source already says the part" in error.message and "genuine" in error.message
+    assert "this source already states authenticity genuine for the part" in error.message
     summary = load_files(engine, [third], options=LoadOptions(rejects=tmp_path / "bad.csv"))
     assert summary[0].rows_rejected == 1 and _claims(engine) == {"Lab": "genuine"}
 
@@ -163,3 +163,38 @@ def test_component_show(tmp_path: Path) -> None:
     assert [c["claim"] for c in json.loads(as_json.output)["claims"]] == ["counterfeit", "genuine"]
     missing = runner.invoke(cli, ["component", "show", "999"], env=env)
     assert missing.exit_code == 1 and "there is no component 999" in missing.output
+
+
+@pytest.mark.parametrize("order", ["as written", "reversed"])
+def test_corrections_of_where_and_when_a_part_was_made_keep_every_statement(
+    engine: Engine, tmp_path: Path, order: str
+) -> None:
+    """A later, more reliable source says the converter was made in Malaysia in 2023-03, not in
+    Taiwan in 2023: both statements stay, the component takes the more reliable one."""
+    first = _by("Portal", "unknown", "medium", "2024-01", made_in="TW", manufactured_on="2023")
+    second = _by("Lab", "unknown", "high", "2023-06", made_in="MY", manufactured_on="2023-03")
+    files = [write_csv(tmp_path / "a.csv", [first]), write_csv(tmp_path / "b.csv", [second])]
+    for path in files if order == "as written" else files[::-1]:
+        load_files(engine, [path])
+    with engine.connect() as conn:
+        (listed,) = components(conn)
+        detail = component_detail(conn, listed.component_id)
+        made_in = foreign_parts(conn, basis=Basis.MADE_IN).weapons[0].origins
+    assert (listed.made_in, listed.manufactured) == ("Malaysia", "2023-03")
+    assert [(c.source, c.made_in, c.manufactured) for c in detail.claims] == [
+        ("Lab: Lab report", "Malaysia", "2023-03"),
+        ("Portal: Portal report", "Taiwan", "2023"),
+    ]
+    assert [(o.country_code, o.parts) for o in made_in] == [("MY", 1)]
+
+
+def test_a_source_cannot_restate_where_its_part_was_made(engine: Engine, tmp_path: Path) -> None:
+    load_files(engine, [write_csv(tmp_path / "a.csv", [_by("Lab", "unknown", made_in="TW")])])
+    before = dump(engine)
+    again = write_csv(tmp_path / "b.csv", [_by("Lab", "unknown", made_in="CN")])
+    with pytest.raises(InvalidDataError) as caught:
+        load_files(engine, [again])
+    assert dump(engine) == before
+    (error,) = caught.value.errors
+    assert error.column == "made_in"
+    assert "this source already states made in TW" in error.message and "CN" in error.message

@@ -29,7 +29,8 @@ def component_group() -> None:
 @library_errors
 def show(component_id: int, db_url: str | None, fmt: str) -> None:
     """Show a component (its id: `report components --format csv`, column component_id) with
-    every citing source, its record, and its claim of authenticity side by side.
+    every citing source, its record, and what it states (authenticity, country of manufacture,
+    manufacture date) side by side.
 
     \b
     Examples:
@@ -56,14 +57,16 @@ def _text(detail: ComponentDetail) -> str:
         f"  made in: {c.made_in or '-'}; manufactured: {c.manufactured or '-'}"
         + (f" (date code {c.date_code})" if c.date_code else "")
         + f"; quantity: {c.quantity}",
-        f"  authenticity: {c.authenticity} (standing: {c.standing}; the claim reports use is the "
-        "most reliable source's, then the latest)",
+        f"  authenticity: {c.authenticity} (standing: {c.standing})",
+        "  (each value is the statement of the most reliable source, then of the latest)",
         f"  sources ({len(detail.claims)}):",
     ]
     for claim in detail.claims:
         said = claim.claim or "says nothing of its authenticity"
         lines.append(f"  - {claim.source}")
         facts = [
+            f"made in {claim.made_in}" if claim.made_in else "",
+            f"manufactured {claim.manufactured}" if claim.manufactured else "",
             f"reliability {claim.reliability}" if claim.reliability else "",
             f"published {claim.published_on}" if claim.published_on else "",
             f"record {claim.source_record_id}" if claim.source_record_id else "",

@@ -1,4 +1,6 @@
-"""Claims a load brings (``provenance.claims`` says what a claim is and how one is chosen).
+"""Claims a load brings: what each row's source states of the part's authenticity, country of
+manufacture and manufacture date (``provenance.claims`` says what a claim is and how the one
+reports use is chosen).
 
 When a load ends (:func:`settle_claims`): a source that already holds a claim on a component
 and whose rows now say another is a conflict naming the rows (a correction is another source's
@@ -22,59 +24,80 @@ __all__ = ["settle_claims"]
 _BATCH = 500
 
 
+#: Each statement: its citation columns, the row's columns (in the load's rows table) and the
+#: findings column messages name. ``authenticity_basis`` comes with its claim.
+_STATEMENTS: tuple[tuple[tuple[str, ...], str, str], ...] = (
+    (("authenticity", "authenticity_basis"), "authenticity", "authenticity"),
+    (("made_in_code",), "made_in_code", "made_in"),
+    (("manufactured_on", "manufactured_precision"), "manufactured_on", "manufactured_on"),
+)
+
+
+def _shown(values: Sequence[object]) -> str:
+    return " ".join(str(getattr(v, "value", v)) for v in values if v is not None)
+
+
 def settle_claims(
     conn: Connection, batches: Sequence[int], names: Mapping[int, str], conflicts: Conflicts
 ) -> None:
-    """At the end of a load: contradictions of stored claims, claims given to citations that
-    had none, and the chosen claim of every component the load cited."""
+    """At the end of a load: contradictions of stored statements, statements given to
+    citations that had none, and the chosen statements of every component the load cited."""
     citations: Table = Citation.__table__  # type: ignore[assignment]
     components: Table = Component.__table__  # type: ignore[assignment]
     t, c, ct = ROWS.c, components.c, citations.c
-    rows = (
-        select(
-            c.id,
-            t.source_id,
-            t.authenticity,
-            t.authenticity_basis,
-            ct.authenticity.label("stored"),
-            ct.batch_id,
-            t.file_index,
-            t.row,
-            t.is_record,
-            Specimen.label,
-            Specimen.label_key,
-            c.identity,
-            c.function,
-        )
-        .join_from(ROWS, components, (c.specimen_id == t.specimen_id) & (c.identity == t.identity))
-        .join(citations, and_(ct.component_id == c.id, ct.source_id == t.source_id))
-        .join(Specimen, Specimen.id == c.specimen_id)
-        .where(t.authenticity.is_not(None), ct.batch_id.not_in(list(batches)))
-        .order_by(c.id, t.source_id, t.file_index, t.row)
-    )
-    fills: dict[tuple[int, int], tuple[str, str | None]] = {}
-    for r in conn.execute(rows):
-        place = Place(names[r.file_index], r.row, "record" if r.is_record else "line")
-        if r.stored is not None and str(r.stored) != r.authenticity:
-            conflicts.add(  # with --rejects, the next run rejects the rows of the component
-                ("component", (r.label_key, r.identity), "values"),
-                f"{r.function} in specimen {r.label}",
-                "authenticity",
-                f"this source already says the part ({r.function} in specimen {r.label}) is "
-                f"{r.stored} (load batch {r.batch_id}); its rows now say {r.authenticity}: a "
-                "source's claim is not replaced by a load (another source's claim is kept "
-                "beside it)",
-                place,
-                code="claims",
+    for columns, given, column in _STATEMENTS:
+        rows = (
+            select(
+                c.id,
+                t.source_id,
+                *(t[x] for x in columns),
+                *(ct[x].label(f"stored_{x}") for x in columns),
+                ct.batch_id,
+                t.file_index,
+                t.row,
+                t.is_record,
+                Specimen.label,
+                Specimen.label_key,
+                c.identity,
+                c.function,
             )
-        elif r.stored is None:
-            fills.setdefault((r.id, r.source_id), (r.authenticity, r.authenticity_basis))
-    for (component_id, source_id), (claim, basis) in fills.items():
-        conn.execute(
-            update(Citation)
-            .where(Citation.component_id == component_id, Citation.source_id == source_id)
-            .values(authenticity=claim, authenticity_basis=basis)
+            .join_from(
+                ROWS, components, (c.specimen_id == t.specimen_id) & (c.identity == t.identity)
+            )
+            .join(citations, and_(ct.component_id == c.id, ct.source_id == t.source_id))
+            .join(Specimen, Specimen.id == c.specimen_id)
+            .where(t[given].is_not(None), ct.batch_id.not_in(list(batches)))
+            .order_by(c.id, t.source_id, t.file_index, t.row)
         )
+        fills: dict[tuple[int, int], dict[str, object]] = {}
+        for r in conn.execute(rows):
+            said = [r._mapping[t[x]] for x in columns]
+            stored = [r._mapping[f"stored_{x}"] for x in columns]
+            place = Place(names[r.file_index], r.row, "record" if r.is_record else "line")
+            if stored[0] is None:
+                fills.setdefault((r.id, r.source_id), dict(zip(columns, said, strict=True)))
+            elif _shown(stored[:1] if column == "authenticity" else stored) != _shown(
+                said[:1] if column == "authenticity" else said
+            ):
+                part = f"{r.function} in specimen {r.label}"
+                conflicts.add(  # with --rejects, the next run rejects the rows of the component
+                    ("component", (r.label_key, r.identity), "values"),
+                    part,
+                    column,
+                    f"this source already states {column.replace('_', ' ')} "
+                    f"{_shown(stored[:2] if column != 'authenticity' else stored[:1])} for the "
+                    f"part ({part}; load batch {r.batch_id}); its rows now state "
+                    f"{_shown(said[:2] if column != 'authenticity' else said[:1])}: a source's "
+                    "statement is not replaced by a load (another source's is kept beside it)",
+                    place,
+                    code="claims",
+                )
+        for (component_id, source_id), values in fills.items():
+            conn.execute(
+                update(Citation)
+                .where(Citation.component_id == component_id, Citation.source_id == source_id)
+                .values(values)
+            )
     cited = (
         select(c.id)
         .distinct()

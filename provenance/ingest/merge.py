@@ -52,9 +52,15 @@ _COLUMN = {
 }
 #: Values that go together: the second follows the first.
 _PAIRED = {"manufactured_precision": "manufactured_on", "hs6": "hs_code"}
-#: Per citation, not per component: compared among the rows of one source only (authenticity
-#: is each source's claim: provenance.ingest.claims).
-_PER_SOURCE = ("evidence_url", "source_record_url", "authenticity")
+#: Per citation, not per component: compared among the rows of one source only (authenticity,
+#: country of manufacture and manufacture date are each source's statement: provenance.claims).
+_PER_SOURCE = (
+    "evidence_url",
+    "source_record_url",
+    "authenticity",
+    "made_in_code",
+    "manufactured_on",
+)
 #: Text compared on its key (case and spacing aside); of its spellings the preferred one is kept
 #: (``preferred_spelling``), whatever the order of the rows.
 _KEYED = ("function", "part_number", "marking", "date_code")

@@ -19,6 +19,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     Connection,
+    Date,
     Enum,
     Integer,
     MetaData,
@@ -152,6 +153,10 @@ class BulkInsert:
         self.conn.execute(self.clear)
 
 
+def _text_or_none(value: object) -> str | None:
+    return None if value is None else str(getattr(value, "value", value))
+
+
 def _plain(type_: Any) -> Any:
     """A staging table's column type: an enum as the text it is stored as (no constraint)."""
     return String(type_.length) if isinstance(type_, Enum) else type_
@@ -242,6 +247,10 @@ _ROWS = Table(
     Column("said", Text),  # what the row says of the component: Finding.said
     Column("authenticity", String(21)),  # the source's claim (NULL: none)
     Column("authenticity_basis", Text),
+    # What the row's source states of the part's manufacture (NULL: nothing).
+    Column("made_in_code", String(2)),
+    Column("manufactured_on", Date),
+    Column("manufactured_precision", String(5)),
     prefixes=["TEMPORARY"],
 )
 ROWS = _ROWS
@@ -438,6 +447,9 @@ class Writer:
                     f.said,
                     None if claim is Authenticity.UNKNOWN else str(claim),
                     f.basis if claim is not Authenticity.UNKNOWN else None,
+                    f.values["made_in_code"],
+                    f.values["manufactured_on"],
+                    _text_or_none(f.values["manufactured_precision"]),
                 )
         self.insert_components(
             (
@@ -471,6 +483,9 @@ class Writer:
                 func.max(t.evidence_url),
                 func.max(t.authenticity),
                 func.max(t.authenticity_basis),
+                func.max(t.made_in_code),
+                func.max(t.manufactured_on),
+                func.max(t.manufactured_precision),
             )
             .join_from(
                 _ROWS,
@@ -492,6 +507,9 @@ class Writer:
                     "evidence_url",
                     "authenticity",
                     "authenticity_basis",
+                    "made_in_code",
+                    "manufactured_on",
+                    "manufactured_precision",
                 ],
                 cited,
             )

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import aliased
 
-from provenance.claims import choose_for
+from provenance.claims import STATED, choose_for
 from provenance.db import write_transaction
 from provenance.errors import ManufacturerError, UnknownManufacturerError
 from provenance.migrate import ensure_current
@@ -458,13 +458,21 @@ def _combine(conn: Connection, component_id: int, survivor_id: int) -> int:
     for c in conn.execute(select(Citation).where(Citation.component_id == component_id)):
         values = {k: v for k, v in c._mapping.items() if k != "component_id"}
         kept = cited.get(c.source_id)
-        if kept is None:  # the citation moves whole: its record, page, photo and claim
+        if kept is None:  # the citation moves whole: its record, page, photo and statements
             moving.append({**values, "component_id": survivor_id})
-        elif kept.authenticity is None and c.authenticity is not None:  # its claim, at least
+            continue
+        # The same source cited both: the statements its kept citation lacks.
+        lacking = {
+            column: values[column]
+            for group in (*STATED, ("authenticity_basis",))
+            if getattr(kept, group[0]) is None and values[group[0]] is not None
+            for column in group
+        }
+        if lacking:
             conn.execute(
                 update(Citation)
                 .where(Citation.component_id == survivor_id, Citation.source_id == c.source_id)
-                .values(authenticity=c.authenticity, authenticity_basis=c.authenticity_basis)
+                .values(lacking)
             )
     if moving:
         conn.execute(insert(Citation), moving)

@@ -211,6 +211,8 @@ class Claim:
     source_record_id: str | None
     source_record_url: str | None
     evidence_url: str | None
+    made_in: str | None = None  # the country of manufacture this source states
+    manufactured: str = ""  # the manufacture period this source states
 
 
 @dataclass
@@ -247,8 +249,12 @@ def component_detail(conn: Connection, component_id: int) -> ComponentDetail:
             Citation.source_record_id,
             Citation.source_record_url,
             Citation.evidence_url,
+            Country.display_name,
+            Citation.manufactured_on,
+            Citation.manufactured_precision,
         )
         .join(Source, Source.id == Citation.source_id)
+        .outerjoin(Country, Country.code == Citation.made_in_code)
         .where(Citation.component_id == component_id)
         .order_by(Source.published_on.asc().nulls_last(), Source.publisher, Source.title)
     )
@@ -262,9 +268,22 @@ def component_detail(conn: Connection, component_id: int) -> ComponentDetail:
             record,
             page,
             photo,
+            made_in,
+            format_partial_date(on, precision),
         )
-        for publisher, title, reliability, published, claim, basis, record, page, photo in (
-            conn.execute(query)
-        )
+        for (
+            publisher,
+            title,
+            reliability,
+            published,
+            claim,
+            basis,
+            record,
+            page,
+            photo,
+            made_in,
+            on,
+            precision,
+        ) in conn.execute(query)
     ]
     return ComponentDetail(row, claims)
