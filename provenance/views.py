@@ -77,7 +77,7 @@ def _definitions() -> dict[str, tuple[tuple[str, str], ...]]:
 #: revision that introduced a set of definitions -> ((view name, SELECT), ...) in creation order.
 DEFINITIONS: dict[str, tuple[tuple[str, str], ...]] = _definitions()
 #: The set the newest migration creates; the documentation in ``VIEWS`` describes it.
-CURRENT_VERSION = "0006"
+CURRENT_VERSION = "0009"
 
 
 # --- the documentation of the current views -----------------------------------------------------
@@ -499,6 +499,37 @@ V_CITATIONS = View(
             "text",
             "The source's photo or document of the part (recorded, never fetched).",
             "https://example.org/uploads/7188.jpg",
+        ),
+        _c(
+            "authenticity",
+            "text",
+            "What this source claims of the part: genuine, suspected_counterfeit or counterfeit; "
+            "NULL when it says nothing (`v_components.authenticity` is the claim reports use).",
+            "counterfeit",
+        ),
+        _c(
+            "authenticity_basis",
+            "text",
+            "On what the source bases its claim: engraving style, X-ray, the maker's statement.",
+            "engraving style differs from the maker's",
+        ),
+        _c(
+            "made_in_code",
+            "text",
+            "The country of manufacture this source states (ISO alpha-2); NULL when none.",
+            "MY",
+        ),
+        _c(
+            "manufactured_on",
+            "date",
+            "The first day of the manufacture period this source states; NULL when none.",
+            "2023-02-01",
+        ),
+        _c(
+            "manufactured_precision",
+            "text",
+            "How precisely this source states it: year, month, week or day.",
+            "month",
         ),
         _c("batch_id", "integer", "Id of the load batch that added the citation.", "1"),
     ),

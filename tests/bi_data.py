@@ -141,6 +141,7 @@ def findings(tmp_path: Path) -> list[Path]:
             manufactured_on="",
             hs_code="",
             authenticity="suspected counterfeit",
+            authenticity_basis="no maker's logo; the case is sanded",
         ),
     ]
     shahed = [

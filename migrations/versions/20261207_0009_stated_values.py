@@ -1,6 +1,7 @@
 """What each source states of a part's country of manufacture and manufacture date (issue 15):
 kept on its citation, side by side with the other sources' statements; the component's values
 are those the rule of ``provenance.claims`` chooses (most reliable source, then the latest).
+The views are those of set "0009": ``v_citations`` shows each source's statements.
 
 Upgrading gives each citation its component's values (the statements of its citing sources, as
 far as the database knew them). Downgrading drops the statements and keeps the chosen values.
@@ -29,7 +30,7 @@ _PRECISIONS = ("year", "month", "week", "day")
 
 def upgrade() -> None:
     with (
-        views_dropped(op, recreate="0006"),
+        views_dropped(op, recreate="0009"),
         op.batch_alter_table("citations", schema=None) as batch_op,
     ):
         batch_op.add_column(
