@@ -128,7 +128,9 @@ def said_text(
     when not given (an authenticity of unknown is not given)."""
     out = []
     for value in (*finding_values(values), maker_key, evidence_url, record_url):
-        if value is None or value is Authenticity.UNKNOWN:
+        if type(value) is str:  # most values: as they are (the cheap test first)
+            out.append(value)
+        elif value is None or value is Authenticity.UNKNOWN:
             out.append("")
         elif hasattr(value, "isoformat"):
             out.append(value.isoformat())

@@ -28,6 +28,7 @@ from provenance.ingest.columns import ERROR_COLUMN, REQUIRED
 from provenance.ingest.conflicts import Conflicts, Place
 from provenance.ingest.datecodes import date_code_rules
 from provenance.ingest.fields import (
+    CACHE_LIMIT,
     SINGLE_SCRIPT,
     Bad,
     Fields,
@@ -129,6 +130,8 @@ class RowChecker:
         #: Our columns where a value may mean unknown (in the order of the layout).
         self.unknown_columns = tuple(mapping.unknowns.by_column)
         self.fold = mapping.fold_mixed_script | FOLDED_BY_DEFAULT
+        #: (column, cleaned text) -> whether it means unknown (each distinct value matched once)
+        self.said_unknown: dict[tuple[str, str], bool] = {}
         #: (column, as written, as read) -> rows, first places: for the file's warning
         self.folded: dict[tuple[str, str, str], tuple[int, list[Place]]] = {}
 
@@ -232,10 +235,19 @@ class RowChecker:
         """Blank the values that mean unknown ("UNK", "Not identified"): the columns they were
         in."""
         said: set[str] = set()
-        unknowns = self.unknowns
+        unknowns, known = self.unknowns, self.said_unknown
         for column in self.unknown_columns:
             text = v.get(column)
-            if text is not None and unknowns.is_unknown(column, text):
+            if text is None:
+                continue
+            cell = (column, text)
+            is_unknown = known.get(cell)
+            if is_unknown is None:
+                is_unknown = unknowns.is_unknown(column, text)
+                if len(known) >= CACHE_LIMIT:
+                    known.clear()
+                known[cell] = is_unknown
+            if is_unknown:
                 v[column] = None
                 said.add(column)
         return said
