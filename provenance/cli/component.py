@@ -7,7 +7,7 @@ import json
 
 import click
 
-from provenance.cli.common import db_option, format_option, library_errors, open_engine
+from provenance.cli.common import connect, db_option, format_option, library_errors
 from provenance.reports.components import ComponentDetail, component_detail
 
 
@@ -37,7 +37,7 @@ def show(component_id: int, db_url: str | None, fmt: str) -> None:
       provenance component show 42
       provenance component show 42 --format json
     """
-    with open_engine(db_url).connect() as conn:
+    with connect(db_url) as conn:
         detail = component_detail(conn, component_id)
     if fmt == "json":
         click.echo(json.dumps(dataclasses.asdict(detail), indent=2, default=str))

@@ -338,18 +338,17 @@ class RowChecker:
         reference = specimen.values.get("recovered_on") or (
             published[0] if isinstance(published, tuple) else published
         )
-        maker_keys = {manufacturer.key, manufacturer_key(manufacturer.values["name"])}
-        for maker in maker_keys:
-            decoded = decode(self.fields.rules, maker, code, reference)
-            if decoded.outcome is Outcome.DECODED:
-                assert decoded.date is not None and decoded.precision is not None
-                self.file.summary.date_codes_by_maker_rule += 1
-                return (decoded.date, decoded.precision), False
-            if decoded.outcome is Outcome.AMBIGUOUS:
-                self.file.summary.ambiguous_date_codes += 1
-                if len(self.file.ambiguous_codes) < _EXAMPLES:
-                    self.file.ambiguous_codes.append(f"{code!r} ({decoded.why})")
-                return None, True
+        makers = {manufacturer.key, manufacturer_key(manufacturer.values["name"])}
+        decoded = decode(self.fields.rules, makers, code, reference)
+        if decoded.outcome is Outcome.DECODED:
+            assert decoded.date is not None and decoded.precision is not None
+            self.file.summary.date_codes_by_maker_rule += 1
+            return (decoded.date, decoded.precision), False
+        if decoded.outcome is Outcome.AMBIGUOUS:
+            self.file.summary.ambiguous_date_codes += 1
+            if len(self.file.ambiguous_codes) < _EXAMPLES:
+                self.file.ambiguous_codes.append(f"{code!r} ({decoded.why})")
+            return None, True
         return generic, False
 
     def _finding(

@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import regex
 
 from provenance.models import DatePrecision
-from provenance.values.dates import iso_week_start
+from provenance.values.dates import iso_week_start, two_digit_year
 
 __all__ = ["MONTH_LETTERS", "DateCodeRule", "Decoded", "Outcome", "decode"]
 
@@ -67,9 +67,7 @@ def _year(groups: dict[str, str], reference: dt.date | None) -> int | None:
     if groups.get("yyyy"):
         return int(groups["yyyy"])
     if groups.get("yy"):
-        yy = int(groups["yy"])
-        limit = (reference or dt.date.today()).year + 1
-        return 2000 + yy if 2000 + yy <= limit else 1900 + yy
+        return two_digit_year(int(groups["yy"]), reference)
     digit = groups.get("y")
     if digit is None or reference is None:
         return None
@@ -104,15 +102,20 @@ def _read(rule: DateCodeRule, code: str, reference: dt.date | None) -> Decoded |
 
 
 def decode(
-    rules: Sequence[DateCodeRule], maker_key: str, code: str, reference: dt.date | None
+    rules: Sequence[DateCodeRule],
+    maker: str | Collection[str],
+    code: str,
+    reference: dt.date | None,
 ) -> Decoded:
-    """``code`` read by the rules of the maker ``maker_key`` (``reference``: the date a
-    one-digit year is resolved against)."""
+    """``code`` read by the rules of the maker (its manufacturer key, or every key it is known
+    by: all its rules are tried together); ``reference`` is the date a one-digit year is
+    resolved against."""
+    keys = {maker} if isinstance(maker, str) else set(maker)
     text = " ".join(code.split()).upper()
     readings: dict[tuple[dt.date | None, DatePrecision | None], Decoded] = {}
     ambiguous: Decoded | None = None
     for rule in rules:
-        if maker_key not in rule.maker_keys:
+        if rule.maker_keys.isdisjoint(keys):
             continue
         read = _read(rule, text, reference)
         if read is None:

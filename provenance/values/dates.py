@@ -172,7 +172,7 @@ def parse_period(text: str) -> tuple[dt.date, DatePrecision]:
     return found
 
 
-def _two_digit_year(yy: int, today: dt.date | None = None) -> int:
+def two_digit_year(yy: int, today: dt.date | None = None) -> int:
     """20YY, unless that is more than a year ahead: then 19YY (old stock exists)."""
     this_year = (today or dt.date.today()).year
     return 2000 + yy if 2000 + yy <= this_year + 1 else 1900 + yy
@@ -194,7 +194,7 @@ def parse_date_code(
             return parse_partial_date(text)
         first, second = int(text[:2]), int(text[2:])
         yy, week = (first, second) if order is DateCodeOrder.YYWW else (second, first)
-        year = _two_digit_year(yy, today)
+        year = two_digit_year(yy, today)
         try:
             return iso_week_start(year, week), DatePrecision.WEEK
         except ValueError as exc:
