@@ -23,22 +23,42 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, select, update
 
 from provenance.models import Authenticity, Citation, Component, Reliability, Source
 
-__all__ = ["DISPUTED", "STATED", "choose", "choose_for", "standing"]
+__all__ = ["DISPUTED", "STATEMENTS", "Statement", "choose", "choose_for", "standing"]
 
 #: The standing of a component whose sources' claims disagree.
 DISPUTED = "disputed"
-#: What a source may state, as the columns of a citation (and of the component) that hold it;
-#: columns that go together (a date and its precision) are one statement.
-STATED: tuple[tuple[str, ...], ...] = (
-    ("authenticity",),
-    ("made_in_code",),
-    ("manufactured_on", "manufactured_precision"),
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One thing a source may state of a part."""
+
+    #: the columns of a citation, and of the component, that hold it (a date and its precision
+    #: are one statement)
+    columns: tuple[str, ...]
+    #: the findings column that gives it (messages name it)
+    column: str
+    #: columns of the citation only that come with it (the basis of a claim)
+    extra: tuple[str, ...] = ()
+
+    @property
+    def cited(self) -> tuple[str, ...]:
+        """Every citation column of the statement."""
+        return self.columns + self.extra
+
+
+#: What a source may state.
+STATEMENTS: tuple[Statement, ...] = (
+    Statement(("authenticity",), "authenticity", extra=("authenticity_basis",)),
+    Statement(("made_in_code",), "made_in"),
+    Statement(("manufactured_on", "manufactured_precision"), "manufactured_on"),
 )
 _RANK = {Reliability.HIGH: 3, Reliability.MEDIUM: 2, Reliability.LOW: 1}
 #: What each component keeps when no source states anything.
@@ -79,7 +99,7 @@ def standing(claims: Iterable[Authenticity]) -> str:
 
 def choose_for(conn: Connection, ids: Sequence[int]) -> None:
     """Give the components ``ids`` (a few hundred at most) their chosen statements again."""
-    columns = [c for group in STATED for c in group]
+    columns = [c for s in STATEMENTS for c in s.columns]
     stated: dict[tuple[int, tuple[str, ...]], list[Stated]] = defaultdict(list)
     query = (
         select(
@@ -95,10 +115,10 @@ def choose_for(conn: Connection, ids: Sequence[int]) -> None:
     )
     for cid, *values, reliability, published, publisher, title in conn.execute(query):
         by_column = dict(zip(columns, values, strict=True))
-        for group in STATED:
-            value = tuple(by_column[c] for c in group)
+        for s in STATEMENTS:
+            value = tuple(by_column[c] for c in s.columns)
             if value[0] is not None:
-                stated[(cid, group)].append((value, reliability, published, publisher, title))
+                stated[(cid, s.columns)].append((value, reliability, published, publisher, title))
     current = {
         row[0]: dict(zip(columns, row[1:], strict=True))
         for row in conn.execute(
@@ -109,9 +129,10 @@ def choose_for(conn: Connection, ids: Sequence[int]) -> None:
     }
     for cid in ids:
         chosen: dict[str, Any] = {}
-        for group in STATED:
-            nothing = tuple(_NOTHING[c] for c in group)
-            chosen.update(zip(group, choose(stated.get((cid, group), []), nothing), strict=True))
+        for s in STATEMENTS:
+            nothing = tuple(_NOTHING[c] for c in s.columns)
+            best = choose(stated.get((cid, s.columns), []), nothing)
+            chosen.update(zip(s.columns, best, strict=True))
         changed = {c: v for c, v in chosen.items() if current.get(cid, {}).get(c) != v}
         if changed:
             conn.execute(update(Component).where(Component.id == cid).values(changed))

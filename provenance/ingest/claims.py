@@ -14,23 +14,13 @@ from collections.abc import Mapping, Sequence
 
 from sqlalchemy import Connection, Table, and_, select, update
 
-from provenance.claims import choose_for
+from provenance.claims import STATEMENTS, choose_for
+from provenance.ingest.catalogue import chunks
 from provenance.ingest.conflicts import Conflicts, Place
 from provenance.ingest.write import ROWS
 from provenance.models import Citation, Component, Specimen
 
 __all__ = ["settle_claims"]
-
-_BATCH = 500
-
-
-#: Each statement: its citation columns, the row's columns (in the load's rows table) and the
-#: findings column messages name. ``authenticity_basis`` comes with its claim.
-_STATEMENTS: tuple[tuple[tuple[str, ...], str, str], ...] = (
-    (("authenticity", "authenticity_basis"), "authenticity", "authenticity"),
-    (("made_in_code",), "made_in_code", "made_in"),
-    (("manufactured_on", "manufactured_precision"), "manufactured_on", "manufactured_on"),
-)
 
 
 def _shown(values: Sequence[object]) -> str:
@@ -45,7 +35,9 @@ def settle_claims(
     citations: Table = Citation.__table__  # type: ignore[assignment]
     components: Table = Component.__table__  # type: ignore[assignment]
     t, c, ct = ROWS.c, components.c, citations.c
-    for columns, given, column in _STATEMENTS:
+    for statement in STATEMENTS:
+        columns, given, column = statement.cited, statement.columns[0], statement.column
+        compared = len(statement.columns)  # the basis of a claim comes with it, never compared
         rows = (
             select(
                 c.id,
@@ -71,24 +63,21 @@ def settle_claims(
         )
         fills: dict[tuple[int, int], dict[str, object]] = {}
         for r in conn.execute(rows):
-            said = [r._mapping[t[x]] for x in columns]
-            stored = [r._mapping[f"stored_{x}"] for x in columns]
+            said = _shown([r._mapping[t[x]] for x in columns][:compared])
+            stored = _shown([r._mapping[f"stored_{x}"] for x in columns][:compared])
             place = Place(names[r.file_index], r.row, "record" if r.is_record else "line")
-            if stored[0] is None:
-                fills.setdefault((r.id, r.source_id), dict(zip(columns, said, strict=True)))
-            elif _shown(stored[:1] if column == "authenticity" else stored) != _shown(
-                said[:1] if column == "authenticity" else said
-            ):
+            if not stored:
+                fills.setdefault((r.id, r.source_id), {x: r._mapping[t[x]] for x in columns})
+            elif stored != said:
                 part = f"{r.function} in specimen {r.label}"
                 conflicts.add(  # with --rejects, the next run rejects the rows of the component
                     ("component", (r.label_key, r.identity), "values"),
                     part,
                     column,
-                    f"this source already states {column.replace('_', ' ')} "
-                    f"{_shown(stored[:2] if column != 'authenticity' else stored[:1])} for the "
-                    f"part ({part}; load batch {r.batch_id}); its rows now state "
-                    f"{_shown(said[:2] if column != 'authenticity' else said[:1])}: a source's "
-                    "statement is not replaced by a load (another source's is kept beside it)",
+                    f"this source already states {column.replace('_', ' ')} {stored} for the "
+                    f"part ({part}; load batch {r.batch_id}); its rows now state {said}: a "
+                    "source's statement is not replaced by a load (another source's is kept "
+                    "beside it)",
                     place,
                     code="claims",
                 )
@@ -103,6 +92,5 @@ def settle_claims(
         .distinct()
         .join_from(ROWS, components, (c.specimen_id == t.specimen_id) & (c.identity == t.identity))
     )
-    ids = sorted(conn.execute(cited).scalars())
-    for start in range(0, len(ids), _BATCH):
-        choose_for(conn, ids[start : start + _BATCH])
+    for chunk in chunks(sorted(conn.execute(cited).scalars())):
+        choose_for(conn, chunk)

@@ -27,6 +27,7 @@ from provenance.ingest.catalogue import (
     FINDING_VALUES,
     SAID,
     SAID_SEPARATOR,
+    chunks,
     preferred_spelling,
     said_text,
 )
@@ -149,8 +150,7 @@ def _groups(conn: Connection, batches: Sequence[int], names: Mapping[int, str]) 
         .order_by(t.specimen_id, t.identity)
     )
     keys = [tuple(k) for k in conn.execute(differing)]
-    for start in range(0, len(keys), _BATCH):
-        chunk = keys[start : start + _BATCH]
+    for chunk in chunks(keys, _BATCH):
         query = (
             select(
                 t.specimen_id,

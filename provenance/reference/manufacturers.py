@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import aliased
 
-from provenance.claims import STATED, choose_for
+from provenance.claims import STATEMENTS, choose_for
 from provenance.db import write_transaction
 from provenance.errors import ManufacturerError, UnknownManufacturerError
 from provenance.migrate import ensure_current
@@ -464,9 +464,10 @@ def _combine(conn: Connection, component_id: int, survivor_id: int) -> int:
         # The same source cited both: the statements its kept citation lacks.
         lacking = {
             column: values[column]
-            for group in (*STATED, ("authenticity_basis",))
-            if getattr(kept, group[0]) is None and values[group[0]] is not None
-            for column in group
+            for statement in STATEMENTS
+            if getattr(kept, statement.columns[0]) is None
+            and values[statement.columns[0]] is not None
+            for column in statement.cited
         }
         if lacking:
             conn.execute(
