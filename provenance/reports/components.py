@@ -71,9 +71,13 @@ class ComponentRow:
 
 
 def components(
-    conn: Connection, weapon: str | Sequence[str] | None = None, roll_up: RollUp = RollUp.NONE
+    conn: Connection,
+    weapon: str | Sequence[str] | None = None,
+    roll_up: RollUp = RollUp.NONE,
+    component_id: int | None = None,
 ) -> list[ComponentRow]:
-    """The components of one weapon system (or all), with their sources.
+    """The components of one weapon system (or all; or the one ``component_id``), with their
+    sources.
 
     With ``roll_up=RollUp.PARENT`` the manufacturer shown is the top parent company, with its
     headquarters (the subsidiary's when the parent's is not recorded).
@@ -136,6 +140,9 @@ def components(
     if ws_ids is not None:
         query = query.where(WeaponSystem.id.in_(ws_ids))
         cited = cited.where(Specimen.weapon_system_id.in_(ws_ids))
+    if component_id is not None:
+        query = query.where(Component.id == component_id)
+        cited = cited.where(Citation.component_id == component_id)
     sources: dict[int, list[str]] = defaultdict(list)
     records: dict[int, list[str]] = defaultdict(list)
     pages: dict[int, list[str]] = defaultdict(list)
@@ -226,18 +233,13 @@ class ComponentDetail:
 def component_detail(conn: Connection, component_id: int) -> ComponentDetail:
     """The component ``component_id`` with its citations and claims (oldest source first);
     ProvenanceError when there is no such component."""
-    weapon = conn.execute(
-        select(WeaponSystem.designation)
-        .join(Specimen, Specimen.weapon_system_id == WeaponSystem.id)
-        .join(Component, Component.specimen_id == Specimen.id)
-        .where(Component.id == component_id)
-    ).scalar_one_or_none()
-    if weapon is None:
+    found = components(conn, component_id=component_id)
+    if not found:
         raise ProvenanceError(
             f"there is no component {component_id}: `provenance report components --format "
             "csv` lists every component with its component_id"
         )
-    (row,) = [c for c in components(conn, weapon) if c.component_id == component_id]
+    (row,) = found
     query = (
         select(
             Source.publisher,
