@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import groupby
 
 from sqlalchemy import Connection, Table, and_, func, select, tuple_, update
 
@@ -314,34 +315,23 @@ def check_known_records(
         .order_by(t.specimen_id, t.identity, t.file_index, t.row)
     )
     filled: dict[int, int] = {}
-    current: tuple[int, str] | None = None
-    stored: list[str] = []
-    group: _Group | None = None
-    stored_by = ""
-    first_file = 0
-
-    def finish() -> None:
-        if group is not None and _settle_known(conn, group, stored, stored_by, conflicts):
-            filled[first_file] = filled.get(first_file, 0) + 1
-
-    for r in conn.execute(query):
-        if current != (r.specimen_id, r.identity):
-            finish()
-            current = (r.specimen_id, r.identity)
-            values = {name: r._mapping[c[name]] for name in FINDING_VALUES}
-            reported = values["reported_maker_country_code"]
-            maker = r.name_key if r.name_key is not None else unknown_maker_key(reported)
-            stored = said_text(values, maker, None, None).split(SAID_SEPARATOR)
-            part = values["function"] + (
-                f" {values['part_number']}" if values["part_number"] else ""
-            )
-            group = _Group(r.specimen_id, r.identity, r.label_key, f"{part} in specimen {r.label}")
-            stored_by = f"load batch {r.batch_id}" + (f", {r.file_name}" if r.file_name else "")
-            first_file = r.file_index
-        assert group is not None
-        place = Place(names[r.file_index], r.row, "record" if r.is_record else "line")
-        group.rows.append((str(r.said).split(SAID_SEPARATOR), int(r.source_id), place))
-    finish()
+    for _, rows in groupby(conn.execute(query), key=lambda r: (r.specimen_id, r.identity)):
+        first, *more = rows
+        values = {name: first._mapping[c[name]] for name in FINDING_VALUES}
+        reported = values["reported_maker_country_code"]
+        maker = first.name_key if first.name_key is not None else unknown_maker_key(reported)
+        stored = said_text(values, maker, None, None).split(SAID_SEPARATOR)
+        part = values["function"] + (f" {values['part_number']}" if values["part_number"] else "")
+        subject = f"{part} in specimen {first.label}"
+        group = _Group(first.specimen_id, first.identity, first.label_key, subject)
+        for r in (first, *more):
+            place = Place(names[r.file_index], r.row, "record" if r.is_record else "line")
+            group.rows.append((str(r.said).split(SAID_SEPARATOR), int(r.source_id), place))
+        stored_by = f"load batch {first.batch_id}" + (
+            f", {first.file_name}" if first.file_name else ""
+        )
+        if _settle_known(conn, group, stored, stored_by, conflicts):
+            filled[first.file_index] = filled.get(first.file_index, 0) + 1
     return filled
 
 
