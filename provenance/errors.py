@@ -275,7 +275,8 @@ def closest_names(value: str, names: Sequence[str], n: int = 5) -> list[str]:
         if not key or key in scored:
             continue
         whole = difflib.SequenceMatcher(None, target, key).ratio()
-        words = {_folded(w) for w in name.replace("/", " ").split()} - {""}
+        # Words of three characters or more: "No" and "of" would match anything short.
+        words = {w for w in map(_folded, name.replace("/", " ").split()) if len(w) >= 3}
         best = max([whole, *(difflib.SequenceMatcher(None, target, w).ratio() for w in words)])
         scored[key] = (best, whole, name)
     close = sorted(
