@@ -11,7 +11,13 @@ from pathlib import Path
 import click
 
 from provenance import migrate
-from provenance.cli.common import db_option, format_option, library_errors, open_engine
+from provenance.cli.common import (
+    db_option,
+    format_option,
+    library_errors,
+    open_engine,
+    output_option,
+)
 from provenance.evidence.custody import (
     EvidenceRow,
     custody_event,
@@ -139,7 +145,7 @@ def add(
 @click.option("--weapon", metavar="NAME", help="Only this weapon system's files.")
 @db_option
 @format_option(render.ROW_FORMATS)
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path))
+@output_option("Write the list to this file (required for xlsx).")
 @library_errors
 def list_command(
     component_id: int | None,
