@@ -24,6 +24,8 @@ from provenance.cli.common import (
     output_option,
 )
 from provenance.db import masked, resolve_url
+from provenance.errors import EvidenceError
+from provenance.evidence.store import store_for
 from provenance.publish import render
 
 
@@ -126,15 +128,41 @@ def query(
     "view; json: one file. Default: from OUT's extension (.db, .sqlite, .xlsx, .json).",
 )
 @click.option("--tables", is_flag=True, help="csv, xlsx, json: the tables too, not only the views.")
+@click.option(
+    "--store",
+    "store_dir",
+    envvar="PROVENANCE_EVIDENCE_STORE",
+    metavar="DIR",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The evidence store to carry files from (default: $PROVENANCE_EVIDENCE_STORE, else "
+    "<database file>.evidence beside a SQLite database).",
+)
+@click.option("--no-evidence", is_flag=True, help="Leave the evidence files out.")
+@click.option(
+    "--strip-gps",
+    is_flag=True,
+    help="No GPS position in the copy: GPS columns empty, JPEG photos without their EXIF block "
+    "(sqlite; other formats leave photos with a position out).",
+)
 @library_errors
-def export_command(out: Path, db_url: str | None, fmt: str | None, tables: bool) -> None:
+def export_command(
+    out: Path,
+    db_url: str | None,
+    fmt: str | None,
+    tables: bool,
+    store_dir: Path | None,
+    no_evidence: bool,
+    strip_gps: bool,
+) -> None:
     """Write a copy of the database, or of its views, to OUT to hand to a colleague.
 
-    OUT must not exist yet. A failed export leaves nothing behind.
+    OUT must not exist yet. A failed export leaves nothing behind. The evidence files the
+    database names are copied to OUT.evidence beside it (hashed again as they are copied).
 
     \b
     Examples:
       provenance export kn23-copy.db
+      provenance export kn23-copy.db --strip-gps
       provenance export --format csv kn23-views
       provenance export --format xlsx --tables everything.xlsx --db postgresql+psycopg://u@host/db
     """
@@ -148,12 +176,31 @@ def export_command(out: Path, db_url: str | None, fmt: str | None, tables: bool)
         raise click.UsageError("--tables is for csv, xlsx and json: a sqlite copy has everything")
     engine = open_engine(db_url)
     try:
-        summary = export.export(engine, out, fmt, tables=tables)
+        try:
+            store = store_for(engine, store_dir)
+        except EvidenceError:
+            store = None  # an error later only if the database names evidence files
+        summary = export.export(
+            engine,
+            out,
+            fmt,
+            tables=tables,
+            store=store,
+            evidence=not no_evidence,
+            strip_gps=strip_gps,
+        )
     finally:
         engine.dispose()
     total = sum(summary.rows.values())
     what = "tables" if fmt == "sqlite" else "views and tables" if tables else "views"
     click.echo(f"{out}: {fmt}, {len(summary.rows)} {what}, {total} rows")
+    ev = summary.evidence
+    if ev.folder is not None:
+        click.echo(
+            f"{ev.folder}: {ev.files} evidence file(s)"
+            + (f", {ev.stripped} without their EXIF (GPS)" if ev.stripped else "")
+            + (f"; {ev.withheld} photo(s) with a GPS position left out" if ev.withheld else "")
+        )
 
 
 def _datasette_name(db_url: str | None) -> str:
