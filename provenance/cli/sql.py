@@ -21,11 +21,11 @@ from provenance.cli.common import (
     format_option,
     library_errors,
     open_engine,
+    open_store,
     output_option,
+    store_option,
 )
 from provenance.db import masked, resolve_url
-from provenance.errors import EvidenceError
-from provenance.evidence.store import store_for
 from provenance.publish import render
 
 
@@ -128,15 +128,7 @@ def query(
     "view; json: one file. Default: from OUT's extension (.db, .sqlite, .xlsx, .json).",
 )
 @click.option("--tables", is_flag=True, help="csv, xlsx, json: the tables too, not only the views.")
-@click.option(
-    "--store",
-    "store_dir",
-    envvar="PROVENANCE_EVIDENCE_STORE",
-    metavar="DIR",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="The evidence store to carry files from (default: $PROVENANCE_EVIDENCE_STORE, else "
-    "<database file>.evidence beside a SQLite database).",
-)
+@store_option
 @click.option("--no-evidence", is_flag=True, help="Leave the evidence files out.")
 @click.option(
     "--strip-gps",
@@ -176,10 +168,7 @@ def export_command(
         raise click.UsageError("--tables is for csv, xlsx and json: a sqlite copy has everything")
     engine = open_engine(db_url)
     try:
-        try:
-            store = store_for(engine, store_dir)
-        except EvidenceError:
-            store = None  # an error later only if the database names evidence files
+        store = open_store(engine, store_dir)  # an error later only if files are named
         summary = export.export(
             engine,
             out,
