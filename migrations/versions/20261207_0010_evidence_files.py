@@ -26,7 +26,6 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 _EVENTS = ("captured", "received", "copied", "transferred", "verified")
-_MESSAGE = "custody_events is append-only: its rows are never changed or deleted"
 
 
 def upgrade() -> None:
@@ -175,23 +174,28 @@ def _create_tables() -> None:
         op.create_index(op.f(f"ix_evidence_links__{column}"), "evidence_links", [column])
 
 
+_SQLITE_TRIGGERS = (
+    "CREATE TRIGGER custody_events_no_update BEFORE UPDATE ON custody_events BEGIN"
+    " SELECT RAISE(ABORT, 'custody_events is append-only: its rows are never changed or"
+    " deleted'); END",
+    "CREATE TRIGGER custody_events_no_delete BEFORE DELETE ON custody_events BEGIN"
+    " SELECT RAISE(ABORT, 'custody_events is append-only: its rows are never changed or"
+    " deleted'); END",
+)
+_POSTGRESQL_TRIGGER = (
+    "CREATE FUNCTION custody_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$"
+    " BEGIN RAISE EXCEPTION 'custody_events is append-only: its rows are never changed or"
+    " deleted'; END $$",
+    "CREATE TRIGGER custody_events_append_only BEFORE UPDATE OR DELETE ON custody_events"
+    " FOR EACH ROW EXECUTE FUNCTION custody_events_append_only()",
+)
+
+
 def _append_only() -> None:
     """Triggers that refuse UPDATE and DELETE on custody_events."""
-    if op.get_bind().dialect.name == "sqlite":
-        for action in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER custody_events_no_{action.lower()} BEFORE {action}"
-                f" ON custody_events BEGIN SELECT RAISE(ABORT, '{_MESSAGE}'); END"
-            )
-        return
-    op.execute(
-        "CREATE FUNCTION custody_events_append_only() RETURNS trigger LANGUAGE plpgsql AS"
-        f" $$ BEGIN RAISE EXCEPTION '{_MESSAGE}'; END $$"
-    )
-    op.execute(
-        "CREATE TRIGGER custody_events_append_only BEFORE UPDATE OR DELETE ON custody_events"
-        " FOR EACH ROW EXECUTE FUNCTION custody_events_append_only()"
-    )
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    for statement in _SQLITE_TRIGGERS if sqlite else _POSTGRESQL_TRIGGER:
+        op.execute(statement)
 
 
 def downgrade() -> None:
