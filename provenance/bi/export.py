@@ -6,6 +6,8 @@
 - ``csv``: a folder with one CSV file per view (``--tables``: and per table).
 - ``xlsx``: one workbook, one sheet per view (and per table).
 - ``json``: one file: ``{"schema_revision": ..., "views": {name: [row, ...]}, "tables": {...}}``.
+- ``ftm``: FollowTheMoney entities as JSON lines (``provenance.bi.ftm``, docs/ftm.md), for Aleph,
+  nomenklatura and OpenSanctions tooling.
 
 CSV and XLSX cells that a spreadsheet would run as formulas are quoted (``publish.formats``); the
 SQLite and JSON copies keep every value as stored. The output is written under a temporary name
@@ -39,6 +41,7 @@ from sqlalchemy import (
 )
 
 from provenance import migrate
+from provenance.bi import ftm
 from provenance.db import make_engine, write_transaction
 from provenance.errors import ExportError
 from provenance.models import Base
@@ -46,7 +49,7 @@ from provenance.publish.formats import plain, spreadsheet_cell, write_xlsx
 from provenance.reference import install
 from provenance.views import VIEWS
 
-EXPORT_FORMATS = ("sqlite", "csv", "xlsx", "json")
+EXPORT_FORMATS = ("sqlite", "csv", "xlsx", "json", "ftm")
 #: Rows per sheet that Excel can open, the header row not counted.
 XLSX_MAX_ROWS = 1_048_575
 _CHUNK = 2_000
@@ -56,6 +59,7 @@ _SUFFIXES = {
     ".sqlite3": "sqlite",
     ".xlsx": "xlsx",
     ".json": "json",
+    ".ftm": "ftm",
 }
 
 
@@ -68,7 +72,10 @@ class ExportSummary:
 
 
 def format_for(path: Path) -> str | None:
-    """The format a file name suggests (.db/.sqlite -> sqlite, .xlsx, .json), if any."""
+    """The format a file name suggests (.db/.sqlite -> sqlite, .xlsx, .json, .ftm.json,
+    .ftm.jsonl or .ftm -> ftm), if any."""
+    if path.name.lower().endswith((".ftm.json", ".ftm.jsonl")):
+        return "ftm"
     return _SUFFIXES.get(path.suffix.lower())
 
 
@@ -99,9 +106,13 @@ def _stream(conn: Connection, query: Select[Any]) -> Iterator[tuple[Any, ...]]:
 
 
 def export(engine: Engine, out: Path, fmt: str, *, tables: bool = False) -> ExportSummary:
-    """Write the database (sqlite) or its views (and with ``tables`` its tables) to ``out``."""
+    """Write the database (sqlite), its views (and with ``tables`` its tables) or (ftm) its
+    FollowTheMoney entities to ``out``. ``summary.rows``: rows per view or table; for ftm,
+    entities per FtM schema."""
     if fmt not in EXPORT_FORMATS:
         raise ExportError(f"unknown export format {fmt!r}: use one of {', '.join(EXPORT_FORMATS)}")
+    if tables and fmt == "ftm":
+        raise ExportError("the tables are for csv, xlsx and json: ftm writes entities")
     if out.exists() or out.is_symlink():
         raise ExportError(f"{out} already exists: remove it or choose another name")
     if not out.parent.is_dir():
@@ -116,6 +127,8 @@ def export(engine: Engine, out: Path, fmt: str, *, tables: bool = False) -> Expo
             _csv(engine, partial, tables, summary)
         elif fmt == "xlsx":
             _xlsx(engine, partial, tables, summary)
+        elif fmt == "ftm":
+            summary.rows.update(sorted(ftm.write(engine, partial).items()))
         else:
             _json(engine, partial, tables, summary)
         os.replace(partial, out)

@@ -123,20 +123,25 @@ def query(
     export.EXPORT_FORMATS,
     default=None,
     help="sqlite: the whole database; csv: a folder, one file per view; xlsx: one sheet per "
-    "view; json: one file. Default: from OUT's extension (.db, .sqlite, .xlsx, .json).",
+    "view; json: one file; ftm: FollowTheMoney entities as JSON lines (docs/ftm.md). Default: "
+    "from OUT's extension (.db, .sqlite, .xlsx, .json, .ftm.json).",
 )
 @click.option("--tables", is_flag=True, help="csv, xlsx, json: the tables too, not only the views.")
 @library_errors
 def export_command(out: Path, db_url: str | None, fmt: str | None, tables: bool) -> None:
     """Write a copy of the database, or of its views, to OUT to hand to a colleague.
 
-    OUT must not exist yet. A failed export leaves nothing behind.
+    OUT must not exist yet. A failed export leaves nothing behind. --format ftm writes the
+    manufacturers, sources, specimens, components and citations as FollowTheMoney entities,
+    one JSON object a line, for Aleph, nomenklatura and OpenSanctions tools (docs/ftm.md);
+    the same database gives the same bytes.
 
     \b
     Examples:
       provenance export kn23-copy.db
       provenance export --format csv kn23-views
       provenance export --format xlsx --tables everything.xlsx --db postgresql+psycopg://u@host/db
+      provenance export --format ftm kn23.ftm.jsonl
     """
     fmt = fmt or export.format_for(out)
     if fmt is None:
@@ -146,12 +151,18 @@ def export_command(out: Path, db_url: str | None, fmt: str | None, tables: bool)
         )
     if tables and fmt == "sqlite":
         raise click.UsageError("--tables is for csv, xlsx and json: a sqlite copy has everything")
+    if tables and fmt == "ftm":
+        raise click.UsageError("--tables is for csv, xlsx and json: ftm writes entities")
     engine = open_engine(db_url)
     try:
         summary = export.export(engine, out, fmt, tables=tables)
     finally:
         engine.dispose()
     total = sum(summary.rows.values())
+    if fmt == "ftm":
+        counts = ", ".join(f"{n} {schema}" for schema, n in summary.rows.items())
+        click.echo(f"{out}: ftm, {total} entities" + (f" ({counts})" if counts else ""))
+        return
     what = "tables" if fmt == "sqlite" else "views and tables" if tables else "views"
     click.echo(f"{out}: {fmt}, {len(summary.rows)} {what}, {total} rows")
 
