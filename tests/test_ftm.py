@@ -323,6 +323,32 @@ def test_sources_are_documents_and_citations_documentations(
     assert sum(e["schema"] == "Documentation" for e in exported.values()) == 6
 
 
+def test_followthemoney_reads_every_entity_unchanged(engine: Engine, tmp_path: Path) -> None:
+    """When the followthemoney package happens to be installed (it is no dependency of
+    provenance), every value must come out of its cleaning as written, and every entity pass its
+    schema's validation but for Document's fileName (see REQUIRED)."""
+    model = pytest.importorskip("followthemoney").model
+    invalid = pytest.importorskip("followthemoney.exc").InvalidData
+    _load(engine, tmp_path / "data")
+    for line in _export(engine, tmp_path / "out.ftm.jsonl"):
+        data = json.loads(line)
+        schema = model.get(data["schema"])
+        try:
+            schema.validate(data)
+        except invalid as exc:
+            assert data["schema"] == "Document", exc
+            assert exc.errors == {"properties": {"fileName": "Required"}}
+        proxy = model.get_proxy(data, cleaned=False)
+        for name, values in data["properties"].items():
+            prop = schema.get(name)
+            for value in values:
+                cleaned = prop.type.clean(value, proxy=proxy)
+                if prop.type.name in ("name", "string", "text", "address"):
+                    assert cleaned, (data, name)  # free text: whitespace may be tidied
+                else:
+                    assert cleaned == value, (data, name, value, cleaned)
+
+
 def test_an_entity_comes_after_the_entities_it_names(engine: Engine, tmp_path: Path) -> None:
     _load(engine, tmp_path / "data")
     seen: set[str] = set()

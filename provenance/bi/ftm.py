@@ -365,6 +365,13 @@ def write(engine: Engine, path: Path) -> Counter[str]:
     """Write every entity to ``path`` as JSON lines; returns the count per FtM schema."""
     counts: Counter[str] = Counter()
     with engine.connect() as conn, path.open("w", encoding="utf-8", newline="\n") as handle:
+        # One snapshot for every query, so that a load running meanwhile cannot leave a link to
+        # an entity the file lacks: SQLite's read transaction is one already; on PostgreSQL a
+        # repeatable-read one.
+        if conn.dialect.name == "postgresql":
+            conn = conn.execution_options(
+                isolation_level="REPEATABLE READ", postgresql_readonly=True
+            )
         for item in entities(conn):
             handle.write(dumps(item) + "\n")
             counts[item["schema"]] += 1
