@@ -394,6 +394,23 @@ def test_sqlite_and_postgresql_give_the_same_bytes(
     assert outputs[0] == outputs[1]
 
 
+def test_an_export_that_fails_half_way_leaves_nothing(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _load(engine, tmp_path / "data")
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+
+    def failing(conn: Any) -> Any:
+        yield from ()
+        raise OSError("disk full")
+
+    monkeypatch.setattr(ftm, "_citations", failing)  # after the companies, documents, assets
+    with pytest.raises(OSError, match="disk full"):
+        export.export(engine, out_dir / "x.ftm.jsonl", "ftm")
+    assert list(out_dir.iterdir()) == []
+
+
 def test_an_empty_database_gives_an_empty_file(engine: Engine, tmp_path: Path) -> None:
     _empty(engine)
     summary = export.export(engine, tmp_path / "empty.ftm.jsonl", "ftm")
