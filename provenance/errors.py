@@ -349,3 +349,7 @@ class RoleError(ProvenanceError):
 
 class ExportError(ProvenanceError):
     """The export cannot be written."""
+
+
+class EvidenceError(ProvenanceError):
+    """An evidence file that cannot be added, found or verified, or a store that cannot be used."""

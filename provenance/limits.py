@@ -43,6 +43,8 @@ class Limits:
     json_depth: int = 32
     #: Bytes of one line of JSON Lines.
     line_size: int = 16 * MIB
+    #: Bytes of one evidence file (a photo or document a findings file or `evidence add` names).
+    evidence_size: int = 1 * GIB
     #: Seconds a mapping's split pattern may take on one cell.
     pattern_time: float = 1.0
 

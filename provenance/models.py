@@ -11,10 +11,12 @@ import datetime as dt
 import enum
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Date,
     DateTime,
     Enum,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -72,6 +74,16 @@ class Reliability(enum.StrEnum):
     HIGH = "high"
     MEDIUM = "medium"
     LOW = "low"
+
+
+class CustodyEvent(enum.StrEnum):
+    """What happened to a piece of evidence (the chain of custody)."""
+
+    CAPTURED = "captured"  # photographed or scanned
+    RECEIVED = "received"  # came into the store (``provenance evidence add``, a load)
+    COPIED = "copied"  # a copy was made (``provenance export``)
+    TRANSFERRED = "transferred"  # handed to someone else
+    VERIFIED = "verified"  # its bytes were hashed again (``provenance evidence verify --record``)
 
 
 def _enum(cls: type[enum.StrEnum], name: str) -> Enum:
@@ -412,5 +424,75 @@ class CountryGroupMember(Base):
     member_until: Mapped[dt.date | None] = mapped_column(Date)
     controls_from: Mapped[dt.date | None] = mapped_column(
         Date, comment="when this member's export controls on Russia took effect"
+    )
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class EvidenceFile(Base):
+    """A photo or document, stored by its content (``provenance.evidence``): the same bytes are
+    one file, however often and under whatever names they are added."""
+
+    __tablename__ = "evidence_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True, comment="hex; the store's key")
+    sha1: Mapped[str] = mapped_column(String(40), comment="hex, as FollowTheMoney names files")
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    media_type: Mapped[str] = mapped_column(String(100), comment="sniffed from the bytes")
+    original_name: Mapped[str] = mapped_column(String(1000), comment="the name first added")
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    taken_at: Mapped[str | None] = mapped_column(
+        String(19),
+        comment="EXIF time the photo was taken, YYYY-MM-DD HH:MM:SS, camera's local time, no zone",
+    )
+    camera: Mapped[str | None] = mapped_column(String(300), comment="EXIF make and model")
+    gps_latitude: Mapped[float | None] = mapped_column(Float, comment="EXIF, decimal degrees")
+    gps_longitude: Mapped[float | None] = mapped_column(Float, comment="EXIF, decimal degrees")
+    width: Mapped[int | None] = mapped_column(Integer, comment="pixels, for images")
+    height: Mapped[int | None] = mapped_column(Integer, comment="pixels, for images")
+    batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("load_batches.id"), index=True, comment="the load that added it, if any"
+    )
+
+
+class EvidenceLink(Base):
+    """What a piece of evidence shows: one component or one specimen, with a caption."""
+
+    __tablename__ = "evidence_links"
+    __table_args__ = (
+        UniqueConstraint("evidence_id", "component_id"),
+        UniqueConstraint("evidence_id", "specimen_id"),
+        CheckConstraint(
+            "(component_id IS NULL) <> (specimen_id IS NULL)", name="component_or_specimen"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evidence_id: Mapped[int] = mapped_column(ForeignKey("evidence_files.id"))
+    component_id: Mapped[int | None] = mapped_column(ForeignKey("components.id"), index=True)
+    specimen_id: Mapped[int | None] = mapped_column(ForeignKey("specimens.id"), index=True)
+    caption: Mapped[str | None] = mapped_column(Text)
+    taken_by: Mapped[str | None] = mapped_column(String(300), comment="who took the photo")
+    source_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sources.id"), index=True, comment="the source that published it, if any"
+    )
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("load_batches.id"), index=True)
+
+
+class CustodyRecord(Base):
+    """One event in a piece of evidence's chain of custody. Append-only: the migration adds
+    triggers that refuse UPDATE and DELETE on both databases."""
+
+    __tablename__ = "custody_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evidence_id: Mapped[int] = mapped_column(ForeignKey("evidence_files.id"), index=True)
+    event: Mapped[CustodyEvent] = mapped_column(_enum(CustodyEvent, "custody_event"))
+    occurred_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str | None] = mapped_column(String(300), comment="who (NULL: not recorded)")
+    place: Mapped[str | None] = mapped_column(String(300))
+    sha256_seen: Mapped[str | None] = mapped_column(
+        String(64), comment="the hash of the bytes at that moment (NULL: the file was missing)"
     )
     note: Mapped[str | None] = mapped_column(Text)

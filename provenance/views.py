@@ -77,7 +77,7 @@ def _definitions() -> dict[str, tuple[tuple[str, str], ...]]:
 #: revision that introduced a set of definitions -> ((view name, SELECT), ...) in creation order.
 DEFINITIONS: dict[str, tuple[tuple[str, str], ...]] = _definitions()
 #: The set the newest migration creates; the documentation in ``VIEWS`` describes it.
-CURRENT_VERSION = "0009"
+CURRENT_VERSION = "0010"
 
 
 # --- the documentation of the current views -----------------------------------------------------
@@ -535,6 +535,42 @@ V_CITATIONS = View(
     ),
 )
 
+V_EVIDENCE = View(
+    name="v_evidence",
+    description=(
+        "One row per photo or document of a component or specimen: `stored` files kept by their "
+        "content (`provenance evidence add`, hashes and EXIF, the custody count), and `remote` "
+        "references a source gave as a URL (recorded, never fetched)."
+    ),
+    key=("kind", "evidence_id", "remote_url", "component_id", "specimen_id", "source_id"),
+    facets=("kind", "media_type", "weapon_system"),
+    columns=(
+        _c("kind", "text", "`stored` (in the evidence store) or `remote` (a URL).", "stored"),
+        _c("evidence_id", "integer", "Id of the stored file; NULL for a remote one.", "3"),
+        _c("sha256", "text", "SHA-256 of the file's bytes (hex): its name in the store.", ""),
+        _c("sha1", "text", "SHA-1 of the bytes (hex), as FollowTheMoney names files.", ""),
+        _c("media_type", "text", "Media type sniffed from the bytes.", "image/jpeg"),
+        _c("size_bytes", "integer", "Size of the file in bytes.", "2483112"),
+        _c("original_name", "text", "The file's name when it was first added.", "IMG_0412.jpg"),
+        _c("remote_url", "text", "Where a remote reference points (never fetched).", ""),
+        _c("component_id", "integer", "The component it shows; NULL for a specimen's.", "17"),
+        _c("specimen_id", "integer", "The specimen it shows (or the component's).", "4"),
+        _c("specimen_label", "text", "The specimen's own label.", "UA-2024-0113"),
+        _c("weapon_system_id", "integer", "Id of the weapon system.", "1"),
+        _c("weapon_system", "text", "Designation of the weapon system.", "KN-23"),
+        _c("caption", "text", "What the photo shows, as its adder wrote it.", "converter, top"),
+        _c("taken_by", "text", "Who took it, when recorded.", ""),
+        _c("source_id", "integer", "The source that published or gave it, when known.", "2"),
+        _c("taken_at", "text", "EXIF time taken, camera's local time, no zone.", ""),
+        _c("camera", "text", "EXIF camera make and model.", ""),
+        _c("gps_latitude", "real", "EXIF latitude, decimal degrees (NULL when stripped).", ""),
+        _c("gps_longitude", "real", "EXIF longitude, decimal degrees.", ""),
+        _c("added_at", "timestamp", "When the file was linked to the part or specimen.", ""),
+        _c("custody_events", "integer", "Events in the file's chain of custody.", "2"),
+        _c("last_verified_at", "timestamp", "When its bytes were last hashed again.", ""),
+    ),
+)
+
 #: The current views, in creation order.
 VIEWS: tuple[View, ...] = (
     V_COMPONENTS,
@@ -543,6 +579,7 @@ VIEWS: tuple[View, ...] = (
     V_MANUFACTURERS,
     V_SOURCES,
     V_CITATIONS,
+    V_EVIDENCE,
 )
 
 

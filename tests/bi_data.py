@@ -20,7 +20,9 @@ Shahed-136 (producer Iran), specimen SHAHED-1:
 DIU is published 2024-11, CAR 2024-02 (so CAR is the XP Power converter's first source although
 DIU was loaded first), NGO 2023-06. The capacitor's marking starts with "=" (a spreadsheet formula).
 ``add_chpl`` stores two list versions: 850440 is tier 2 on the old one and 3.A on the newest,
-854231 tier 1 on the newest, 854233 on none.
+854231 tier 1 on the newest, 854233 on none. ``add_evidence`` stores a photo of the converter
+(EXIF: 2024-01-03 09:15:00, "TestCam X1", 50.0 N 36.25 E) and a PDF of the specimen, and records
+one verification of both.
 """
 
 from __future__ import annotations
@@ -32,10 +34,14 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
+from provenance.evidence import records as evidence
+from provenance.evidence.custody import verify
+from provenance.evidence.store import Store
 from provenance.ingest.loader import load_files
 from provenance.models import (
     ChplEntry,
     ChplList,
+    Component,
     Manufacturer,
     ManufacturerAlias,
     Source,
@@ -217,8 +223,39 @@ def fill_gaps(conn: Connection) -> None:
     assert conn.execute(select(Specimen.id)).first() is not None
 
 
+def photo(path: Path) -> Path:
+    """A small JPEG with EXIF: taken 2024-01-03 09:15:00 on a "TestCam X1" at 50.0 N, 36.25 E."""
+    from PIL import Image
+
+    img = Image.new("RGB", (64, 48), (180, 40, 40))
+    exif = Image.Exif()
+    exif[271], exif[272] = "TestCam", "X1"
+    exif.get_ifd(0x8769)[36867] = "2024:01:03 09:15:00"
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2], gps[3], gps[4] = "N", (50.0, 0.0, 0.0), "E", (36.0, 15.0, 0.0)
+    img.save(path, exif=exif)
+    return path
+
+
+def add_evidence(engine: Engine, tmp_path: Path) -> None:
+    """The converter's photo (with EXIF), a document of the specimen, one verification."""
+    store = Store(tmp_path / "evidence")
+    with engine.connect() as conn:
+        converter = conn.execute(
+            select(Component.id).where(Component.function == "voltage converter")
+        ).scalar_one()
+    evidence.add_evidence(
+        engine, store, [photo(tmp_path / "converter.jpg")], component_id=converter,
+        caption="XP Power converter, top", taken_by="Field team", source=CAR["source_url"],
+    )  # fmt: skip
+    document = tmp_path / "report.pdf"
+    document.write_bytes(b"%PDF-1.4\n% a test document\n")
+    evidence.add_evidence(engine, store, [document], specimen="KN23-A", by="Analyst")
+    verify(engine, store, record=True, by="Analyst")
+
+
 def load(engine: Engine, tmp_path: Path, chpl: bool = True) -> None:
-    """Load the data set (and the two CHPL versions, and the gap-filling values)."""
+    """Load the data set (and the two CHPL versions, the gap-filling values, the evidence)."""
     summaries = load_files(engine, findings(tmp_path))
     assert [(s.components_added, s.citations_added) for s in summaries] == [(5, 6), (2, 2)]
     with engine.begin() as conn:
@@ -228,6 +265,7 @@ def load(engine: Engine, tmp_path: Path, chpl: bool = True) -> None:
         else:
             conn.execute(delete(ChplEntry))
             conn.execute(delete(ChplList))
+    add_evidence(engine, tmp_path)
 
 
 def normalise(value: Any) -> Any:

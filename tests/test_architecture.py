@@ -19,7 +19,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "provenance"
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("core",),
     ("values",),
-    ("reference",),
+    ("reference", "evidence"),
     ("ingest", "reports"),
     ("publish",),
     ("bi",),

@@ -7,6 +7,7 @@ is set, as in CI).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -161,3 +162,85 @@ def test_html_escapes_text_and_links_only_source_addresses() -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert '<a href="https://example.org/report?a=1&amp;b=2">' in page
     assert not EXTERNAL.search(page)
+
+
+MAGENTA = (255, 0, 255)
+
+
+@pytest.fixture
+def with_evidence(engine: Engine, tmp_path: Path) -> dossier.Dossier:
+    """The sample with a photo (all magenta, EXIF camera "TestCam X1") of one KN-23 part, a
+    document of the specimen, and a photo whose stored bytes were altered afterwards."""
+    from PIL import Image
+    from sqlalchemy import select
+
+    from provenance.evidence.records import add_evidence
+    from provenance.evidence.store import Store
+    from provenance.models import Component, Specimen, WeaponSystem
+
+    load_sample(engine, tmp_path)
+    with engine.connect() as conn:
+        part, specimen = conn.execute(
+            select(Component.id, Specimen.label)
+            .join(Specimen, Specimen.id == Component.specimen_id)
+            .join(WeaponSystem, WeaponSystem.id == Specimen.weapon_system_id)
+            .where(WeaponSystem.designation == "KN-23")
+            .order_by(Component.id)
+            .limit(1)
+        ).one()
+    store = Store(tmp_path / "store")
+    photo, other, pdf = tmp_path / "magenta.jpg", tmp_path / "other.png", tmp_path / "memo.pdf"
+    exif = Image.Exif()
+    exif[271], exif[272] = "TestCam", "X1"
+    Image.new("RGB", (800, 600), MAGENTA).save(photo, exif=exif, quality=95)
+    Image.new("RGB", (40, 40), (0, 128, 0)).save(other)
+    pdf.write_bytes(b"%PDF-1.4\n% memo\n")
+    add_evidence(engine, store, [photo, other], component_id=part, caption="top marking")
+    add_evidence(engine, store, [pdf], specimen=specimen)
+    altered = store.path_for(hashlib.sha256(other.read_bytes()).hexdigest())
+    altered.chmod(0o644)
+    altered.write_bytes(altered.read_bytes() + b"x")
+    with engine.connect() as conn:
+        return dossier.build(conn, Filters(weapon="kn-23"), tmp_path / "out", store=store)
+
+
+def test_dossier_shows_the_photos_as_thumbnails(with_evidence: dossier.Dossier) -> None:
+    page = with_evidence.html.read_text(encoding="utf-8")
+    assert '<section class="report" id="report-evidence">' in page
+    # One thumbnail: the altered photo is not shown, and said to be altered; the PDF is listed.
+    assert page.count('<img src="data:image/jpeg;base64,') == 1
+    assert "stored bytes intact" in page
+    assert '<figcaption class="altered">' in page and "stored bytes altered" in page
+    assert "memo.pdf (application/pdf, 16 bytes)" in page
+    assert "top marking" in page
+    assert not EXTERNAL.search(page)
+    markdown = with_evidence.markdown.read_text(encoding="utf-8")
+    assert "## Evidence" in markdown
+    (thumb,) = with_evidence.thumbnails
+    assert f"]({thumb.name})" in markdown and thumb.read_bytes()[:3] == b"\xff\xd8\xff"
+
+
+def test_the_browser_shows_the_thumbnail(with_evidence: dossier.Dossier, tmp_path: Path) -> None:
+    if CHROMIUM is None:
+        if os.environ.get("PROVENANCE_REQUIRE_CHROMIUM"):
+            pytest.fail("PROVENANCE_REQUIRE_CHROMIUM is set but /usr/bin/chromium is missing")
+        pytest.skip("Chromium is not installed (.ci/run installs it)")
+    from PIL import Image
+
+    # A page of only the evidence section, so that a screenshot of one screen holds it.
+    page = with_evidence.html.read_text(encoding="utf-8")
+    start = page.index('<section class="report" id="report-evidence">')
+    end = page.index("</section>", start) + len("</section>")
+    head = page[: page.index("<main>")]
+    only = tmp_path / "evidence.html"
+    only.write_text(head + "<main>" + page[start:end] + "</main></body></html>", encoding="utf-8")
+    shot = tmp_path / "evidence.png"
+    result = _chromium(tmp_path, f"--screenshot={shot}", "--window-size=1200,1200", only.as_uri())
+    assert result.returncode == 0, result.stderr[-2000:]
+    with Image.open(shot) as img:
+        colours: list[tuple[int, tuple[int, int, int]]] = img.convert("RGB").getcolors(
+            maxcolors=1 << 24
+        )  # type: ignore[assignment]
+        magenta = sum(n for n, (r, g, b) in colours if r > 230 and g < 40 and b > 230)
+    # The thumbnail is 15rem wide (240 px) and 180 px high: tens of thousands of magenta pixels.
+    assert magenta > 20_000, magenta

@@ -650,7 +650,11 @@ def test_read_transaction_does_not_take_the_write_lock(sqlite_url: str) -> None:
 
 def _fill_every_table(engine: Engine, tmp_path: Path) -> None:
     """Rows in every table of the head schema (the reference tables are filled by upgrade)."""
-    from provenance.models import WeaponSystem, WeaponSystemAlias, WeaponSystemUser
+    from provenance.evidence.custody import custody_event
+    from provenance.evidence.files import sha256_of as photo_sha
+    from provenance.evidence.records import add_evidence
+    from provenance.evidence.store import Store
+    from provenance.models import CustodyEvent, WeaponSystem, WeaponSystemAlias, WeaponSystemUser
     from provenance.reference.manufacturers import add_alias, merge
 
     load_files(
@@ -669,6 +673,11 @@ def _fill_every_table(engine: Engine, tmp_path: Path) -> None:
     )
     add_alias(engine, "Analog Devices", "ADI")
     merge(engine, "Analog Devices", "Analog Devices Twin", "one company")
+    photo = tmp_path / "photo.txt"
+    photo.write_text("a photo's bytes", encoding="utf-8")
+    store = Store(tmp_path / "store")
+    add_evidence(engine, store, [photo], component_id=1, caption="top", by="analyst")
+    custody_event(engine, store, photo_sha(photo), CustodyEvent.TRANSFERRED, actor="analyst")
     with write_transaction(engine) as conn:
         ws = conn.execute(select(WeaponSystem.id)).scalar_one()
         conn.execute(

@@ -55,6 +55,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "component_group",
         "One component: what it is and what each source says of it.",
     ),
+    "evidence": (
+        "evidence",
+        "evidence_group",
+        "Photos and documents of the parts, stored by content, with their chain of custody.",
+    ),
     "country": (
         "country",
         "country",

@@ -504,6 +504,15 @@ def report_sources(db_url: str | None, top: int, per_weapon: bool, **options: An
     metavar="CODE",
     help="The country group to sum origin countries by.",
 )
+@click.option(
+    "--store",
+    "store_dir",
+    envvar="PROVENANCE_EVIDENCE_STORE",
+    metavar="DIR",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The evidence store whose photos the dossier shows (default: $PROVENANCE_EVIDENCE_STORE, "
+    "else <database file>.evidence beside a SQLite database).",
+)
 @library_errors
 def report_dossier(
     db_url: str | None,
@@ -517,6 +526,7 @@ def report_dossier(
     period: str,
     tops: tuple[int, int],
     group: str,
+    store_dir: Path | None,
 ) -> None:
     """Every report and chart for one weapon system, as one self-contained HTML page (nothing
     fetched from the network to view or print it) and the same content as Markdown, with the
@@ -526,10 +536,16 @@ def report_dossier(
     Example:
       provenance report dossier --weapon KN-23 --out dossier/
     """
+    from provenance.errors import EvidenceError
+    from provenance.evidence.store import store_for
     from provenance.publish import dossier  # charts: matplotlib and numpy
 
     filters = Filters.parse(weapon, basis, since, until, date_field)
     with connect(db_url) as conn:
+        try:
+            store = store_for(conn.engine, store_dir)
+        except EvidenceError:  # PostgreSQL without a store: the files are listed, not shown
+            store = None
         result = dossier.build(
             conn,
             filters,
@@ -538,7 +554,10 @@ def report_dossier(
             period=Period(period),
             top=tops[0],
             group=group,
+            store=store,
         )
     click.echo(f"{result.weapon}: wrote {result.html} and {result.markdown}")
     for path in result.charts:
         click.echo(f"  chart {path}")
+    for path in result.thumbnails:
+        click.echo(f"  evidence thumbnail {path}")

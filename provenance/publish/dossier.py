@@ -17,8 +17,9 @@ from sqlalchemy import Connection, select
 
 from provenance import __version__
 from provenance.errors import DossierError
+from provenance.evidence.store import Store
 from provenance.models import Country, WeaponSystem, WeaponSystemAlias
-from provenance.publish import charts, documents, report_documents
+from provenance.publish import charts, documents, evidence_section, report_documents
 from provenance.reports.chpl import ChplReport, chpl_report
 from provenance.reports.core import UNKNOWN_PRODUCER, Filters, resolve_weapon
 from provenance.reports.countries import CountriesReport, countries
@@ -58,6 +59,8 @@ class Dossier:
     html: Path
     markdown: Path
     charts: list[Path] = field(default_factory=list)
+    #: The evidence photos' thumbnails, beside the Markdown.
+    thumbnails: list[Path] = field(default_factory=list)
 
 
 def slug(text: str) -> str:
@@ -107,12 +110,15 @@ def build(
     period: Period = Period.YEAR,
     top: int = 10,
     group: str = "coalition",
+    store: Store | None = None,
 ) -> Dossier:
     """Write ``<weapon>.html``, ``<weapon>.md`` and the charts (``<weapon>-*.png``) to
-    ``out_dir`` for the weapon system of ``filters`` (which must name one)."""
+    ``out_dir`` for the weapon system of ``filters`` (which must name one); with the evidence
+    ``store``, the photos of its parts as thumbnails."""
     if not isinstance(filters.weapon, str):
         raise DossierError("a dossier is about one weapon system: give --weapon NAME (once)")
     weapon = _weapon(conn, filters.weapon)
+    proof = evidence_section.collect(conn, resolve_weapon(conn, filters.weapon), store)
     src = sources(conn, filters)
     reports: list[
         tuple[
@@ -156,6 +162,12 @@ def build(
         md = documents.to_text(doc, markdown=True, level=2)
         head, _, rest = md.partition("\n")
         md_sections.append(f"{head}\n\n![{alt}]({png.name})\n{rest}")
+    if not proof.empty:
+        html_sections.append(evidence_section.to_html(proof))
+        md, thumbnails = evidence_section.to_markdown(proof, out_dir, name)
+        md_sections.append(md)
+    else:
+        thumbnails = []
 
     title = f"{weapon.designation}: foreign components, export-control lists and sources"
     intro = [
@@ -181,7 +193,7 @@ def build(
             '<meta charset="utf-8">',
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
             f"<title>{e(title)}</title>",
-            f"<style>{_CSS}</style>",
+            f"<style>{_CSS}{evidence_section.CSS}</style>",
             "</head>",
             "<body>",
             "<header>",
@@ -202,4 +214,4 @@ def build(
         f"# {title}\n\n" + "\n\n".join(intro) + "\n\n" + "\n\n".join(md_sections),
         encoding="utf-8",
     )
-    return Dossier(weapon.designation, html_path, md_path, chart_files)
+    return Dossier(weapon.designation, html_path, md_path, chart_files, thumbnails)

@@ -28,6 +28,7 @@ from provenance.models import (
     Citation,
     Component,
     Country,
+    EvidenceLink,
     Manufacturer,
     ManufacturerAlias,
     ManufacturerMerge,
@@ -494,10 +495,26 @@ def _combine(conn: Connection, component_id: int, survivor_id: int) -> int:
             fill.update({c: mine_values[c] for c in group})
     if fill:
         conn.execute(update(Component).where(Component.id == survivor_id).values(fill))
+    _move_evidence(conn, component_id, survivor_id)
     conn.execute(delete(Citation).where(Citation.component_id == component_id))
     conn.execute(delete(Component).where(Component.id == component_id))
     choose_for(conn, [survivor_id])
     return len(moving)
+
+
+def _move_evidence(conn: Connection, gone_id: int, survivor_id: int) -> None:
+    """The combined component keeps the photos of both (one link where both had the file)."""
+    has = select(EvidenceLink.evidence_id).where(EvidenceLink.component_id == survivor_id)
+    conn.execute(
+        delete(EvidenceLink).where(
+            EvidenceLink.component_id == gone_id, EvidenceLink.evidence_id.in_(has)
+        )
+    )
+    conn.execute(
+        update(EvidenceLink)
+        .where(EvidenceLink.component_id == gone_id)
+        .values(component_id=survivor_id)
+    )
 
 
 def _move_aliases(conn: Connection, kept: Any, gone: Any) -> int:
