@@ -12,24 +12,30 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
-from collections.abc import Sequence
+import shutil
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine, delete, select
 
 from provenance.bi import export, ftm
 from provenance.cli.main import cli
 from provenance.db import ENV_VAR, make_engine
 from provenance.errors import ExportError
+from provenance.evidence.records import add_evidence
+from provenance.evidence.store import Store
 from provenance.ingest.loader import load_files
-from provenance.models import AliasKind, Base, DatePrecision
-from provenance.reference import manufacturers
+from provenance.models import AliasKind, Base, Component, DatePrecision
+from provenance.reference import install, manufacturers
 from provenance.values.text import manufacturer_key, name_key
+from tests.conftest import PG_ENV, scratch_postgres_database
 from tests.helpers import row, write_csv
+from tests.test_evidence import jpeg
 
 # --- the FtM schema of the properties provenance writes ------------------------------------------
 
@@ -76,19 +82,24 @@ SCHEMA: dict[str, dict[str, str]] = {
         "publishedAt": "date",
         "fileName": "string",
         "contentHash": "checksum",
+        "mimeType": "mimetype",
+        "fileSize": "number",
     },
     "Event": {**_INTERVAL, **_THING, "location": "address", "country": "country"},
+    "Image": {},  # Document's properties and "pictured" (below)
     "Ownership": {**_INTEREST, "owner": "entity:LegalEntity", "asset": "entity:Asset"},
     "UnknownLink": {**_INTEREST, "subject": "entity:Thing", "object": "entity:Thing"},
     "Documentation": {**_INTEREST, "document": "entity:Document", "entity": "entity:Thing"},
 }
+SCHEMA["Image"] = {**SCHEMA["Document"], "pictured": "entity:Person"}
 #: Required properties. FtM's Document also requires fileName, but "only when an entity is
 #: created by the user - bulk created entities will slip through" (followthemoney/schema.py): a
 #: source has no file, and provenance invents none.
 REQUIRED = {
     "Company": ["name"],
     "Asset": ["name"],
-    "Document": ["title"],
+    "Document": [],  # a title (a source) or a fileName (a file), checked in check_ftm
+    "Image": [],
     "Event": ["name"],
     "Ownership": ["owner", "asset"],
     "UnknownLink": ["subject", "object"],
@@ -99,6 +110,7 @@ IS_A = {
     "Company": {"Company", "Organization", "LegalEntity", "Asset", "Thing", "Value"},
     "Asset": {"Asset", "Thing", "Value"},
     "Document": {"Document", "Thing", "Analyzable"},
+    "Image": {"Image", "Document", "Thing", "Analyzable"},
     "Event": {"Event", "Interval", "Thing", "Analyzable"},
     "Ownership": {"Ownership", "Interest", "Interval"},
     "UnknownLink": {"UnknownLink", "Interest", "Interval"},
@@ -109,6 +121,8 @@ _PATTERNS = {
     "date": re.compile(r"\d{4}(-\d{2}(-\d{2})?)?"),
     "url": re.compile(r"https?://\S+"),
     "number": re.compile(r"-?\d+(\.\d+)?"),
+    "checksum": re.compile(r"[0-9a-f]{40}"),  # SHA-1, as FtM names files
+    "mimetype": re.compile(r"[a-z]+/[a-z0-9.+-]+"),
 }
 _ID = re.compile(r"prov-[a-z-]+-[0-9a-f]{40}")
 
@@ -128,6 +142,8 @@ def check_ftm(lines: Sequence[str]) -> dict[str, dict[str, Any]]:
         props = item["properties"]
         for name in REQUIRED[item["schema"]]:
             assert props.get(name), (item, name)
+        if item["schema"] in ("Document", "Image"):
+            assert props.get("title") or props.get("fileName"), item
         for name, values in props.items():
             assert name in allowed, (item["schema"], name)
             assert isinstance(values, list) and values, (item, name)
@@ -194,6 +210,17 @@ def _load(engine: Engine, folder: Path, reverse: bool = False) -> None:
     manufacturers.add_alias(engine, "Texas Instruments", "TI")
     manufacturers.add_alias(engine, "XP Power", "XP Plc", AliasKind.FORMER_NAME)
     manufacturers.merge(engine, "Texas Instruments", "TI Semiconductors")
+    # Evidence: a photo of the ADC (with a GPS position), a PDF of the whole of SPEC-1.
+    store = Store(folder / "store")
+    with engine.connect() as conn:
+        adc = conn.execute(select(Component.id).where(Component.part_number == "MAX1234"))
+        adc_id = adc.scalar_one()
+    photo = jpeg(folder / "adc.jpg")
+    add_evidence(engine, store, [photo], component_id=adc_id, caption="ADC, top side",
+                 taken_by="Investigator 1", source="Report A")  # fmt: skip
+    pdf = folder / "spec-1.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n% the report on SPEC-1\n")
+    add_evidence(engine, store, [pdf], specimen="SPEC-1")
 
 
 def _export(engine: Engine, out: Path) -> list[str]:
@@ -316,11 +343,12 @@ def test_sources_are_documents_and_citations_documentations(
     adc = _one(exported, "Asset", name=["ADC MAX1234"])
     [record] = [
         e for e in exported.values()
-        if e["schema"] == "Documentation" and e["properties"]["entity"] == [adc["id"]]
+        if e["properties"].get("role") == ["cites"] and e["properties"]["entity"] == [adc["id"]]
     ]  # fmt: skip
     assert record["properties"]["recordId"] == ["gur-1"]
     assert record["properties"]["sourceUrl"] == ["https://example.org/records/gur-1"]
-    assert sum(e["schema"] == "Documentation" for e in exported.values()) == 6
+    cites = [e for e in exported.values() if e["properties"].get("role") == ["cites"]]
+    assert len(cites) == 6
 
 
 def test_followthemoney_reads_every_entity_unchanged(engine: Engine, tmp_path: Path) -> None:
@@ -349,6 +377,39 @@ def test_followthemoney_reads_every_entity_unchanged(engine: Engine, tmp_path: P
                     assert cleaned == value, (data, name, value, cleaned)
 
 
+def test_evidence_files_are_images_and_documents_with_their_hash(
+    exported: dict[str, dict[str, Any]],
+) -> None:
+    photo = _one(exported, "Image", fileName=["adc.jpg"])
+    props = photo["properties"]
+    assert props["mimeType"] == ["image/jpeg"]
+    assert re.fullmatch(r"[0-9a-f]{40}", props["contentHash"][0])
+    assert props["date"] == ["2024-05-01"]
+    assert props["description"] == [
+        "Taken at (camera clock): 2024-05-01 10:21:05\nCamera: Canon EOS 90D\n"
+        "Size: 640 x 480 pixels"
+    ]
+    assert "50." not in json.dumps(photo)  # no GPS position
+    pdf = _one(exported, "Document", fileName=["spec-1.pdf"])
+    assert pdf["properties"]["mimeType"] == ["application/pdf"]
+    assert pdf["properties"]["fileSize"] == ["32"]
+    shows = {
+        e["properties"]["document"][0]: e["properties"]
+        for e in exported.values()
+        if e["properties"].get("role") == ["evidence"]
+    }
+    adc = _one(exported, "Asset", name=["ADC MAX1234"])["id"]
+    assert shows[photo["id"]] == {
+        "document": [photo["id"]],
+        "entity": [adc],
+        "role": ["evidence"],
+        "summary": ["ADC, top side"],
+        "publisher": ["Test Publisher"],
+        "description": ["Taken by: Investigator 1\nPublished in: Report A"],
+    }
+    assert shows[pdf["id"]]["entity"] == [_one(exported, "Event", name=["SPEC-1"])["id"]]
+
+
 def test_an_entity_comes_after_the_entities_it_names(engine: Engine, tmp_path: Path) -> None:
     _load(engine, tmp_path / "data")
     seen: set[str] = set()
@@ -360,38 +421,41 @@ def test_an_entity_comes_after_the_entities_it_names(engine: Engine, tmp_path: P
         seen.add(item["id"])
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def other_engine(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> Iterator[Engine]:
+    """A second migrated, empty database, on each backend (custody records cannot be deleted,
+    so a second load needs a database of its own)."""
+    if request.param == "sqlite":
+        path = tmp_path / "other.db"
+        shutil.copy(sqlite_template, path)
+        engine = make_engine(f"sqlite:///{path}")
+        yield engine
+        engine.dispose()
+        return
+    server = os.environ.get(PG_ENV)
+    if not server:
+        pytest.skip(f"PostgreSQL tests need ${PG_ENV}")
+    with scratch_postgres_database(server) as url:
+        engine = make_engine(url)
+        install.upgrade(engine)
+        yield engine
+        engine.dispose()
+
+
 def test_the_same_findings_in_another_order_give_the_same_bytes(
-    engine: Engine, tmp_path: Path
+    engine: Engine, other_engine: Engine, tmp_path: Path
 ) -> None:
+    """On one database and the other (SQLite and PostgreSQL alike), loaded in opposite orders
+    (other row ids, other insert order): the same file."""
     _load(engine, tmp_path / "first")
     export.export(engine, tmp_path / "first.ftm.jsonl", "ftm")
-    _load(engine, tmp_path / "second", reverse=True)  # other row ids, other insert order
-    export.export(engine, tmp_path / "second.ftm.jsonl", "ftm")
+    _load(other_engine, tmp_path / "second", reverse=True)
+    export.export(other_engine, tmp_path / "second.ftm.jsonl", "ftm")
     first = (tmp_path / "first.ftm.jsonl").read_bytes()
     assert first == (tmp_path / "second.ftm.jsonl").read_bytes()
-    assert len(first.splitlines()) == 29
-
-
-@pytest.mark.postgres
-def test_sqlite_and_postgresql_give_the_same_bytes(
-    postgres_url: str, sqlite_template: Path, tmp_path: Path
-) -> None:
-    import shutil
-
-    from tests.conftest import empty_postgres
-
-    outputs = []
-    path = tmp_path / "lite.db"
-    shutil.copy(sqlite_template, path)
-    empty_postgres(postgres_url)
-    for n, url in enumerate([f"sqlite:///{path}", postgres_url]):
-        engine = make_engine(url)
-        try:
-            _load(engine, tmp_path / f"data-{n}", reverse=bool(n))
-            outputs.append(_export(engine, tmp_path / f"out-{n}.ftm.jsonl"))
-        finally:
-            engine.dispose()
-    assert outputs[0] == outputs[1]
+    assert len(first.splitlines()) == 33
 
 
 def test_an_export_that_fails_half_way_leaves_nothing(
@@ -451,8 +515,8 @@ def test_the_export_command_writes_ftm(engine: Engine, db_url: str, tmp_path: Pa
     out = tmp_path / "kn23.jsonl"
     result = _invoke(["export", "--format", "ftm", str(out), "--db", db_url])
     assert result.output == (
-        f"{out}: ftm, 29 entities (5 Asset, 4 Company, 2 Document, 6 Documentation, 2 Event, "
-        "1 Ownership, 9 UnknownLink)\n"
+        f"{out}: ftm, 33 entities (5 Asset, 4 Company, 3 Document, 8 Documentation, 2 Event, "
+        "1 Image, 1 Ownership, 9 UnknownLink)\n"
     )
     check_ftm(out.read_text("utf-8").splitlines())
     by_name = tmp_path / "kn23.ftm.jsonl"  # the format from the name

@@ -33,7 +33,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Engine, select
+from sqlalchemy import ColumnElement, Connection, Engine, func, select
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from provenance.models import (
@@ -42,6 +42,8 @@ from provenance.models import (
     Citation,
     Component,
     DatePrecision,
+    EvidenceFile,
+    EvidenceLink,
     Manufacturer,
     ManufacturerAlias,
     Source,
@@ -343,17 +345,101 @@ def _citations(conn: Connection) -> Iterator[Entity]:
         )
 
 
+# --- evidence ----------------------------------------------------------------------------------
+
+
+def evidence_id(sha256: str) -> str:
+    return entity_id("evidence", sha256)
+
+
+def _evidence_files(conn: Connection) -> Iterator[Entity]:
+    """Each stored file once (by content): an ``Image``, or a ``Document`` if not an image. The
+    photo's GPS position is not exported (it can say where the photographer stood)."""
+    query = select(EvidenceFile.__table__).order_by(_bytewise(conn, EvidenceFile.sha256))
+    for r in _rows(conn, query):
+        facts = [("Taken at (camera clock)", r.taken_at), ("Camera", r.camera)]
+        if r.width is not None and r.height is not None:
+            facts.append(("Size", f"{r.width} x {r.height} pixels"))
+        yield entity(
+            evidence_id(r.sha256),
+            "Image" if r.media_type.startswith("image/") else "Document",
+            {
+                "fileName": [r.original_name],
+                "contentHash": [r.sha1],
+                "mimeType": [r.media_type],
+                "fileSize": [str(r.size_bytes)],
+                "date": [r.taken_at[:10] if r.taken_at else None],
+                "description": ["\n".join(f"{k}: {v}" for k, v in facts if v) or None],
+            },
+        )
+
+
+def _evidence_links(conn: Connection) -> Iterator[Entity]:
+    """What each file shows: a ``Documentation`` (role "evidence") to the component's asset or
+    the specimen's event, with its caption, who took it and the source that published it."""
+    shown = aliased(Specimen)  # the specimen a linked component is in
+    query = (
+        select(
+            EvidenceLink.caption,
+            EvidenceLink.taken_by,
+            EvidenceFile.sha256,
+            Component.identity,
+            func.coalesce(shown.label_key, Specimen.label_key).label("label_key"),
+            Source.publisher,
+            Source.title,
+        )
+        .join(EvidenceFile, EvidenceFile.id == EvidenceLink.evidence_id)
+        .outerjoin(Component, Component.id == EvidenceLink.component_id)
+        .outerjoin(shown, shown.id == Component.specimen_id)
+        .outerjoin(Specimen, Specimen.id == EvidenceLink.specimen_id)
+        .outerjoin(Source, Source.id == EvidenceLink.source_id)
+    )
+    rows = sorted(
+        _rows(conn, query), key=lambda r: (r.sha256, r.label_key.encode(), r.identity or "")
+    )
+    for r in rows:
+        key: tuple[str, ...]
+        if r.identity is not None:
+            target = component_id(r.label_key, r.identity)
+            key = (r.sha256, "component", r.label_key, r.identity)
+        else:
+            target = entity_id("specimen", r.label_key)
+            key = (r.sha256, "specimen", r.label_key)
+        yield entity(
+            entity_id("evidence-link", *key),
+            "Documentation",
+            {
+                "document": [evidence_id(r.sha256)],
+                "entity": [target],
+                "role": ["evidence"],
+                "summary": [r.caption],
+                "publisher": [r.publisher],
+                "description": [
+                    "\n".join(
+                        f"{k}: {v}"
+                        for k, v in (("Taken by", r.taken_by), ("Published in", r.title))
+                        if v
+                    )
+                    or None
+                ],
+            },
+        )
+
+
 # --- writing -----------------------------------------------------------------------------------
 
 
 def entities(conn: Connection) -> Iterator[Entity]:
     """Every entity, in the export's fixed order: companies (and ownerships), documents, events,
-    assets (and their links), documentations. An entity comes after those it names."""
+    assets (and their links), documentations, evidence files and what they show. An entity
+    comes after those it names."""
     yield from _manufacturers(conn)
     yield from _sources(conn)
     yield from _specimens(conn)
     yield from _components(conn)
     yield from _citations(conn)
+    yield from _evidence_files(conn)
+    yield from _evidence_links(conn)
 
 
 def dumps(item: Entity) -> str:
