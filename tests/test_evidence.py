@@ -298,3 +298,145 @@ def test_the_cli_adds_lists_shows_and_verifies(tmp_path: Path, sqlite_template: 
     bad = runner.invoke(cli, ["evidence", "verify", "--db", url])
     assert bad.exit_code == 1
     assert f"ALTERED  {sha[:12]}" in bad.output and "1 altered" in bad.output
+
+
+# --- the evidence_file column of findings files ---------------------------------------------------
+
+
+def _findings_with_evidence(folder: Path, reverse: bool = False) -> Path:
+    (folder / "photos").mkdir(parents=True, exist_ok=True)
+    jpeg(folder / "photos" / "converter.jpg")
+    (folder / "photos" / "memo.pdf").write_bytes(b"%PDF-1.4\n% memo\n")
+    rows = [
+        row(evidence_file="photos/converter.jpg"),
+        row(component="MCU", manufacturer="Analog Devices", manufacturer_country="US",
+            evidence_file="photos/memo.pdf"),
+        row(component="relay", manufacturer="Omron", manufacturer_country="JP",
+            evidence_file="photos/converter.jpg"),  # the same photo shows a second part
+        row(component="op amp", manufacturer="Texas Instruments", manufacturer_country="US",
+            evidence_file="https://example.org/photos/op-amp.jpg"),  # remote: never fetched
+    ]  # fmt: skip
+    return write_csv(folder / "findings.csv", rows[::-1] if reverse else rows)
+
+
+def _evidence_state(engine: Engine) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    with engine.connect() as conn:
+        files_ = conn.execute(
+            text("SELECT id, sha256, media_type, original_name FROM evidence_files ORDER BY id")
+        ).all()
+        links = conn.execute(
+            text(
+                "SELECT f.sha256, c.function FROM evidence_links l"
+                " JOIN evidence_files f ON f.id = l.evidence_id"
+                " JOIN components c ON c.id = l.component_id ORDER BY 1, 2"
+            )
+        ).all()
+    return [tuple(r) for r in files_], [tuple(r) for r in links]
+
+
+def test_a_findings_file_names_its_photos(engine: Engine, tmp_path: Path) -> None:
+    from provenance.ingest.options import LoadOptions
+
+    store = Store(tmp_path / "store")
+    options = LoadOptions(evidence_store=store, evidence_by="Loader")
+    (summary,) = load_files(engine, [_findings_with_evidence(tmp_path)], options=options)
+    assert (summary.evidence_files_added, summary.evidence_links_added) == (2, 3)
+    _files, links = _evidence_state(engine)
+    photo = hashlib.sha256((tmp_path / "photos" / "converter.jpg").read_bytes()).hexdigest()
+    memo = hashlib.sha256(b"%PDF-1.4\n% memo\n").hexdigest()
+    assert sorted(links) == sorted([(photo, "voltage converter"), (photo, "relay"), (memo, "MCU")])
+    assert _stored(store) == sorted([photo, memo])
+    with engine.connect() as conn:
+        remote = (
+            conn.execute(text("SELECT remote_url FROM v_evidence WHERE kind = 'remote'"))
+            .scalars()
+            .all()
+        )
+        received = conn.execute(text("SELECT actor, note FROM custody_events ORDER BY id")).all()
+    assert remote == ["https://example.org/photos/op-amp.jpg"]
+    assert {tuple(r) for r in received} == {
+        ("Loader", f"added as {n} by load {summary.batch_id}")
+        for n in ("converter.jpg", "memo.pdf")
+    }
+
+    # Loading it again adds nothing: no file, no link, no custody event.
+    before = dump(engine)
+    (again,) = load_files(engine, [_findings_with_evidence(tmp_path)], options=options)
+    assert (again.evidence_files_added, again.evidence_links_added) == (0, 0)
+    after = dump(engine)
+    for table in ("evidence_files", "evidence_links", "custody_events", "components"):
+        assert after[table] == before[table], table
+
+
+def test_the_order_of_the_rows_changes_nothing_stored(
+    tmp_path: Path, sqlite_template: Path
+) -> None:
+    from provenance.ingest.options import LoadOptions
+
+    states = []
+    for reverse in (False, True):
+        folder = tmp_path / f"run{int(reverse)}"
+        folder.mkdir()
+        db = folder / "f.db"
+        db.write_bytes(sqlite_template.read_bytes())
+        engine = make_engine(f"sqlite:///{db}")
+        options = LoadOptions(evidence_store=Store(folder / "store"))
+        load_files(engine, [_findings_with_evidence(folder, reverse)], options=options)
+        states.append(_evidence_state(engine))
+        engine.dispose()
+    assert states[0] == states[1]
+
+
+def test_bad_evidence_cells_name_their_row_and_leave_everything_as_it_was(
+    engine: Engine, tmp_path: Path
+) -> None:
+    from provenance.errors import InvalidDataError
+    from provenance.ingest.options import LoadOptions
+
+    store = Store(tmp_path / "store")
+    inside = tmp_path / "findings"
+    inside.mkdir()
+    jpeg(inside / "ok.jpg")
+    (tmp_path / "secret.txt").write_text("not to be copied", encoding="utf-8")
+    (inside / "empty.jpg").write_bytes(b"")
+    rows = [
+        row(evidence_file="ok.jpg"),
+        row(component="MCU", evidence_file="missing.jpg"),
+        row(component="relay", evidence_file="../secret.txt"),
+        row(component="op amp", evidence_file=str(tmp_path / "secret.txt")),
+        row(component="fuse", evidence_file="empty.jpg"),
+        row(component="diode", evidence_file="https://a.example/1.jpg",
+            evidence_url="https://a.example/2.jpg"),
+    ]  # fmt: skip
+    findings = write_csv(inside / "bad.csv", rows)
+    before = dump(engine)
+    with pytest.raises(InvalidDataError) as caught:
+        load_files(engine, [findings], options=LoadOptions(evidence_store=store))
+    got = {(e.row, e.column, e.message.split(":")[0]) for e in caught.value.errors}
+    assert got == {
+        (3, "evidence_file", "no such file"),
+        (4, "evidence_file", "the path leads out of the findings file's folder"),
+        (5, "evidence_file", "give the file's path relative to the findings file's folder, "
+            "not an absolute one"),
+        (6, "evidence_file", "the file is empty"),
+        (7, "evidence_file", "an address here and another in evidence_url"),
+    }  # fmt: skip
+    assert all(e.file == str(findings) for e in caught.value.errors)
+    # Past the size limit; and no store for a file that names evidence.
+    good = write_csv(inside / "good.csv", [row(evidence_file="ok.jpg")])
+    with pytest.raises(
+        InvalidDataError, match=r"good\.csv:2: evidence_file: larger than the limit"
+    ):
+        load_files(
+            engine,
+            [good],
+            options=LoadOptions(evidence_store=store, limits=Limits(evidence_size=100)),
+        )
+    with pytest.raises(
+        InvalidDataError, match="names evidence files but the database has no evidence store"
+    ):
+        load_files(engine, [good], options=LoadOptions())
+    # A dry run checks the files and stores nothing.
+    load_files(engine, [good], dry_run=True, options=LoadOptions(evidence_store=store))
+    assert dump(engine) == before
+    assert _stored(store) == []

@@ -11,6 +11,7 @@ followthemoney is not a dependency and the tests use no network.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import re
@@ -224,7 +225,7 @@ def _load(engine: Engine, folder: Path, reverse: bool = False) -> None:
 
 
 def _export(engine: Engine, out: Path) -> list[str]:
-    summary = export.export(engine, out, "ftm")
+    summary = export.export(engine, out, "ftm", evidence=False)
     text = out.read_text("utf-8")
     assert text.endswith("\n")
     lines = text.splitlines()
@@ -450,9 +451,9 @@ def test_the_same_findings_in_another_order_give_the_same_bytes(
     """On one database and the other (SQLite and PostgreSQL alike), loaded in opposite orders
     (other row ids, other insert order): the same file."""
     _load(engine, tmp_path / "first")
-    export.export(engine, tmp_path / "first.ftm.jsonl", "ftm")
+    export.export(engine, tmp_path / "first.ftm.jsonl", "ftm", evidence=False)
     _load(other_engine, tmp_path / "second", reverse=True)
-    export.export(other_engine, tmp_path / "second.ftm.jsonl", "ftm")
+    export.export(other_engine, tmp_path / "second.ftm.jsonl", "ftm", evidence=False)
     first = (tmp_path / "first.ftm.jsonl").read_bytes()
     assert first == (tmp_path / "second.ftm.jsonl").read_bytes()
     assert len(first.splitlines()) == 33
@@ -471,7 +472,7 @@ def test_an_export_that_fails_half_way_leaves_nothing(
 
     monkeypatch.setattr(ftm, "_citations", failing)  # after the companies, documents, assets
     with pytest.raises(OSError, match="disk full"):
-        export.export(engine, out_dir / "x.ftm.jsonl", "ftm")
+        export.export(engine, out_dir / "x.ftm.jsonl", "ftm", evidence=False)
     assert list(out_dir.iterdir()) == []
 
 
@@ -513,15 +514,27 @@ def _invoke(args: list[str], code: int = 0) -> Result:
 def test_the_export_command_writes_ftm(engine: Engine, db_url: str, tmp_path: Path) -> None:
     _load(engine, tmp_path / "data")
     out = tmp_path / "kn23.jsonl"
-    result = _invoke(["export", "--format", "ftm", str(out), "--db", db_url])
+    store = tmp_path / "data" / "store"
+    args = ["export", "--format", "ftm", str(out), "--db", db_url, "--store", str(store)]
+    result = _invoke(args)
     assert result.output == (
         f"{out}: ftm, 33 entities (5 Asset, 4 Company, 3 Document, 8 Documentation, 2 Event, "
-        "1 Image, 1 Ownership, 9 UnknownLink)\n"
+        f"1 Image, 1 Ownership, 9 UnknownLink)\n{out}.evidence: 2 evidence file(s)\n"
     )
-    check_ftm(out.read_text("utf-8").splitlines())
+    entities = check_ftm(out.read_text("utf-8").splitlines())
+    # The files the Image and Document name by their SHA-1 are beside the entities.
+    copied = [p for p in Path(f"{out}.evidence").rglob("*") if p.is_file()]
+    hashes = {hashlib.sha1(p.read_bytes(), usedforsecurity=False).hexdigest() for p in copied}
+    named = {
+        e["properties"]["contentHash"][0]
+        for e in entities.values()
+        if "contentHash" in e["properties"]
+    }
+    assert hashes == named and len(named) == 2
     by_name = tmp_path / "kn23.ftm.jsonl"  # the format from the name
-    _invoke(["export", str(by_name), "--db", db_url])
+    result = _invoke(["export", str(by_name), "--db", db_url, "--no-evidence"])
     assert by_name.read_bytes() == out.read_bytes()
+    assert not Path(f"{by_name}.evidence").exists()
 
 
 def test_the_export_command_refuses_tables_for_ftm(db_url: str, tmp_path: Path) -> None:

@@ -36,15 +36,19 @@ from sqlalchemy import (
     column,
     func,
     insert,
+    null,
     select,
     table,
+    update,
 )
 
 from provenance import migrate
 from provenance.bi import ftm
+from provenance.bi.export_evidence import GPS_COLUMNS, EvidenceCopy, copy_evidence
 from provenance.db import make_engine, write_transaction
 from provenance.errors import ExportError
-from provenance.models import Base
+from provenance.evidence.store import Store
+from provenance.models import Base, EvidenceFile
 from provenance.publish.formats import plain, spreadsheet_cell, write_xlsx
 from provenance.reference import install
 from provenance.views import VIEWS
@@ -69,6 +73,8 @@ class ExportSummary:
     format: str
     #: view or table name -> rows written
     rows: dict[str, int] = field(default_factory=dict)
+    #: the evidence files carried beside the export (``<OUT>.evidence``)
+    evidence: EvidenceCopy = field(default_factory=EvidenceCopy)
 
 
 def format_for(path: Path) -> str | None:
@@ -86,15 +92,21 @@ class _Object:
     query: Select[Any]
 
 
-def _objects(with_tables: bool) -> list[_Object]:
-    """The views (sorted by their key), then, when asked, the tables (by primary key)."""
+def _objects(with_tables: bool, strip_gps: bool = False) -> list[_Object]:
+    """The views (sorted by their key), then, when asked, the tables (by primary key); with
+    ``strip_gps`` the GPS columns NULL."""
+
+    def shown(c: Any) -> Any:
+        return null().label(c.name) if strip_gps and c.name in GPS_COLUMNS else c
+
     out = []
     for v in VIEWS:
         t = table(v.name, *(column(c) for c in v.column_names))
-        out.append(_Object(v.name, v.column_names, select(*t.c).order_by(*(t.c[k] for k in v.key))))
+        query = select(*(shown(c) for c in t.c)).order_by(*(t.c[k] for k in v.key))
+        out.append(_Object(v.name, v.column_names, query))
     if with_tables:
         for tbl in Base.metadata.sorted_tables:
-            query = select(tbl).order_by(*tbl.primary_key.columns)
+            query = select(*(shown(c) for c in tbl.c)).order_by(*tbl.primary_key.columns)
             out.append(_Object(tbl.name, [c.name for c in tbl.columns], query))
     return out
 
@@ -105,10 +117,21 @@ def _stream(conn: Connection, query: Select[Any]) -> Iterator[tuple[Any, ...]]:
         yield from (tuple(r) for r in partition)
 
 
-def export(engine: Engine, out: Path, fmt: str, *, tables: bool = False) -> ExportSummary:
+def export(
+    engine: Engine,
+    out: Path,
+    fmt: str,
+    *,
+    tables: bool = False,
+    store: Store | None = None,
+    evidence: bool = True,
+    strip_gps: bool = False,
+) -> ExportSummary:
     """Write the database (sqlite), its views (and with ``tables`` its tables) or (ftm) its
-    FollowTheMoney entities to ``out``. ``summary.rows``: rows per view or table; for ftm,
-    entities per FtM schema."""
+    FollowTheMoney entities to ``out``, and (unless not ``evidence``) the evidence files it
+    names from ``store`` to ``<out>.evidence`` (see ``provenance.bi.export_evidence``;
+    ``strip_gps``: no GPS position in the copy). ``summary.rows``: rows per view or table; for
+    ftm, entities per FtM schema."""
     if fmt not in EXPORT_FORMATS:
         raise ExportError(f"unknown export format {fmt!r}: use one of {', '.join(EXPORT_FORMATS)}")
     if tables and fmt == "ftm":
@@ -117,27 +140,69 @@ def export(engine: Engine, out: Path, fmt: str, *, tables: bool = False) -> Expo
         raise ExportError(f"{out} already exists: remove it or choose another name")
     if not out.parent.is_dir():
         raise ExportError(f"the folder {out.parent} does not exist")
+    beside = out.parent / f"{out.name}.evidence"
+    if evidence and (beside.exists() or beside.is_symlink()):
+        raise ExportError(f"{beside} already exists: remove it or choose another name")
     migrate.ensure_current(engine)
-    partial = out.parent / f".{out.name}.partial-{uuid.uuid4().hex[:8]}"
+    tag = uuid.uuid4().hex[:8]
+    partial = out.parent / f".{out.name}.partial-{tag}"
+    partial_evidence = out.parent / f".{out.name}.evidence.partial-{tag}"
     summary = ExportSummary(out, fmt)
     try:
-        if fmt == "sqlite":
-            _sqlite(engine, partial, summary)
-        elif fmt == "csv":
-            _csv(engine, partial, tables, summary)
-        elif fmt == "xlsx":
-            _xlsx(engine, partial, tables, summary)
-        elif fmt == "ftm":
-            summary.rows.update(sorted(ftm.write(engine, partial).items()))
-        else:
-            _json(engine, partial, tables, summary)
+        _write(engine, partial, tables, summary, strip_gps)
+        if evidence:
+            summary.evidence = copy_evidence(
+                engine,
+                store,
+                partial_evidence,
+                strip_gps=strip_gps,
+                sqlite_copy=partial if fmt == "sqlite" else None,
+            )
+        elif strip_gps and fmt == "sqlite":
+            _record_no_gps(partial)
+        if summary.evidence.folder is not None:
+            os.replace(partial_evidence, beside)
+            summary.evidence.folder = beside
         os.replace(partial, out)
+    except BaseException:
+        if summary.evidence.folder == beside:
+            shutil.rmtree(beside, ignore_errors=True)
+        raise
     finally:
-        if partial.is_dir():
-            shutil.rmtree(partial)
-        elif partial.exists():
-            partial.unlink()
+        _remove(partial, partial_evidence)
     return summary
+
+
+def _write(
+    engine: Engine, partial: Path, tables: bool, summary: ExportSummary, strip_gps: bool
+) -> None:
+    if summary.format == "sqlite":
+        _sqlite(engine, partial, summary)
+    elif summary.format == "csv":
+        _csv(engine, partial, tables, summary, strip_gps)
+    elif summary.format == "xlsx":
+        _xlsx(engine, partial, tables, summary, strip_gps)
+    elif summary.format == "ftm":  # never a GPS position (provenance.bi.ftm)
+        summary.rows.update(sorted(ftm.write(engine, partial).items()))
+    else:
+        _json(engine, partial, tables, summary, strip_gps)
+
+
+def _remove(*paths: Path) -> None:
+    for path in paths:
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+
+
+def _record_no_gps(path: Path) -> None:
+    copy = make_engine(f"sqlite:///{path}")
+    try:
+        with write_transaction(copy) as conn:
+            conn.execute(update(EvidenceFile).values(gps_latitude=None, gps_longitude=None))
+    finally:
+        copy.dispose()
 
 
 # --- sqlite ------------------------------------------------------------------------------------
@@ -207,10 +272,12 @@ def _copy_into_new_sqlite(engine: Engine, path: Path) -> None:
 # --- csv, xlsx, json ---------------------------------------------------------------------------
 
 
-def _csv(engine: Engine, folder: Path, tables: bool, summary: ExportSummary) -> None:
+def _csv(
+    engine: Engine, folder: Path, tables: bool, summary: ExportSummary, strip_gps: bool
+) -> None:
     folder.mkdir()
     with engine.connect() as conn:
-        for obj in _objects(tables):
+        for obj in _objects(tables, strip_gps):
             n = 0
             with (folder / f"{obj.name}.csv").open("w", encoding="utf-8", newline="") as handle:
                 writer = csv.writer(handle, lineterminator="\n")
@@ -235,9 +302,11 @@ def _counted(
         yield row
 
 
-def _xlsx(engine: Engine, path: Path, tables: bool, summary: ExportSummary) -> None:
+def _xlsx(
+    engine: Engine, path: Path, tables: bool, summary: ExportSummary, strip_gps: bool
+) -> None:
     with engine.connect() as conn:
-        objects = _objects(tables)
+        objects = _objects(tables, strip_gps)
         sheets: list[tuple[str, Sequence[str], Iterable[Sequence[Any]]]] = [
             (o.name, o.columns, _counted(o.name, _stream(conn, o.query), summary)) for o in objects
         ]
@@ -259,9 +328,11 @@ def _write_json_rows(handle: TextIO, columns: Sequence[str], rows: Iterable[Sequ
     return n
 
 
-def _json(engine: Engine, path: Path, tables: bool, summary: ExportSummary) -> None:
+def _json(
+    engine: Engine, path: Path, tables: bool, summary: ExportSummary, strip_gps: bool
+) -> None:
     """One JSON document, written as it is read (a large database need not fit in memory)."""
-    objects = _objects(tables)
+    objects = _objects(tables, strip_gps)
     groups = [("views", [o for o in objects if o.name in {v.name for v in VIEWS}])]
     if tables:
         groups.append(("tables", [o for o in objects if o.name not in {v.name for v in VIEWS}]))

@@ -23,7 +23,8 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from provenance import migrate
 from provenance.db import DEFAULT_URL, ENV_VAR, make_engine, masked, resolve_url
-from provenance.errors import ProvenanceError
+from provenance.errors import EvidenceError, ProvenanceError
+from provenance.evidence.store import Store, store_for
 from provenance.reports.core import Basis, DateField, RollUp
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -39,6 +40,28 @@ def db_option(func: F) -> F:
         help=f"Database URL (default: ${ENV_VAR}, else {DEFAULT_URL}). "
         "E.g. sqlite:///findings.db or postgresql+psycopg://user@host/dbname.",
     )(func)
+
+
+def store_option(func: F) -> F:
+    """--store DIR: the evidence store (``provenance.evidence.store``)."""
+    return click.option(
+        "--store",
+        "store_dir",
+        envvar="PROVENANCE_EVIDENCE_STORE",
+        metavar="DIR",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="The evidence store (default: $PROVENANCE_EVIDENCE_STORE, else "
+        "<database file>.evidence beside a SQLite database; name one for PostgreSQL).",
+    )(func)
+
+
+def open_store(engine: Engine, store_dir: Path | None) -> Store | None:
+    """The evidence store of ``--store`` or of the database; None when it has none (PostgreSQL
+    without --store): the library then says so if, and only if, it needs one."""
+    try:
+        return store_for(engine, store_dir)
+    except EvidenceError:
+        return None
 
 
 def format_option(

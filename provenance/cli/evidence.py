@@ -17,6 +17,7 @@ from provenance.cli.common import (
     library_errors,
     open_engine,
     output_option,
+    store_option,
 )
 from provenance.evidence.custody import (
     EvidenceRow,
@@ -26,22 +27,10 @@ from provenance.evidence.custody import (
     verify,
 )
 from provenance.evidence.records import add_evidence
-from provenance.evidence.store import ENV_VAR, store_for
+from provenance.evidence.store import store_for
 from provenance.limits import Limits
 from provenance.models import CustodyEvent
 from provenance.publish import render
-
-
-def store_option(func: click.decorators.FC) -> click.decorators.FC:
-    return click.option(
-        "--store",
-        "store_dir",
-        envvar=ENV_VAR,
-        metavar="DIR",
-        type=click.Path(file_okay=False, path_type=Path),
-        help=f"The evidence store (default: ${ENV_VAR}, else <database file>.evidence beside a "
-        "SQLite database; a PostgreSQL database needs one named).",
-    )(func)
 
 
 @click.group("evidence")

@@ -4,12 +4,20 @@ data and published findings shipped with provenance.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import click
 
 from provenance import migrate
-from provenance.cli.common import db_option, format_option, library_errors, open_engine
+from provenance.cli.common import (
+    db_option,
+    format_option,
+    library_errors,
+    open_engine,
+    open_store,
+    store_option,
+)
 from provenance.cli.progress import RowProgress
 from provenance.ingest.loader import LoadOptions, load_files
 from provenance.ingest.mapping import ColumnMapping, load_mapping
@@ -102,6 +110,8 @@ def seed(db_url: str | None, fmt: str) -> None:
     help="Date-code rules of makers (YAML, the format of seeds/date_codes.yaml), added to the "
     "shipped ones.",
 )
+@store_option
+@click.option("--by", metavar="NAME", help="Who loads the evidence files (chain of custody).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @format_option(render.SUMMARY_FORMATS)
 @library_errors
@@ -118,6 +128,8 @@ def load(
     dry_run: bool,
     limits: tuple[str, ...],
     date_codes: Path | None,
+    store_dir: Path | None,
+    by: str | None,
     quiet: bool,
     fmt: str,
 ) -> None:
@@ -141,6 +153,7 @@ def load(
       provenance load --mapping adwo-drones drones.csv   # a reference file: weapon systems
       provenance load --mapping annex.yaml --sheet "Table 2" --rejects bad.csv annex.xlsx
       provenance load --date-codes our-makers.yaml findings.csv
+      provenance load findings.csv --by "A. Analyst"   # its evidence_file column: photos
       cat findings.tsv | provenance load --input-format tsv -
     """
     if sum(1 for f in files if str(f) == "-") > 1:
@@ -156,10 +169,14 @@ def load(
         limits=Limits().with_changes(limits),
         date_codes=date_codes,
     )
+    engine = open_engine(db_url)
+    options = dataclasses.replace(
+        options, evidence_store=open_store(engine, store_dir), evidence_by=by
+    )
     progress = RowProgress(enabled=False if quiet else None)
     try:
         summaries = load_files(
-            open_engine(db_url),
+            engine,
             list(files),
             dry_run=dry_run,
             options=options,

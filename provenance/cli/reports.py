@@ -25,8 +25,10 @@ from provenance.cli.common import (
     filter_options,
     format_option,
     library_errors,
+    open_store,
     output_option,
     roll_up_option,
+    store_option,
     text_width,
     weapon_option,
     width_options,
@@ -504,15 +506,7 @@ def report_sources(db_url: str | None, top: int, per_weapon: bool, **options: An
     metavar="CODE",
     help="The country group to sum origin countries by.",
 )
-@click.option(
-    "--store",
-    "store_dir",
-    envvar="PROVENANCE_EVIDENCE_STORE",
-    metavar="DIR",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="The evidence store whose photos the dossier shows (default: $PROVENANCE_EVIDENCE_STORE, "
-    "else <database file>.evidence beside a SQLite database).",
-)
+@store_option
 @library_errors
 def report_dossier(
     db_url: str | None,
@@ -536,16 +530,11 @@ def report_dossier(
     Example:
       provenance report dossier --weapon KN-23 --out dossier/
     """
-    from provenance.errors import EvidenceError
-    from provenance.evidence.store import store_for
     from provenance.publish import dossier  # charts: matplotlib and numpy
 
     filters = Filters.parse(weapon, basis, since, until, date_field)
     with connect(db_url) as conn:
-        try:
-            store = store_for(conn.engine, store_dir)
-        except EvidenceError:  # PostgreSQL without a store: the files are listed, not shown
-            store = None
+        store = open_store(conn.engine, store_dir)  # None: files listed, not shown
         result = dossier.build(
             conn,
             filters,

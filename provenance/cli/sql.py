@@ -21,7 +21,9 @@ from provenance.cli.common import (
     format_option,
     library_errors,
     open_engine,
+    open_store,
     output_option,
+    store_option,
 )
 from provenance.db import masked, resolve_url
 from provenance.publish import render
@@ -127,18 +129,36 @@ def query(
     "from OUT's extension (.db, .sqlite, .xlsx, .json, .ftm.json).",
 )
 @click.option("--tables", is_flag=True, help="csv, xlsx, json: the tables too, not only the views.")
+@store_option
+@click.option("--no-evidence", is_flag=True, help="Leave the evidence files out.")
+@click.option(
+    "--strip-gps",
+    is_flag=True,
+    help="No GPS position in the copy: GPS columns empty, JPEG photos without their EXIF block "
+    "(sqlite; other formats leave photos with a position out).",
+)
 @library_errors
-def export_command(out: Path, db_url: str | None, fmt: str | None, tables: bool) -> None:
+def export_command(
+    out: Path,
+    db_url: str | None,
+    fmt: str | None,
+    tables: bool,
+    store_dir: Path | None,
+    no_evidence: bool,
+    strip_gps: bool,
+) -> None:
     """Write a copy of the database, or of its views, to OUT to hand to a colleague.
 
-    OUT must not exist yet. A failed export leaves nothing behind. --format ftm writes the
-    manufacturers, sources, specimens, components and citations as FollowTheMoney entities,
-    one JSON object a line, for Aleph, nomenklatura and OpenSanctions tools (docs/ftm.md);
-    the same database gives the same bytes.
+    OUT must not exist yet. A failed export leaves nothing behind. The evidence files the
+    database names are copied to OUT.evidence beside it (hashed again as they are copied).
+    --format ftm writes the manufacturers, sources, specimens, components, citations and
+    evidence files as FollowTheMoney entities, one JSON object a line, for Aleph, nomenklatura
+    and OpenSanctions tools (docs/ftm.md); the same database gives the same bytes.
 
     \b
     Examples:
       provenance export kn23-copy.db
+      provenance export kn23-copy.db --strip-gps
       provenance export --format csv kn23-views
       provenance export --format xlsx --tables everything.xlsx --db postgresql+psycopg://u@host/db
       provenance export --format ftm kn23.ftm.jsonl
@@ -155,16 +175,32 @@ def export_command(out: Path, db_url: str | None, fmt: str | None, tables: bool)
         raise click.UsageError("--tables is for csv, xlsx and json: ftm writes entities")
     engine = open_engine(db_url)
     try:
-        summary = export.export(engine, out, fmt, tables=tables)
+        store = open_store(engine, store_dir)  # an error later only if files are named
+        summary = export.export(
+            engine,
+            out,
+            fmt,
+            tables=tables,
+            store=store,
+            evidence=not no_evidence,
+            strip_gps=strip_gps,
+        )
     finally:
         engine.dispose()
     total = sum(summary.rows.values())
     if fmt == "ftm":
         counts = ", ".join(f"{n} {schema}" for schema, n in summary.rows.items())
         click.echo(f"{out}: ftm, {total} entities" + (f" ({counts})" if counts else ""))
-        return
-    what = "tables" if fmt == "sqlite" else "views and tables" if tables else "views"
-    click.echo(f"{out}: {fmt}, {len(summary.rows)} {what}, {total} rows")
+    else:
+        what = "tables" if fmt == "sqlite" else "views and tables" if tables else "views"
+        click.echo(f"{out}: {fmt}, {len(summary.rows)} {what}, {total} rows")
+    ev = summary.evidence
+    if ev.folder is not None:
+        click.echo(
+            f"{ev.folder}: {ev.files} evidence file(s)"
+            + (f", {ev.stripped} without their EXIF (GPS)" if ev.stripped else "")
+            + (f"; {ev.withheld} photo(s) with a GPS position left out" if ev.withheld else "")
+        )
 
 
 def _datasette_name(db_url: str | None) -> str:

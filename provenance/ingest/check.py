@@ -27,6 +27,7 @@ from provenance.ingest.catalogue import (
 from provenance.ingest.columns import ERROR_COLUMN, REQUIRED
 from provenance.ingest.conflicts import Conflicts, Place
 from provenance.ingest.datecodes import date_code_rules
+from provenance.ingest.evidence_files import EvidenceCells, EvidenceRef, is_address
 from provenance.ingest.fields import (
     CACHE_LIMIT,
     SINGLE_SCRIPT,
@@ -134,6 +135,7 @@ class RowChecker:
         self.said_unknown: dict[tuple[str, str], bool] = {}
         #: (column, as written, as read) -> rows, first places: for the file's warning
         self.folded: dict[tuple[str, str, str], tuple[int, list[Place]]] = {}
+        self.evidence = EvidenceCells(file.name, resolver.options.limits)
 
     def reject(self, record: Record, first_error: int) -> None:
         """Keep ``record`` for the rejects file, with its errors from ``first_error`` on (once:
@@ -169,6 +171,11 @@ class RowChecker:
         self._required(v, said_unknown, tell)
         self._scripts(v, tell, place)
         _lengths(v, tell)
+        cell = v.get("evidence_file")
+        if cell is not None and is_address(cell):  # a remote reference: recorded, not fetched
+            if v.get("evidence_url") not in (None, cell):
+                tell.bad("evidence_file", "an address here and another in evidence_url: give one")
+            v["evidence_url"], v["evidence_file"] = cell, None
         parsed = self.fields.parse(v, tell.bad)
         if len(self.errors) > n_errors:
             self.reject(record, n_errors)
@@ -213,9 +220,10 @@ class RowChecker:
             if weapon
             else None
         )
-        finding = None
+        finding, evidence = None, None
         if weapon and source and specimen and not tell.bad_count:
             finding = self._finding(v, parsed, specimen, manufacturer, source, record)
+            evidence = self._evidence(v.get("evidence_file"), finding, tell)
             refused = resolver.conflicts.refused(
                 ("component", (specimen.key, finding.identity), "values")
             )
@@ -229,7 +237,20 @@ class RowChecker:
         if tell.conflict_count:
             self.reject(record, n_errors)
             return None
+        if evidence is not None:
+            self.file.evidence.append(evidence)
         return finding
+
+    def _evidence(self, cell: str | None, finding: Finding, tell: Teller) -> EvidenceRef | None:
+        """The file an ``evidence_file`` cell names, checked (read and hashed) now."""
+        if cell is None:
+            return None
+        found = self.evidence.check(cell)
+        if isinstance(found, str):
+            tell.bad("evidence_file", found)
+            return None
+        path, facts = found
+        return EvidenceRef(finding.specimen, finding.identity, finding.source, path, facts)
 
     def _unknowns(self, v: Cells) -> set[str]:
         """Blank the values that mean unknown ("UNK", "Not identified"): the columns they were

@@ -43,6 +43,7 @@ EXTRA_COLUMNS: tuple[str, ...] = (
     "source_record_url",
     "evidence_url",
     "authenticity_basis",
+    "evidence_file",
 )
 #: Every column of the layout.
 ALL_COLUMNS: tuple[str, ...] = COLUMNS + EXTRA_COLUMNS

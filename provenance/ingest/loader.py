@@ -47,6 +47,7 @@ from provenance.ingest.check import MAX_REPORTED_ERRORS, PROGRESS_EVERY, Checker
 from provenance.ingest.claims import settle_claims
 from provenance.ingest.columns import ALL_COLUMNS, COLUMNS, EXTRA_COLUMNS, REQUIRED, Kind
 from provenance.ingest.conflicts import ConflictKey, Conflicts
+from provenance.ingest.evidence_files import record_evidence
 from provenance.ingest.fields import MAX_QUANTITY
 from provenance.ingest.merge import check_known_records, merge_components
 from provenance.ingest.options import LoadOptions, ProgressCallback
@@ -284,6 +285,8 @@ def _load(
                 errors[:MAX_REPORTED_ERRORS], total=total, groups=checker.error_groups(errors)
             )
         _check_total_parts(conn, inputs)
+        if not dry_run:
+            record_evidence(conn, files, options.evidence_store, options.evidence_by)
         for file in files:
             file.summary.dry_run = dry_run
         checker.writer.close()

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from provenance.evidence.store import Store
 from provenance.ingest.mapping import ColumnMapping
 from provenance.limits import Limits
 
@@ -29,3 +30,7 @@ class LoadOptions:
     rejects: Path | None = None  # bad rows go here, and the good ones load
     limits: Limits = field(default_factory=Limits)  # how much of each kind a file may hold
     date_codes: Path | None = None  # a file of date-code rules added to the shipped ones
+    #: Where the files of an ``evidence_file`` column go (None: a load whose rows name files
+    #: fails, saying so).
+    evidence_store: Store | None = None
+    evidence_by: str | None = None  # who loads them (their chain of custody)

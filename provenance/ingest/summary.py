@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from provenance.ingest.catalogue import Entity
+from provenance.ingest.evidence_files import EvidenceRef
 from provenance.ingest.readers import Record
 
 __all__ = ["FileLoad", "LoadSummary"]
@@ -53,6 +54,10 @@ class LoadSummary:
     #: rules read ambiguously (kept as written, without a date).
     date_codes_by_maker_rule: int = 0
     ambiguous_date_codes: int = 0
+    #: Evidence files (the ``evidence_file`` column) new to the store, and new links of a file
+    #: to a component.
+    evidence_files_added: int = 0
+    evidence_links_added: int = 0
 
 
 @dataclass
@@ -76,3 +81,5 @@ class FileLoad:
     undated_codes: list[str] = field(default_factory=list)
     undated_count: int = 0
     ambiguous_codes: list[str] = field(default_factory=list)
+    #: The files the good rows' ``evidence_file`` cells name, stored when the rows are written.
+    evidence: list[EvidenceRef] = field(default_factory=list)

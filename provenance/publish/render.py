@@ -67,6 +67,11 @@ def _findings_lines(s: LoadSummary) -> list[str]:
         )
     if s.date_codes_by_maker_rule:
         lines.append(f"  date codes read by their makers' own rules: {s.date_codes_by_maker_rule}")
+    if s.evidence_files_added or s.evidence_links_added:
+        lines.append(
+            f"  evidence files: {s.evidence_files_added} new in the store,"
+            f" {s.evidence_links_added} linked to components"
+        )
     lines.append(
         f"  created: {s.weapon_systems_created} weapon systems,"
         f" {s.specimens_created} specimens, {s.manufacturers_created} manufacturers,"
