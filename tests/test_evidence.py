@@ -282,6 +282,12 @@ def test_the_cli_adds_lists_shows_and_verifies(tmp_path: Path, sqlite_template: 
     assert shown.exit_code == 0, shown.output
     assert "taken     2024-05-01 10:21:05, Canon EOS 90D" in shown.output
     assert "received    A. Analyst" in shown.output
+    component = runner.invoke(cli, ["component", "show", "1", "--db", url])
+    assert f"  - {sha[:12]} image/jpeg IMG_1.jpg: top" in component.output
+    as_json = json.loads(
+        runner.invoke(cli, ["component", "show", "1", "--db", url, "--format", "json"]).output
+    )
+    assert [f["sha256"] for f in as_json["evidence"]] == [sha]
 
     missing = runner.invoke(
         cli, ["evidence", "add", str(tmp_path / "nope.jpg"), "--component", "1", "--db", url]

@@ -8,6 +8,7 @@ import json
 import click
 
 from provenance.cli.common import connect, db_option, format_option, library_errors
+from provenance.evidence.custody import evidence_rows
 from provenance.reports.components import ComponentDetail, component_detail
 
 
@@ -39,10 +40,17 @@ def show(component_id: int, db_url: str | None, fmt: str) -> None:
     """
     with connect(db_url) as conn:
         detail = component_detail(conn, component_id)
+        files = evidence_rows(conn, component_id=component_id)
     if fmt == "json":
-        click.echo(json.dumps(dataclasses.asdict(detail), indent=2, default=str))
+        data = dataclasses.asdict(detail) | {"evidence": [dataclasses.asdict(f) for f in files]}
+        click.echo(json.dumps(data, indent=2, default=str))
         return
     click.echo(_text(detail), nl=False)
+    if files:
+        click.echo(f"  evidence files ({len(files)}; `provenance evidence show HASH`):")
+        for f in files:
+            caption = f": {f.caption}" if f.caption else ""
+            click.echo(f"  - {f.sha256[:12]} {f.media_type} {f.original_name}{caption}")
 
 
 def _text(detail: ComponentDetail) -> str:

@@ -16,23 +16,20 @@ A dry run checks the files and stores nothing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
-from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, select, tuple_
 
 from provenance.errors import EvidenceError, InvalidDataError, RowError
 from provenance.evidence.files import FileFacts, read_facts
-from provenance.evidence.records import Pending, record_pending
+from provenance.evidence.records import Added, Pending, record_pending
 from provenance.evidence.store import Store
 from provenance.ingest.catalogue import Entity, chunks
 from provenance.ingest.readers import STDIN_NAME
 from provenance.limits import Limits
 from provenance.models import Component
-
-if TYPE_CHECKING:
-    from provenance.ingest.summary import FileLoad
 
 __all__ = ["EvidenceCells", "EvidenceRef", "is_address", "record_evidence"]
 
@@ -91,17 +88,20 @@ class EvidenceCells:
 
 
 def record_evidence(
-    conn: Connection, files: list[FileLoad], store: Store | None, by: str | None = None
-) -> int:
-    """Put every file the load's rows named in the store and link it to its component; the
-    number of links added."""
-    refs = [(f, r) for f in files for r in f.evidence]
+    conn: Connection,
+    files: Sequence[tuple[str, int | None, Sequence[EvidenceRef]]],
+    store: Store | None,
+    by: str | None = None,
+) -> list[list[Added]]:
+    """Put every file the load's rows named in the store and link it to its component; per
+    findings file (its name, its load batch, its rows' files), what was added."""
+    refs = [r for _name, _batch, rs in files for r in rs]
     if not refs:
-        return 0
+        return [[] for _ in files]
     if store is None:
-        raise_store_error(refs[0][0].name)
-        return 0
-    wanted = list({(r.specimen.id, r.identity) for _f, r in refs})
+        raise_store_error(next(name for name, _b, rs in files if rs))
+        return []
+    wanted = list({(r.specimen.id, r.identity) for r in refs})
     ids: dict[tuple[int | None, str], int] = {}
     for chunk in chunks(wanted):
         rows = conn.execute(
@@ -110,10 +110,10 @@ def record_evidence(
             )
         )
         ids.update({(s, i): c for s, i, c in rows})
-    added = 0
-    for file in files:
+    done = []
+    for _name, batch_id, file_refs in files:
         links: dict[tuple[int, str], Pending] = {}
-        for r in file.evidence:
+        for r in file_refs:
             component = ids[(r.specimen.id, r.identity)]
             p = Pending(r.path, r.path.name, r.facts, component, source_id=r.source.id)
             known = links.get((component, r.facts.sha256))
@@ -121,11 +121,8 @@ def record_evidence(
                 links[(component, r.facts.sha256)] = p  # whatever the order of the rows
         # In the order of the files' hashes: stored ids and names follow the bytes, not the rows.
         pending = sorted(links.values(), key=lambda p: (p.facts.sha256, p.name, p.component_id))
-        done = record_pending(conn, store, pending, by=by, batch_id=file.summary.batch_id)
-        added += sum(a.new_link for a in done)
-        file.summary.evidence_links_added = sum(a.new_link for a in done)
-        file.summary.evidence_files_added = sum(a.new_file for a in done)
-    return added
+        done.append(record_pending(conn, store, pending, by=by, batch_id=batch_id))
+    return done
 
 
 def raise_store_error(name: str) -> None:

@@ -286,7 +286,7 @@ def _load(
             )
         _check_total_parts(conn, inputs)
         if not dry_run:
-            record_evidence(conn, files, options.evidence_store, options.evidence_by)
+            _record_evidence(conn, files, options)
         for file in files:
             file.summary.dry_run = dry_run
         checker.writer.close()
@@ -302,6 +302,15 @@ def _load(
             for file in files:
                 file.summary.batch_id = None
     return files
+
+
+def _record_evidence(conn: Connection, files: Sequence[FileLoad], options: LoadOptions) -> None:
+    """The files of the ``evidence_file`` column, stored and linked; counted per file."""
+    named = [(f.name, f.summary.batch_id, f.evidence) for f in files]
+    added = record_evidence(conn, named, options.evidence_store, options.evidence_by)
+    for file, done in zip(files, added, strict=True):
+        file.summary.evidence_files_added = sum(a.new_file for a in done)
+        file.summary.evidence_links_added = sum(a.new_link for a in done)
 
 
 def _end_checks(checker: Checker, files: Sequence[FileLoad], conflicts: Conflicts) -> None:
