@@ -537,6 +537,19 @@ def test_the_export_command_writes_ftm(engine: Engine, db_url: str, tmp_path: Pa
     assert not Path(f"{by_name}.evidence").exists()
 
 
+def test_strip_gps_leaves_the_photo_with_a_position_out_of_the_folder(
+    engine: Engine, db_url: str, tmp_path: Path
+) -> None:
+    _load(engine, tmp_path / "data")
+    out = tmp_path / "kn23.ftm.jsonl"
+    store = str(tmp_path / "data" / "store")
+    result = _invoke(["export", str(out), "--db", db_url, "--store", store, "--strip-gps"])
+    assert "1 photo(s) with a GPS position left out" in result.output
+    copied = [p for p in Path(f"{out}.evidence").rglob("*") if p.is_file()]
+    assert [p.read_bytes()[:5] for p in copied] == [b"%PDF-"]
+    assert len(check_ftm(out.read_text("utf-8").splitlines())) == 33  # the entities all stay
+
+
 def test_the_export_command_refuses_tables_for_ftm(db_url: str, tmp_path: Path) -> None:
     out = tmp_path / "x.jsonl"
     result = _invoke(["export", "--format", "ftm", "--tables", str(out), "--db", db_url], code=2)
