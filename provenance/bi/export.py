@@ -6,6 +6,8 @@
 - ``csv``: a folder with one CSV file per view (``--tables``: and per table).
 - ``xlsx``: one workbook, one sheet per view (and per table).
 - ``json``: one file: ``{"schema_revision": ..., "views": {name: [row, ...]}, "tables": {...}}``.
+- ``ftm``: FollowTheMoney entities as JSON lines (``provenance.bi.ftm``, docs/ftm.md), for Aleph,
+  nomenklatura and OpenSanctions tooling.
 
 CSV and XLSX cells that a spreadsheet would run as formulas are quoted (``publish.formats``); the
 SQLite and JSON copies keep every value as stored. The output is written under a temporary name
@@ -41,6 +43,7 @@ from sqlalchemy import (
 )
 
 from provenance import migrate
+from provenance.bi import ftm
 from provenance.bi.export_evidence import GPS_COLUMNS, EvidenceCopy, copy_evidence
 from provenance.db import make_engine, write_transaction
 from provenance.errors import ExportError
@@ -50,7 +53,7 @@ from provenance.publish.formats import plain, spreadsheet_cell, write_xlsx
 from provenance.reference import install
 from provenance.views import VIEWS
 
-EXPORT_FORMATS = ("sqlite", "csv", "xlsx", "json")
+EXPORT_FORMATS = ("sqlite", "csv", "xlsx", "json", "ftm")
 #: Rows per sheet that Excel can open, the header row not counted.
 XLSX_MAX_ROWS = 1_048_575
 _CHUNK = 2_000
@@ -60,6 +63,7 @@ _SUFFIXES = {
     ".sqlite3": "sqlite",
     ".xlsx": "xlsx",
     ".json": "json",
+    ".ftm": "ftm",
 }
 
 
@@ -74,7 +78,10 @@ class ExportSummary:
 
 
 def format_for(path: Path) -> str | None:
-    """The format a file name suggests (.db/.sqlite -> sqlite, .xlsx, .json), if any."""
+    """The format a file name suggests (.db/.sqlite -> sqlite, .xlsx, .json, .ftm.json,
+    .ftm.jsonl or .ftm -> ftm), if any."""
+    if path.name.lower().endswith((".ftm.json", ".ftm.jsonl")):
+        return "ftm"
     return _SUFFIXES.get(path.suffix.lower())
 
 
@@ -120,11 +127,15 @@ def export(
     evidence: bool = True,
     strip_gps: bool = False,
 ) -> ExportSummary:
-    """Write the database (sqlite) or its views (and with ``tables`` its tables) to ``out``, and
-    (unless not ``evidence``) the evidence files it names from ``store`` to ``<out>.evidence``
-    (see ``provenance.bi.export_evidence``; ``strip_gps``: no GPS position in the copy)."""
+    """Write the database (sqlite), its views (and with ``tables`` its tables) or (ftm) its
+    FollowTheMoney entities to ``out``, and (unless not ``evidence``) the evidence files it
+    names from ``store`` to ``<out>.evidence`` (see ``provenance.bi.export_evidence``;
+    ``strip_gps``: no GPS position in the copy). ``summary.rows``: rows per view or table; for
+    ftm, entities per FtM schema."""
     if fmt not in EXPORT_FORMATS:
         raise ExportError(f"unknown export format {fmt!r}: use one of {', '.join(EXPORT_FORMATS)}")
+    if tables and fmt == "ftm":
+        raise ExportError("the tables are for csv, xlsx and json: ftm writes entities")
     if out.exists() or out.is_symlink():
         raise ExportError(f"{out} already exists: remove it or choose another name")
     if not out.parent.is_dir():
@@ -171,6 +182,8 @@ def _write(
         _csv(engine, partial, tables, summary, strip_gps)
     elif summary.format == "xlsx":
         _xlsx(engine, partial, tables, summary, strip_gps)
+    elif summary.format == "ftm":  # never a GPS position (provenance.bi.ftm)
+        summary.rows.update(sorted(ftm.write(engine, partial).items()))
     else:
         _json(engine, partial, tables, summary, strip_gps)
 

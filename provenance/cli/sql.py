@@ -125,7 +125,8 @@ def query(
     export.EXPORT_FORMATS,
     default=None,
     help="sqlite: the whole database; csv: a folder, one file per view; xlsx: one sheet per "
-    "view; json: one file. Default: from OUT's extension (.db, .sqlite, .xlsx, .json).",
+    "view; json: one file; ftm: FollowTheMoney entities as JSON lines (docs/ftm.md). Default: "
+    "from OUT's extension (.db, .sqlite, .xlsx, .json, .ftm.json).",
 )
 @click.option("--tables", is_flag=True, help="csv, xlsx, json: the tables too, not only the views.")
 @store_option
@@ -150,6 +151,9 @@ def export_command(
 
     OUT must not exist yet. A failed export leaves nothing behind. The evidence files the
     database names are copied to OUT.evidence beside it (hashed again as they are copied).
+    --format ftm writes the manufacturers, sources, specimens, components, citations and
+    evidence files as FollowTheMoney entities, one JSON object a line, for Aleph, nomenklatura
+    and OpenSanctions tools (docs/ftm.md); the same database gives the same bytes.
 
     \b
     Examples:
@@ -157,6 +161,7 @@ def export_command(
       provenance export kn23-copy.db --strip-gps
       provenance export --format csv kn23-views
       provenance export --format xlsx --tables everything.xlsx --db postgresql+psycopg://u@host/db
+      provenance export --format ftm kn23.ftm.jsonl
     """
     fmt = fmt or export.format_for(out)
     if fmt is None:
@@ -166,6 +171,8 @@ def export_command(
         )
     if tables and fmt == "sqlite":
         raise click.UsageError("--tables is for csv, xlsx and json: a sqlite copy has everything")
+    if tables and fmt == "ftm":
+        raise click.UsageError("--tables is for csv, xlsx and json: ftm writes entities")
     engine = open_engine(db_url)
     try:
         store = open_store(engine, store_dir)  # an error later only if files are named
@@ -181,8 +188,12 @@ def export_command(
     finally:
         engine.dispose()
     total = sum(summary.rows.values())
-    what = "tables" if fmt == "sqlite" else "views and tables" if tables else "views"
-    click.echo(f"{out}: {fmt}, {len(summary.rows)} {what}, {total} rows")
+    if fmt == "ftm":
+        counts = ", ".join(f"{n} {schema}" for schema, n in summary.rows.items())
+        click.echo(f"{out}: ftm, {total} entities" + (f" ({counts})" if counts else ""))
+    else:
+        what = "tables" if fmt == "sqlite" else "views and tables" if tables else "views"
+        click.echo(f"{out}: {fmt}, {len(summary.rows)} {what}, {total} rows")
     ev = summary.evidence
     if ev.folder is not None:
         click.echo(
