@@ -349,3 +349,11 @@ class RoleError(ProvenanceError):
 
 class ExportError(ProvenanceError):
     """The export cannot be written."""
+
+
+# provenance.ingest.screening ---------------------------------------------------------------------
+
+
+class ScreeningError(ProvenanceError):
+    """A screening step that cannot be done: a file that is no sanctions list, an unknown
+    candidate, a decision without the name of who made it."""

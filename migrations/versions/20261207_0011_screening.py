@@ -58,11 +58,16 @@ def upgrade() -> None:
             comment="the OpenSanctions id, e.g. NK-2a5hBmaG3ZQd4vuXnLTa4j",
         ),
         sa.Column(
-            "schema", sa.String(length=40), nullable=False, comment="FtM schema: Company, Person, ..."
+            "schema",
+            sa.String(length=40),
+            nullable=False,
+            comment="FtM schema: Company, Person, ...",
         ),
         sa.Column("name", sa.Text(), nullable=False),
         sa.Column("aliases", sa.Text(), nullable=True, comment="; between"),
-        sa.Column("countries", sa.Text(), nullable=True, comment="ISO codes, lower case, ; between"),
+        sa.Column(
+            "countries", sa.Text(), nullable=True, comment="ISO codes, lower case, ; between"
+        ),
         sa.Column("identifiers", sa.Text(), nullable=True, comment="; between"),
         sa.Column("datasets", sa.Text(), nullable=True, comment="; between"),
         sa.Column("sanctions", sa.Text(), nullable=True, comment="the sanctions, as the list says"),

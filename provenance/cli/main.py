@@ -55,6 +55,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "component_group",
         "One component: what it is and what each source says of it.",
     ),
+    "screen": (
+        "screen",
+        "screen_group",
+        "Screen the manufacturers against sanctions lists you download (OpenSanctions).",
+    ),
     "country": (
         "country",
         "country",
