@@ -651,6 +651,8 @@ def test_read_transaction_does_not_take_the_write_lock(sqlite_url: str) -> None:
 def _fill_every_table(engine: Engine, tmp_path: Path) -> None:
     """Rows in every table of the head schema (the reference tables are filled by upgrade)."""
     from provenance.models import WeaponSystem, WeaponSystemAlias, WeaponSystemUser
+    from provenance.ingest.screening import load_list
+    from provenance.ingest.screening_run import run_screening
     from provenance.reference.manufacturers import add_alias, merge
 
     load_files(
@@ -675,6 +677,10 @@ def _fill_every_table(engine: Engine, tmp_path: Path) -> None:
             insert(WeaponSystemAlias).values(weapon_system_id=ws, alias="Iskander-E", alias_key="x")
         )
         conn.execute(insert(WeaponSystemUser).values(weapon_system_id=ws, country_code="RU"))
+    listed = tmp_path / "targets.simple.csv"
+    listed.write_text("id,schema,name,countries\nNK-ublox,Company,U-BLOX AG,ch\n", "utf-8")
+    load_list(engine, listed)
+    run_screening(engine)
 
 
 def test_every_step_down_and_up_keeps_the_data_of_every_table(
