@@ -650,9 +650,9 @@ def test_read_transaction_does_not_take_the_write_lock(sqlite_url: str) -> None:
 
 def _fill_every_table(engine: Engine, tmp_path: Path) -> None:
     """Rows in every table of the head schema (the reference tables are filled by upgrade)."""
-    from provenance.models import WeaponSystem, WeaponSystemAlias, WeaponSystemUser
     from provenance.ingest.screening import load_list
     from provenance.ingest.screening_run import run_screening
+    from provenance.models import WeaponSystem, WeaponSystemAlias, WeaponSystemUser
     from provenance.reference.manufacturers import add_alias, merge
 
     load_files(
