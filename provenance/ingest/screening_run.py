@@ -166,19 +166,33 @@ def _country(maker: str | None, entity: frozenset[str]) -> tuple[float, str]:
     )
 
 
+def _sorted_tokens(key: str) -> str:
+    """A key with its words in order: the ratio of two such is their token-sort ratio."""
+    return " ".join(sorted(key.split()))
+
+
+#: Cells of one block of the score matrix (queries x names, 4 bytes each): about 32 MB.
+_BLOCK_CELLS = 8_000_000
+
+
 def _name_hits(
     makers: dict[int, tuple[str | None, _Names]], entities: list[_Entity], cutoff: float
 ) -> dict[tuple[int, int], tuple[float, str, str]]:
-    """(manufacturer id, entity index) -> (best name score, maker's name, entity's name)."""
+    """(manufacturer id, entity index) -> (best name score, maker's key, entity's key).
+
+    Every key of every manufacturer is scored against every key of the entities matched
+    fuzzily in blocks (rapidfuzz's ``cdist``: one C loop per block, not one Python call per
+    pair); the keys of every entity are also looked up as they are (people: only so)."""
     choices: list[str] = []
-    owners: list[int] = []
+    owners: list[tuple[int, str]] = []
     exact: dict[str, list[int]] = defaultdict(list)
     for index, entity in enumerate(entities):
         for key in entity.names.by_key:
             exact[key].append(index)
             if entity.schema in FUZZY_SCHEMAS:
-                choices.append(key)
-                owners.append(index)
+                choices.append(_sorted_tokens(key))
+                owners.append((index, key))
+    queries = [(m_id, key) for m_id, (_c, names) in makers.items() for key in names.by_key]
     best: dict[tuple[int, int], tuple[float, str, str]] = {}
 
     def keep(m_id: int, index: int, score: float, key: str, their: str) -> None:
@@ -186,14 +200,23 @@ def _name_hits(
         if pair not in best or score > best[pair][0]:
             best[pair] = (score, key, their)
 
-    for m_id, (_country_code, names) in makers.items():
-        for key in names.by_key:
-            for index in exact.get(key, ()):
-                keep(m_id, index, 100.0, key, key)
-            for their, score, at in process.extract(
-                key, choices, scorer=fuzz.token_sort_ratio, score_cutoff=cutoff, limit=None
-            ):
-                keep(m_id, owners[at], float(score), key, their)
+    for m_id, key in queries:
+        for index in exact.get(key, ()):
+            keep(m_id, index, 100.0, key, key)
+    block = max(1, _BLOCK_CELLS // max(1, len(choices)))
+    for start in range(0, len(queries) if choices else 0, block):
+        part = queries[start : start + block]
+        scores = process.cdist(
+            [_sorted_tokens(key) for _m, key in part],
+            choices,
+            scorer=fuzz.ratio,
+            score_cutoff=cutoff,
+            workers=1,
+        )
+        for row, column in zip(*scores.nonzero(), strict=True):
+            m_id, key = part[row]
+            index, their = owners[column]
+            keep(m_id, index, float(scores[row, column]), key, their)
     return best
 
 
