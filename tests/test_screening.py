@@ -190,6 +190,8 @@ def test_loading_the_same_file_again_changes_nothing(engine: Engine, tmp_path: P
             "targets.simple.csv:1: properties.name: expected a list of texts",
         ),
         ("name;country\nAcme;US\n", "not an OpenSanctions list"),
+        (f"id,schema,name\n{'N' * 201},Company,A\n", "2: id: an id of at most 200 characters"),
+        ("", "not an OpenSanctions list"),
     ],
 )
 def test_a_bad_list_is_refused_naming_the_line_and_nothing_is_written(
@@ -227,7 +229,8 @@ def test_screening_finds_the_true_and_the_false_candidate_and_not_the_others(
         found = {c.entity_id: c for c in candidates(conn)}
     assert set(found) == {"NK-xlnx", "NK-mchp"}  # not the person, the vessel, nor Analog Device
     xlnx, mchp = found["NK-xlnx"], found["NK-mchp"]
-    assert (xlnx.manufacturer, xlnx.score, xlnx.status) == ("Xilinx Inc.", 100.0, "open")
+    assert (xlnx.manufacturer, xlnx.manufacturer_country) == ("Xilinx Inc.", "US")
+    assert (xlnx.score, xlnx.status) == (100.0, "open")
     assert "the same key" in xlnx.reasons and "country US agrees (+5)" in xlnx.reasons
     assert mchp.manufacturer == "Microchip Technology"
     assert mchp.score == 90.5 and "country not known" in mchp.reasons
@@ -302,6 +305,8 @@ def test_a_review_of_an_unknown_candidate_or_without_a_name_is_refused(
         review(engine, 99, ScreeningDecision.ACCEPTED, "A. Analyst")
     with pytest.raises(ScreeningError, match="--by NAME"):
         review(engine, 1, ScreeningDecision.ACCEPTED, "  ")
+    with pytest.raises(ScreeningError, match="at most 200 characters"):
+        review(engine, 1, ScreeningDecision.ACCEPTED, "x" * 201)
 
 
 def test_a_merge_of_manufacturers_keeps_their_screening_decisions(

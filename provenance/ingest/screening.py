@@ -61,6 +61,8 @@ FTM_IDENTIFIERS = (
     "okpoCode",
     "uniqueEntityId",
 )
+#: The longest entity id (``screening_entities.entity_id``); OpenSanctions ids are far shorter.
+ID_LENGTH = 200
 _CHUNK = 5_000
 
 
@@ -124,6 +126,9 @@ class ListFile:
             self.errors.append(RowError(self.name, line, column, value, message))
 
     def add(self, line: int, entity: _Entity) -> None:
+        if len(entity.entity_id) > ID_LENGTH:
+            self.error(line, "id", entity.entity_id, f"an id of at most {ID_LENGTH} characters")
+            return
         first = self.first_line.get(entity.entity_id)
         if first is not None:
             self.error(

@@ -31,7 +31,6 @@ from provenance.db import write_transaction
 from provenance.errors import ScreeningError
 from provenance.migrate import ensure_current
 from provenance.models import (
-    Country,
     Manufacturer,
     ManufacturerAlias,
     ScreeningCandidate,
@@ -49,6 +48,8 @@ COUNTRY_DISAGREES = 10.0
 #: The schemas matched fuzzily; people only on the same key.
 FUZZY_SCHEMAS = frozenset({"Company", "Organization", "LegalEntity", "PublicBody"})
 STATUSES = ("open", "accepted", "rejected")
+#: The longest name of who decided (``screening_candidates.decided_by``).
+NAME_LENGTH = 200
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ class Candidate:
 
     candidate_id: int
     manufacturer: str
-    manufacturer_country: str | None
+    manufacturer_country: str | None  # ISO code of its headquarters
     entity_id: str
     entity_name: str
     schema: str | None
@@ -331,6 +332,8 @@ def review(
     who = clean_text(by)
     if not who:
         raise ScreeningError("a decision needs the name of who made it (--by NAME)")
+    if len(who) > NAME_LENGTH:
+        raise ScreeningError(f"--by: a name of at most {NAME_LENGTH} characters, please")
     ensure_current(engine)
     with write_transaction(engine) as conn:
         done = conn.execute(
@@ -361,7 +364,7 @@ def candidates(
         select(
             c.id,
             Manufacturer.name,
-            Country.display_name,
+            Manufacturer.country_code,
             c.entity_key,
             c.entity_name,
             e.schema,
@@ -376,7 +379,6 @@ def candidates(
             c.note,
         )
         .join(Manufacturer, Manufacturer.id == c.manufacturer_id)
-        .outerjoin(Country, Country.code == Manufacturer.country_code)
         .outerjoin(e, and_(e.list_id == c.list_id, e.entity_id == c.entity_key))
         .order_by(c.score.desc(), Manufacturer.name, c.entity_key, c.id)
     )
