@@ -206,6 +206,29 @@ def test_a_bad_list_is_refused_naming_the_line_and_nothing_is_written(
     assert dump(engine) == before
 
 
+def test_a_csv_with_a_byte_order_mark_loads(engine: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "targets.simple.csv"
+    path.write_text("id,schema,name\nNK-1,Company,Acme\n", encoding="utf-8-sig")
+    assert load_list(engine, path).entities == 1
+
+
+def test_a_json_line_over_the_line_limit_is_refused_naming_it(
+    engine: Engine, tmp_path: Path
+) -> None:
+    long = _ftm("NK-long", "Company", name=["x" * 500])
+    path = _ftm_file(tmp_path / "entities.ftm.json", [FTM[1], long])
+    with pytest.raises(InvalidDataError, match=r"entities\.ftm\.json:2: a line longer than 300"):
+        load_list(engine, path, Limits(line_size=300))
+    assert count(engine, "screening_entities") == 0
+
+
+def test_a_file_that_is_not_utf8_is_refused(engine: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "targets.simple.csv"
+    path.write_bytes("id,schema,name\nNK-1,Company,Caf\u00e9\n".encode("latin-1"))
+    with pytest.raises(InvalidDataError, match=r"targets\.simple\.csv:2: not UTF-8"):
+        load_list(engine, path)
+
+
 def test_a_list_over_the_size_limit_is_refused_with_the_limit_named(
     engine: Engine, tmp_path: Path
 ) -> None:

@@ -364,6 +364,17 @@ def _read_ftm(handle: IO[str], read: ListFile, limits: Limits) -> None:
 # --- the load ---------------------------------------------------------------------------------
 
 
+def _first_line_not_utf8(path: Path) -> int:
+    """The number of the first line that is not UTF-8 (0: none found)."""
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return number
+    return 0
+
+
 def read_list(path: Path, name: str | None = None, limits: Limits | None = None) -> ListFile:
     """The entities of a list file, checked; an ``InvalidDataError`` names every bad line."""
     limits = limits or Limits()
@@ -376,8 +387,9 @@ def read_list(path: Path, name: str | None = None, limits: Limits | None = None)
         try:
             (_read_csv if kind == "csv" else _read_ftm)(handle, read, limits)
         except UnicodeDecodeError as exc:
+            line = _first_line_not_utf8(path)
             raise InvalidDataError(
-                [RowError(name, 0, "", "", f"not UTF-8 text ({exc.reason} at byte {exc.start})")]
+                [RowError(name, line, "", "", f"not UTF-8 text ({exc.reason}): save it as UTF-8")]
             ) from exc
     if read.error_count:
         raise InvalidDataError(read.errors, read.error_count)
