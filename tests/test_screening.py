@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -204,6 +205,15 @@ def test_a_bad_list_is_refused_naming_the_line_and_nothing_is_written(
         load_list(engine, path)
     assert expected in str(caught.value)
     assert dump(engine) == before
+
+
+def test_the_same_list_loaded_twice_at_once_is_loaded_once(engine: Engine, tmp_path: Path) -> None:
+    path = _targets_csv(tmp_path / "targets.simple.csv")
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda _: load_list(engine, path), range(2)))
+    assert sorted(r.already_loaded for r in results) == [False, True]
+    assert count(engine, "screening_lists") == 1
+    assert count(engine, "screening_entities") == 4
 
 
 def test_a_csv_with_a_byte_order_mark_loads(engine: Engine, tmp_path: Path) -> None:

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Connection, Engine, func, insert, select
 
 from provenance.db import write_transaction
 from provenance.errors import InvalidDataError, RowError, ScreeningError
@@ -64,6 +64,8 @@ FTM_IDENTIFIERS = (
 #: The longest entity id (``screening_entities.entity_id``); OpenSanctions ids are far shorter.
 ID_LENGTH = 200
 _CHUNK = 5_000
+#: The key of the PostgreSQL advisory lock screening writers hold ("scrn" in ASCII).
+SCREENING_LOCK = 0x7363726E
 
 
 @dataclass
@@ -396,6 +398,31 @@ def read_list(path: Path, name: str | None = None, limits: Limits | None = None)
     return read
 
 
+def lock_screening(conn: Connection) -> None:
+    """Make screening writers (loads of lists, runs) wait for each other: on PostgreSQL an
+    advisory lock held to the end of the transaction; SQLite's writers already take turns
+    (``BEGIN IMMEDIATE``)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(func.pg_advisory_xact_lock(SCREENING_LOCK)))
+
+
+def _known(conn: Connection, digest: str) -> ListSummary | None:
+    """The summary of the list loaded before from a file of this SHA-256, if any."""
+    known = conn.execute(select(ScreeningList).where(ScreeningList.sha256 == digest)).first()
+    if known is None:
+        return None
+    return ListSummary(
+        known.id,
+        known.file_name,
+        digest,
+        known.format,
+        _split(known.datasets),
+        known.list_date,
+        known.entity_count,
+        already_loaded=True,
+    )
+
+
 def load_list(engine: Engine, path: Path, limits: Limits | None = None) -> ListSummary:
     """Load the sanctions list at ``path`` (an OpenSanctions ``targets.simple.csv`` or
     ``entities.ftm.json``): all of it in one transaction, or nothing. A file loaded before (same
@@ -407,28 +434,22 @@ def load_list(engine: Engine, path: Path, limits: Limits | None = None) -> ListS
         raise _too_big(name, limits)  # before reading it whole for its SHA-256
     digest = _sha256(path)
     with engine.connect() as conn:
-        known = conn.execute(select(ScreeningList).where(ScreeningList.sha256 == digest)).first()
+        known = _known(conn, digest)
     if known is not None:
-        return ListSummary(
-            known.id,
-            known.file_name,
-            digest,
-            known.format,
-            _split(known.datasets),
-            known.list_date,
-            known.entity_count,
-            already_loaded=True,
-        )
+        return known
     read = read_list(path, name, limits)
-    kind = read.format
     datasets = sorted(read.datasets)
     with write_transaction(engine) as conn:
+        lock_screening(conn)
+        known = _known(conn, digest)  # loaded by another writer meanwhile
+        if known is not None:
+            return known
         list_id = conn.execute(
             insert(ScreeningList).returning(ScreeningList.id),
             {
                 "file_name": name,
                 "sha256": digest,
-                "format": kind,
+                "format": read.format,
                 "datasets": _joined(datasets),
                 "list_date": read.newest,
                 "loaded_at": dt.datetime.now(dt.UTC),
@@ -439,5 +460,5 @@ def load_list(engine: Engine, path: Path, limits: Limits | None = None) -> ListS
         for start in range(0, len(rows), _CHUNK):
             conn.execute(insert(ScreeningEntity), rows[start : start + _CHUNK])
     return ListSummary(
-        list_id, name, digest, kind, datasets, read.newest, len(rows), skipped=read.skipped
+        list_id, name, digest, read.format, datasets, read.newest, len(rows), skipped=read.skipped
     )

@@ -29,6 +29,7 @@ from sqlalchemy import Connection, Engine, and_, bindparam, delete, func, insert
 
 from provenance.db import write_transaction
 from provenance.errors import ScreeningError
+from provenance.ingest.screening import lock_screening
 from provenance.migrate import ensure_current
 from provenance.models import (
     Manufacturer,
@@ -256,6 +257,7 @@ def run_screening(engine: Engine, threshold: float = DEFAULT_THRESHOLD) -> RunSu
     ensure_current(engine)
     now = dt.datetime.now(dt.UTC)
     with write_transaction(engine) as conn:
+        lock_screening(conn)
         found = find_candidates(conn, threshold)
         maker_count = conn.execute(select(func.count()).select_from(Manufacturer)).scalar_one()
         entity_count = conn.execute(
