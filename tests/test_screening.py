@@ -29,6 +29,7 @@ from provenance.ingest.screening_run import candidates, review, run_screening
 from provenance.limits import Limits
 from provenance.models import ScreeningCandidate, ScreeningDecision, ScreeningEntity
 from provenance.reference.manufacturers import add_alias, merge
+from provenance.values.text import latin_key
 from tests.helpers import count, dump, row, write_csv
 
 CSV_COLUMNS = [
@@ -291,6 +292,27 @@ def test_an_alias_of_a_manufacturer_is_screened_too(engine: Engine, tmp_path: Pa
         (found,) = candidates(conn)
     assert found.manufacturer == "XP Power"
     assert "'Excelsior Power Systems'" in found.reasons
+
+
+def test_latin_key_writes_cyrillic_letters_in_latin_ones() -> None:
+    assert latin_key("щёлково электроника") == "shchelkovo elektronika"
+    assert latin_key("xilinx") == "xilinx"
+
+
+def test_a_name_in_cyrillic_letters_is_compared_in_latin_ones_too(
+    engine: Engine, tmp_path: Path
+) -> None:
+    findings = write_csv(
+        tmp_path / "ru.csv", [row(manufacturer="АО Микрон", manufacturer_country="Russia")]
+    )
+    load_files(engine, [findings], options=LoadOptions(new_manufacturers=True))
+    entity = _entity(id="NK-mik", schema="Company", name="MIKRON", countries="ru")
+    load_list(engine, _targets_csv(tmp_path / "t.csv", [entity]))
+    run_screening(engine)
+    with engine.connect() as conn:
+        (found,) = candidates(conn)
+    assert (found.manufacturer, found.entity_id, found.score) == ("АО Микрон", "NK-mik", 100.0)
+    assert "'АО Микрон' ~ Company 'MIKRON': the same key" in found.reasons
 
 
 def test_decisions_are_kept_across_runs_and_a_newer_list(engine: Engine, tmp_path: Path) -> None:

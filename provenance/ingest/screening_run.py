@@ -4,7 +4,8 @@
 Every name and alias of every manufacturer is compared with every name and alias of the listed
 companies, organisations and legal entities, on the project's own manufacturer key
 (``values.text.manufacturer_key``: case, accents, punctuation and legal forms folded, so
-"Xilinx Inc." and "XILINX, INC" are both ``xilinx``), scored with rapidfuzz's token-sort ratio
+"Xilinx Inc." and "XILINX, INC" are both ``xilinx``; a name in Cyrillic letters is also compared
+in Latin ones, ``values.text.latin_key``), scored with rapidfuzz's token-sort ratio
 (0-100). People are candidates only when a key is the same (a company named like a person is
 rare; a fuzzy match on people's names is noise). The country is a feature: a manufacturer's
 headquarters country among the entity's countries adds :data:`COUNTRY_AGREES`, a country the
@@ -38,7 +39,7 @@ from provenance.models import (
     ScreeningDecision,
     ScreeningEntity,
 )
-from provenance.values.text import clean_text, manufacturer_key
+from provenance.values.text import clean_text, latin_key, manufacturer_key
 
 #: The score a pair needs to be a candidate, unless ``run_screening`` is given another.
 DEFAULT_THRESHOLD = 88.0
@@ -103,6 +104,17 @@ class _Match:
     list_id: int
 
 
+def _add_keys(by_key: dict[str, str], written: str) -> None:
+    """The keys of a written name: its manufacturer key, and the key in Latin letters when it
+    has Cyrillic ones ("ООО Микрон": ``микрон`` and ``mikron``)."""
+    if not written.strip():
+        return
+    key = manufacturer_key(written)
+    for each in (key, latin_key(key)):
+        if each:
+            by_key.setdefault(each, written.strip())
+
+
 def _maker_names(conn: Connection) -> dict[int, tuple[str | None, _Names]]:
     """Each manufacturer's (headquarters country, names by key)."""
     names: dict[int, dict[str, str]] = defaultdict(dict)
@@ -111,16 +123,13 @@ def _maker_names(conn: Connection) -> dict[int, tuple[str | None, _Names]]:
         select(Manufacturer.id, Manufacturer.name, Manufacturer.country_code)
     ):
         countries[m_id] = country
-        names[m_id].setdefault(manufacturer_key(name), name)
+        _add_keys(names[m_id], name)
     aliases = select(ManufacturerAlias.manufacturer_id, ManufacturerAlias.alias).order_by(
         ManufacturerAlias.id
     )
     for m_id, alias in conn.execute(aliases):
-        names[m_id].setdefault(manufacturer_key(alias), alias)
-    return {
-        m_id: (countries[m_id], _Names({k: v for k, v in names[m_id].items() if k}))
-        for m_id in countries
-    }
+        _add_keys(names[m_id], alias)
+    return {m_id: (countries[m_id], _Names(names[m_id])) for m_id in countries}
 
 
 @dataclass(frozen=True)
@@ -147,9 +156,7 @@ def _entities(conn: Connection) -> list[_Entity]:
     for entity_id, list_id, schema, name, aliases, countries in conn.execute(rows):
         by_key: dict[str, str] = {}
         for written in [name, *(aliases or "").split(";")]:
-            key = manufacturer_key(written) if written.strip() else ""
-            if key:
-                by_key.setdefault(key, written.strip())
+            _add_keys(by_key, written)
         codes = frozenset(c.strip().upper() for c in (countries or "").split(";") if c.strip())
         newest[entity_id] = _Entity(entity_id, list_id, schema, name, codes, _Names(by_key))
     return [newest[k] for k in sorted(newest)]
