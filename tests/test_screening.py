@@ -19,10 +19,12 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError
 
 from provenance.cli.main import cli
 from provenance.db import ENV_VAR
 from provenance.errors import InvalidDataError, ScreeningError
+from provenance.ingest import screening
 from provenance.ingest.loader import LoadOptions, load_files
 from provenance.ingest.screening import load_list
 from provenance.ingest.screening_run import candidates, review, run_screening
@@ -215,6 +217,24 @@ def test_the_same_list_loaded_twice_at_once_is_loaded_once(engine: Engine, tmp_p
     assert sorted(r.already_loaded for r in results) == [False, True]
     assert count(engine, "screening_lists") == 1
     assert count(engine, "screening_entities") == 4
+
+
+def test_a_load_failing_half_way_through_its_writes_leaves_nothing(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _targets_csv(tmp_path / "targets.simple.csv")
+    before = dump(engine)
+    real_row = screening._Entity.row
+
+    def row_or_null(entity: Any, list_id: int) -> dict[str, Any]:
+        values = real_row(entity, list_id)
+        return {**values, "name": None} if entity.entity_id == "NK-adi" else values
+
+    monkeypatch.setattr(screening, "_CHUNK", 1)  # two entities are written before the third
+    monkeypatch.setattr(screening._Entity, "row", row_or_null)
+    with pytest.raises(IntegrityError):
+        load_list(engine, path)
+    assert dump(engine) == before
 
 
 def test_a_csv_with_a_byte_order_mark_loads(engine: Engine, tmp_path: Path) -> None:
