@@ -144,22 +144,21 @@ class _Entity:
 
 def _entities(conn: Connection) -> list[_Entity]:
     """The listed entities, each from the newest list that has it, in id order."""
-    newest: dict[str, _Entity] = {}
-    rows = select(
-        ScreeningEntity.entity_id,
-        ScreeningEntity.list_id,
-        ScreeningEntity.schema,
-        ScreeningEntity.name,
-        ScreeningEntity.aliases,
-        ScreeningEntity.countries,
-    ).order_by(ScreeningEntity.list_id)
+    e = ScreeningEntity
+    newest = (
+        select(e.entity_id, func.max(e.list_id).label("list_id")).group_by(e.entity_id).subquery()
+    )
+    rows = select(e.entity_id, e.list_id, e.schema, e.name, e.aliases, e.countries).join(
+        newest, and_(newest.c.entity_id == e.entity_id, newest.c.list_id == e.list_id)
+    )
+    found: list[_Entity] = []
     for entity_id, list_id, schema, name, aliases, countries in conn.execute(rows):
         by_key: dict[str, str] = {}
         for written in [name, *(aliases or "").split(";")]:
             _add_keys(by_key, written)
         codes = frozenset(c.strip().upper() for c in (countries or "").split(";") if c.strip())
-        newest[entity_id] = _Entity(entity_id, list_id, schema, name, codes, _Names(by_key))
-    return [newest[k] for k in sorted(newest)]
+        found.append(_Entity(entity_id, list_id, schema, name, codes, _Names(by_key)))
+    return sorted(found, key=lambda entity: entity.entity_id)  # the same order on every database
 
 
 def _country(maker: str | None, entity: frozenset[str]) -> tuple[float, str]:
