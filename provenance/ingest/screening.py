@@ -278,11 +278,8 @@ def _texts(read: ListFile, line: int, props: dict[str, Any], names: Sequence[str
     return _distinct(out)
 
 
-def _ftm_object(read: ListFile, line: int, text: str, limits: Limits) -> dict[str, Any] | None:
+def _ftm_object(read: ListFile, line: int, text: str) -> dict[str, Any] | None:
     """One line as an entity object with an id, a schema and properties, or None (an error)."""
-    if len(text) > limits.line_size:
-        read.error(line, "", "", f"a line longer than {limits.line_size:,} characters")
-        return None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -354,7 +351,7 @@ def _read_ftm(handle: IO[str], read: ListFile, limits: Limits) -> None:
             return
         if not text.strip():
             continue
-        data = _ftm_object(read, line, text, limits)
+        data = _ftm_object(read, line, text)
         if data is not None:
             _ftm_line(read, line, data, sanctions)
     for entity_id, said in sanctions.items():
