@@ -16,7 +16,7 @@ A person decides (accept: the manufacturer is the listed entity; reject: a name 
 candidate is one row per manufacturer and OpenSanctions id: running again updates its score and
 reasons and keeps the decision, also when a newer list is loaded; an open candidate that is no
 longer found is dropped, a decided one kept. When an entity is on several loaded lists, the
-newest list's entry is used.
+entry of the list loaded last is used.
 """
 
 from __future__ import annotations
@@ -143,7 +143,7 @@ class _Entity:
 
 
 def _entities(conn: Connection) -> list[_Entity]:
-    """The listed entities, each from the newest list that has it, in id order."""
+    """The listed entities, each from the list loaded last that has it, in id order."""
     e = ScreeningEntity
     newest = (
         select(e.entity_id, func.max(e.list_id).label("list_id")).group_by(e.entity_id).subquery()
