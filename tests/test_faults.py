@@ -70,6 +70,7 @@ def _db_commands(tmp_path: Path, url: str) -> dict[str, list[str]]:
         "reference show": ["reference", "show"],
         "reference load": ["reference", "load", str(seeds_path() / "chpl.yaml")],
         "screen load": ["screen", "load", str(listed)],
+        "screen lists": ["screen", "lists"],
         "screen run": ["screen", "run"],
         "screen list": ["screen", "list"],
         "screen review": ["screen", "review"],

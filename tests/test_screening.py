@@ -417,6 +417,13 @@ def test_the_screen_commands_load_run_review_and_list(db_url: str, tmp_path: Pat
     path = str(_targets_csv(tmp_path / "targets.simple.csv"))
     assert "4 entities loaded, 1 of other kinds skipped" in _invoke(["screen", "load", path, *db])
     assert "already loaded" in _invoke(["screen", "load", path, *db])
+    (loaded,) = json.loads(_invoke(["screen", "lists", "--format", "json", *db]))
+    assert (loaded["file_name"], loaded["entities"], loaded["list_date"]) == (
+        "targets.simple.csv",
+        4,
+        "2026-12-01",
+    )
+    assert loaded["datasets"] == "Other List; Test Sanctions"
     assert "2 candidates (2 new" in _invoke(["screen", "run", *db])
     listed = json.loads(_invoke(["screen", "list", "--format", "json", *db]))
     assert [c["entity_id"] for c in listed] == ["NK-xlnx", "NK-mchp"]

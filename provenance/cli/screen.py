@@ -1,5 +1,5 @@
 """``provenance screen``: sanctions screening of the manufacturers against lists the user
-downloads (load, run, review, list; registered in cli/main.py)."""
+downloads (load, lists, run, review, list; registered in cli/main.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from provenance.cli.common import connect, db_option, format_option, library_errors, open_engine
-from provenance.ingest.screening import ListSummary, load_list
+from provenance.ingest.screening import ListSummary, load_list, loaded_lists
 from provenance.ingest.screening_run import (
     DEFAULT_THRESHOLD,
     STATUSES,
@@ -49,6 +49,7 @@ def screen_group() -> None:
     \b
     Examples:
       provenance screen load targets.simple.csv
+      provenance screen lists
       provenance screen run
       provenance screen list --status open
       provenance screen review --accept 3 --by "A. Analyst" --note "same LEI"
@@ -81,6 +82,41 @@ def load_command(file: Path, limit_items: tuple[str, ...], db_url: str | None, f
     limits = Limits().with_changes(limit_items)
     summary = load_list(open_engine(db_url), file, limits)
     click.echo(_load_text(summary, fmt), nl=False)
+
+
+#: The columns of `screen lists` (CSV, JSON keys).
+LISTS_COLUMNS = (
+    "list_id",
+    "file_name",
+    "format",
+    "list_date",
+    "entities",
+    "datasets",
+    "sha256",
+)
+
+
+@screen_group.command("lists")
+@db_option
+@format_option(("table", "json", "csv"))
+@library_errors
+def lists_command(db_url: str | None, fmt: str) -> None:
+    """List the loaded sanctions lists: file, format, date, entities, datasets, SHA-256.
+
+    \b
+    Example:
+      provenance screen lists --format json
+    """
+    with connect(db_url) as conn:
+        loaded = loaded_lists(conn)
+    if fmt == "table" and not loaded:
+        click.echo("no lists loaded: provenance screen load FILE")
+        return
+    data = [
+        [s.list_id, s.file_name, s.format, s.list_date, s.entities, "; ".join(s.datasets), s.sha256]
+        for s in loaded
+    ]
+    click.echo(render.rows(LISTS_COLUMNS, data, fmt), nl=False)
 
 
 def _load_text(summary: ListSummary, fmt: str) -> str:

@@ -403,21 +403,30 @@ def lock_screening(conn: Connection) -> None:
         conn.execute(select(func.pg_advisory_xact_lock(SCREENING_LOCK)))
 
 
-def _known(conn: Connection, digest: str) -> ListSummary | None:
-    """The summary of the list loaded before from a file of this SHA-256, if any."""
-    known = conn.execute(select(ScreeningList).where(ScreeningList.sha256 == digest)).first()
-    if known is None:
-        return None
+def _summary(known: Any) -> ListSummary:
     return ListSummary(
         known.id,
         known.file_name,
-        digest,
+        known.sha256,
         known.format,
         _split(known.datasets),
         known.list_date,
         known.entity_count,
         already_loaded=True,
     )
+
+
+def loaded_lists(conn: Connection) -> list[ListSummary]:
+    """The lists loaded, in the order they were loaded (``screen lists``)."""
+    return [
+        _summary(known) for known in conn.execute(select(ScreeningList).order_by(ScreeningList.id))
+    ]
+
+
+def _known(conn: Connection, digest: str) -> ListSummary | None:
+    """The summary of the list loaded before from a file of this SHA-256, if any."""
+    known = conn.execute(select(ScreeningList).where(ScreeningList.sha256 == digest)).first()
+    return None if known is None else _summary(known)
 
 
 def load_list(engine: Engine, path: Path, limits: Limits | None = None) -> ListSummary:
