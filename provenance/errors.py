@@ -353,3 +353,11 @@ class ExportError(ProvenanceError):
 
 class EvidenceError(ProvenanceError):
     """An evidence file that cannot be added, found or verified, or a store that cannot be used."""
+
+
+# provenance.ingest.screening ---------------------------------------------------------------------
+
+
+class ScreeningError(ProvenanceError):
+    """A screening step that cannot be done: a file that is no sanctions list, an unknown
+    candidate, a decision without the name of who made it."""

@@ -48,6 +48,8 @@ def _db_commands(tmp_path: Path, url: str) -> dict[str, list[str]]:
     Not here: ``init`` and ``db upgrade`` (they migrate), ``db current`` (it says the revision),
     ``country`` and ``datasette-metadata`` (they do not open the database)."""
     findings = write_csv(tmp_path / "f.csv", [row()])
+    listed = tmp_path / "targets.simple.csv"
+    listed.write_text("id,schema,name\nNK-1,Company,XP POWER LTD\n", encoding="utf-8")
     return {
         "seed": ["seed"],
         "load": ["load", str(findings)],
@@ -67,6 +69,12 @@ def _db_commands(tmp_path: Path, url: str) -> dict[str, list[str]]:
         "export": ["export", str(tmp_path / "out.db")],
         "reference show": ["reference", "show"],
         "reference load": ["reference", "load", str(seeds_path() / "chpl.yaml")],
+        "screen load": ["screen", "load", str(listed)],
+        "screen lists": ["screen", "lists"],
+        "screen run": ["screen", "run"],
+        "screen list": ["screen", "list"],
+        "screen review": ["screen", "review"],
+        "screen review --accept": ["screen", "review", "--accept", "1", "--by", "A. Analyst"],
         **(
             {"db grant-readonly": ["db", "grant-readonly", "provenance_reader_test"]}
             if url.startswith("postgresql")

@@ -654,6 +654,8 @@ def _fill_every_table(engine: Engine, tmp_path: Path) -> None:
     from provenance.evidence.files import sha256_of as photo_sha
     from provenance.evidence.records import add_evidence
     from provenance.evidence.store import Store
+    from provenance.ingest.screening import load_list
+    from provenance.ingest.screening_run import run_screening
     from provenance.models import CustodyEvent, WeaponSystem, WeaponSystemAlias, WeaponSystemUser
     from provenance.reference.manufacturers import add_alias, merge
 
@@ -684,6 +686,10 @@ def _fill_every_table(engine: Engine, tmp_path: Path) -> None:
             insert(WeaponSystemAlias).values(weapon_system_id=ws, alias="Iskander-E", alias_key="x")
         )
         conn.execute(insert(WeaponSystemUser).values(weapon_system_id=ws, country_code="RU"))
+    listed = tmp_path / "targets.simple.csv"
+    listed.write_text("id,schema,name,countries\nNK-ublox,Company,U-BLOX AG,ch\n", "utf-8")
+    load_list(engine, listed)
+    run_screening(engine)
 
 
 def test_every_step_down_and_up_keeps_the_data_of_every_table(

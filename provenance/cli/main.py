@@ -60,6 +60,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "evidence_group",
         "Photos and documents of the parts, stored by content, with their chain of custody.",
     ),
+    "screen": (
+        "screen",
+        "screen_group",
+        "Screen the manufacturers against sanctions lists you download (OpenSanctions).",
+    ),
     "country": (
         "country",
         "country",

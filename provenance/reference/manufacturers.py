@@ -32,6 +32,7 @@ from provenance.models import (
     Manufacturer,
     ManufacturerAlias,
     ManufacturerMerge,
+    ScreeningCandidate,
     Specimen,
     WeaponSystem,
 )
@@ -352,6 +353,7 @@ def merge(engine: Engine, keep: str, merged: str, note: str | None = None) -> Me
         moved, combined, citations = _move_components(conn, kept, gone)
         aliases = _move_aliases(conn, kept, gone)
         subsidiaries = _move_relatives(conn, kept, gone)
+        _move_screening(conn, kept.id, gone.id)
         conn.execute(
             update(ManufacturerMerge)
             .where(ManufacturerMerge.kept_id == gone.id)
@@ -549,6 +551,28 @@ def _move_aliases(conn: Connection, kept: Any, gone: Any) -> int:
             .values(manufacturer_id=kept.id, kind=AliasKind.MERGED)
         )
     return int(moved or 0)
+
+
+def _move_screening(conn: Connection, kept_id: int, gone_id: int) -> None:
+    """The merged manufacturer's screening candidates become the kept one's. When both have one
+    for the same listed entity, a decided one wins over an open one (the kept one's when both are
+    decided): a person's decision is not lost."""
+    c = ScreeningCandidate
+    decided = {
+        key: decision
+        for key, decision in conn.execute(
+            select(c.entity_key, c.decision).where(c.manufacturer_id == kept_id)
+        )
+    }
+    for c_id, key, decision in conn.execute(
+        select(c.id, c.entity_key, c.decision).where(c.manufacturer_id == gone_id)
+    ).all():
+        if key in decided and (decision is None or decided[key] is not None):
+            conn.execute(delete(c).where(c.id == c_id))
+            continue
+        if key in decided:
+            conn.execute(delete(c).where(c.manufacturer_id == kept_id, c.entity_key == key))
+        conn.execute(update(c).where(c.id == c_id).values(manufacturer_id=kept_id))
 
 
 def _move_relatives(conn: Connection, kept: Any, gone: Any) -> int:

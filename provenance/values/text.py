@@ -395,3 +395,20 @@ class NearDuplicates:
 
 def _sorted_words(key: str) -> str:
     return " ".join(sorted(key.split()))
+
+
+# Cyrillic letters in Latin (Russian, Ukrainian and Belarusian; after BGN/PCGN, simplified): a
+# sanctions list writes "Mikron" where a marking says "Микрон". For comparing keys, not showing.
+_CYRILLIC_LATIN = str.maketrans(
+    {
+        **dict(zip("абвгдезийклмнопрстуфыэіґў", "abvgdeziyklmnoprstufyeigu", strict=True)),
+        **{"ё": "e", "ж": "zh", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch"},
+        **{"ъ": "", "ь": "", "ю": "yu", "я": "ya", "ї": "yi", "є": "ye"},
+    }
+)
+
+
+def latin_key(key: str) -> str:
+    """A key (``manufacturer_key``'s, lower case) with its Cyrillic letters in Latin ones:
+    ``микрон`` is ``mikron``. A key without Cyrillic letters is returned as it is."""
+    return key.translate(_CYRILLIC_LATIN)
