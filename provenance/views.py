@@ -77,7 +77,7 @@ def _definitions() -> dict[str, tuple[tuple[str, str], ...]]:
 #: revision that introduced a set of definitions -> ((view name, SELECT), ...) in creation order.
 DEFINITIONS: dict[str, tuple[tuple[str, str], ...]] = _definitions()
 #: The set the newest migration creates; the documentation in ``VIEWS`` describes it.
-CURRENT_VERSION = "0010"
+CURRENT_VERSION = "0011"
 
 
 # --- the documentation of the current views -----------------------------------------------------
@@ -571,6 +571,37 @@ V_EVIDENCE = View(
     ),
 )
 
+V_SCREENING_CANDIDATES = View(
+    name="v_screening_candidates",
+    description=(
+        "One row per candidate match of a manufacturer with an entity of a sanctions list the "
+        "user loaded (`provenance screen run`), with the person's decision: `open`, `accepted` "
+        "(the manufacturer is the listed entity) or `rejected`."
+    ),
+    key=("manufacturer", "entity_key"),
+    facets=("decision", "entity_schema", "list_file"),
+    columns=(
+        _c("candidate_id", "integer", "Id of the candidate (`provenance screen review`).", "3"),
+        _c("manufacturer_id", "integer", "Id of the manufacturer (`v_manufacturers`).", "5"),
+        _c("manufacturer", "text", "The manufacturer's name.", "Xilinx"),
+        _c("manufacturer_country_code", "text", "Its headquarters country, when known.", "US"),
+        _c("entity_key", "text", "The entity's OpenSanctions id.", "NK-2a5hBmaG3ZQd4vuXnLTa4j"),
+        _c("entity_name", "text", "The entity's name on the list.", "XILINX, INC"),
+        _c("entity_schema", "text", "FtM schema: Company, Organization, Person, ...", "Company"),
+        _c("entity_countries", "text", "The entity's countries (ISO, lower case, `;`).", "us"),
+        _c("entity_datasets", "text", "The lists' datasets naming it (`;`).", "us_ofac_sdn"),
+        _c("entity_sanctions", "text", "The sanctions, as the list says.", ""),
+        _c("list_file", "text", "The file the entity was last found in.", "targets.simple.csv"),
+        _c("list_date", "date", "The newest change the list records.", "2024-05-01"),
+        _c("score", "real", "0 to 100: name likeness, the country for or against.", "100.0"),
+        _c("reasons", "text", "Why it is a candidate: the names compared, the countries.", ""),
+        _c("decision", "text", "`open`, `accepted` or `rejected`.", "accepted"),
+        _c("decided_by", "text", "Who decided.", "A. Analyst"),
+        _c("decided_at", "timestamp", "When.", ""),
+        _c("note", "text", "The decision's note.", "same company, same address"),
+    ),
+)
+
 #: The current views, in creation order.
 VIEWS: tuple[View, ...] = (
     V_COMPONENTS,
@@ -580,6 +611,7 @@ VIEWS: tuple[View, ...] = (
     V_SOURCES,
     V_CITATIONS,
     V_EVIDENCE,
+    V_SCREENING_CANDIDATES,
 )
 
 
