@@ -270,8 +270,8 @@ def add_screening(engine: Engine, tmp_path: Path) -> None:
         writer.writerow(columns.split(","))
         writer.writerow(
             ["NK-ryonbong", "Company", "KOREA RYONBONG", "Korea Ryonbong General Corporation",
-             "", "kp", "", "", "UN 1718 - DPRK", "", "", "Test Sanctions", "2017-01-01", "2026-11-30",
-             "2026-11-30T06:00:00"]
+             "", "kp", "", "", "UN 1718 - DPRK", "", "", "Test Sanctions", "2017-01-01",
+             "2026-11-30", "2026-11-30T06:00:00"]
         )  # fmt: skip
     load_list(engine, path)
     run_screening(engine)
