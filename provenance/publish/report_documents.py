@@ -187,6 +187,9 @@ def _manufacturer_table(
     ]
     if made_in:
         header.append("made in (parts)")
+    screened = any(r.sanctions_matches for r in t.rows)
+    if screened:  # only when a person confirmed one: the table is as before otherwise
+        header.append("confirmed on a sanctions list")
     rows: list[list[Any]] = []
     for r in t.rows:
         line: list[Any] = [
@@ -202,6 +205,8 @@ def _manufacturer_table(
         ]
         if made_in:
             line.append(Names(f"{c} {n}" for c, n in r.made_in))
+        if screened:
+            line.append(Names(r.sanctions_matches))
         rows.append(line)
     extra = 0
     if t.other_parts or t.other_components:
