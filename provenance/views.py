@@ -12,7 +12,8 @@ not as they are in the newest code (an upgrade through revision 0004 to a later 
 code against 0004's tables). So the SQL is versioned: :data:`DEFINITIONS` maps the revision that
 introduced a set of definitions to their SQL (files in ``provenance/view_sql/<revision>/``), and a
 released set is never edited (a test pins each one by hash). To change a view: add a new set
-under the new migration's revision id, point :data:`CURRENT_VERSION` at it, update the column
+under the new migration's revision id (a folder with the new or changed files and an
+``INHERITS`` file naming the set it builds on), point :data:`CURRENT_VERSION` at it, update the column
 documentation in :data:`VIEWS`, and write a migration that calls ``drop_views(op)`` then
 ``create_views(op, "<new revision>")``.
 
@@ -59,17 +60,26 @@ Target = Connection | _HasBind
 
 # --- the SQL, per revision ----------------------------------------------------------------------
 # provenance/view_sql/<revision>/NN_<view>.sql, one file per view, NN the creation order. Released
-# sets are frozen: never edit them, add a new set (see the module docstring).
+# sets are frozen: never edit them, add a new set (see the module docstring). A set's INHERITS file
+# names the set whose files it takes (its own files added to them, or replacing same names).
 
 _SQL_DIR = Path(__file__).parent / "view_sql"
+
+
+def _files(folder: Path) -> dict[str, str]:
+    """File name -> SQL of a set, with what it inherits."""
+    base = folder / "INHERITS"
+    files = _files(_SQL_DIR / base.read_text("utf-8").strip()) if base.is_file() else {}
+    files.update({f.name: f.read_text(encoding="utf-8") for f in folder.glob("[0-9][0-9]_*.sql")})
+    return files
 
 
 def _definitions() -> dict[str, tuple[tuple[str, str], ...]]:
     found: dict[str, tuple[tuple[str, str], ...]] = {}
     for folder in sorted(p for p in _SQL_DIR.iterdir() if p.is_dir()):
-        files = sorted(folder.glob("[0-9][0-9]_*.sql"))
+        files = _files(folder)
         found[folder.name] = tuple(
-            (f.stem.split("_", 1)[1], f.read_text(encoding="utf-8")) for f in files
+            (Path(name).stem.split("_", 1)[1], files[name]) for name in sorted(files)
         )
     return found
 
@@ -573,11 +583,8 @@ V_EVIDENCE = View(
 
 V_SCREENING_CANDIDATES = View(
     name="v_screening_candidates",
-    description=(
-        "One row per candidate match of a manufacturer with an entity of a sanctions list the "
-        "user loaded (`provenance screen run`), with the person's decision: `open`, `accepted` "
-        "(the manufacturer is the listed entity) or `rejected`."
-    ),
+    description="One row per candidate match of a manufacturer with an entity of a sanctions "
+    "list (`provenance screen run`), with the person's decision: `open`, `accepted` or `rejected`.",
     key=("manufacturer", "entity_key"),
     facets=("decision", "entity_schema", "list_file"),
     columns=(
