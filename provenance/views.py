@@ -12,9 +12,9 @@ not as they are in the newest code (an upgrade through revision 0004 to a later 
 code against 0004's tables). So the SQL is versioned: :data:`DEFINITIONS` maps the revision that
 introduced a set of definitions to their SQL (files in ``provenance/view_sql/<revision>/``), and a
 released set is never edited (a test pins each one by hash). To change a view: add a new set
-under the new migration's revision id (a folder with the new or changed files and an
-``INHERITS`` file naming the set it builds on), point :data:`CURRENT_VERSION` at it, update the column
-documentation in :data:`VIEWS`, and write a migration that calls ``drop_views(op)`` then
+under the new migration's revision id (the new or changed files, and ``INHERITS`` naming the
+set it builds on), point :data:`CURRENT_VERSION` at it, update the column documentation in
+:data:`VIEWS`, and write a migration that calls ``drop_views(op)`` then
 ``create_views(op, "<new revision>")``.
 
 The SQL is the same text on SQLite and PostgreSQL (standard SQL only: joins, CASE, CAST, window
