@@ -91,10 +91,60 @@ def is_number(value: Any) -> bool:
 MIN_TEXT_WIDTH = 12
 
 
+#: Whitespace textwrap treats apart from a single space: its own (tabs, ...) and Unicode spaces
+#: (which it drops at the ends of lines).
+_OTHER_SPACE = re.compile(r"[^\S ]")
+#: textwrap's split of a word into the pieces a line may end after ("DC-" "DC").
+_WORD_PIECES = textwrap.TextWrapper.wordsep_re
+
+
+def _chunks(line: str) -> list[str] | None:
+    """The line as textwrap cuts it: words (split after their hyphens as textwrap splits them)
+    and the single spaces between them; None for any other line (two spaces in a row, a space
+    at an end, other whitespace)."""
+    words = line.split(" ")
+    if not all(words) or _OTHER_SPACE.search(line):
+        return None
+    chunks: list[str] = []
+    for i, word in enumerate(words):
+        if i:
+            chunks.append(" ")
+        if "-" in word:
+            chunks += [piece for piece in _WORD_PIECES.split(word) if piece]
+        else:
+            chunks.append(word)
+    return chunks
+
+
+def wrap_line(line: str, width: int) -> list[str]:
+    """``textwrap.wrap(line, width)``, computed directly for the common line (see
+    :func:`_chunks`) with no piece wider than ``width``: each line takes as many pieces as fit,
+    without the space it would end or start with. Any other line goes to textwrap itself (the
+    same result, about three times slower on a report's long cells)."""
+    chunks = _chunks(line)
+    if chunks is None or max(map(len, chunks)) > width:
+        return textwrap.wrap(line, width)
+    lines: list[str] = []
+    current: list[str] = []
+    length = 0
+    for chunk in chunks:
+        if length + len(chunk) <= width:
+            current.append(chunk)
+            length += len(chunk)
+            continue
+        if current[-1] == " ":
+            current.pop()
+        lines.append("".join(current))
+        current, length = ([], 0) if chunk == " " else ([chunk], len(chunk))
+    if current:
+        lines.append("".join(current))
+    return lines
+
+
 def _wrap(text: str, width: int) -> list[str]:
     lines: list[str] = []
     for line in text.split("\n"):
-        lines += textwrap.wrap(line, width) or [""]
+        lines += wrap_line(line, width) or [""]
     return lines
 
 
