@@ -6,6 +6,7 @@ the basis and filters, and tables; rendered in any format by
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -701,7 +702,7 @@ def foreign_parts_document(report: ForeignPartsReport) -> Document:
         [_origin_table(w) for w in report.weapons],
         layout=Layout.PLAIN,
         data_tables=[_flat_origins(report), _weapon_figures(report)],
-        data=_foreign_parts_json(report),
+        data=functools.partial(_foreign_parts_json, report),
     )
 
 
@@ -756,5 +757,5 @@ def components_document(rows: Sequence[ComponentRow]) -> Document:
                 data,
             )
         ],
-        data={"report": "components", "components": [dataclasses.asdict(r) for r in rows]},
+        data=lambda: {"report": "components", "components": [dataclasses.asdict(r) for r in rows]},
     )
