@@ -127,8 +127,9 @@ def to_markdown(section: EvidenceSection, out_dir: Path, name: str) -> tuple[str
         facts = _facts(item)
         if item.thumbnail is not None:
             path = out_dir / f"{name}-evidence-{item.row.sha256[:16]}.jpg"
-            path.write_bytes(item.thumbnail)
-            written.append(path)
+            if path not in written:  # one file however many parts the photo shows
+                path.write_bytes(item.thumbnail)
+                written.append(path)
             lines.append(f"![{facts[0]}]({path.name})")
             lines.append("")
         lines += [f"- {line}" for line in facts]
