@@ -22,6 +22,7 @@ CSS = """
 div.evidence { display: flex; flex-wrap: wrap; gap: 1rem; }
 figure.evidence { width: 15rem; margin: 0; font-size: 0.8rem; }
 figure.evidence img { width: 100%; height: auto; border: 1px solid #999; }
+figure.evidence figcaption { overflow-wrap: anywhere; }
 p.altered { color: #a00; font-weight: bold; }
 """
 
