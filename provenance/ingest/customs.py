@@ -42,7 +42,7 @@ from provenance import __version__
 from provenance.db import write_transaction
 from provenance.errors import CustomsError, InvalidDataError, RowError
 from provenance.ingest.mapping_schema import header_key
-from provenance.ingest.readers import inspect_file, read_tables
+from provenance.ingest.readers import InputFile, inspect_file, read_tables
 from provenance.ingest.tables import Record, Table
 from provenance.limits import Limits
 from provenance.migrate import ensure_current
@@ -308,12 +308,11 @@ def _records(table: Table, read: _Read) -> Iterator[Record]:
 
 
 def read_customs(
-    path: Path, name: str, limits: Limits, countries: CountryResolver | None = None
-) -> tuple[str, _Read]:
-    """The SHA-256 and checked rows of a customs file; InvalidDataError names every bad row."""
+    source: InputFile, limits: Limits, countries: CountryResolver | None = None
+) -> _Read:
+    """The checked rows of a customs file; InvalidDataError names every bad row."""
     countries = countries or default_resolver()
-    source = inspect_file(path, name, limits=limits)
-    read = _Read(name)
+    read = _Read(source.name)
     for table in read_tables(source, limits=limits):
         for record in _records(table, read):
             if not any(clean_text(v) for v in record.values.values()):
@@ -329,7 +328,7 @@ def read_customs(
                 read.rows.append(row)
     if read.error_count:
         raise InvalidDataError(read.errors, read.error_count)
-    return source.sha256, read
+    return read
 
 
 def brand_index(conn: Connection) -> dict[str, int]:
@@ -371,7 +370,13 @@ def load_customs(
     name = path.name
     if not path.is_file():
         raise CustomsError(f"{path}: no such file")
-    digest, read = read_customs(path, name, limits, countries)
+    source = inspect_file(path, name, limits=limits)
+    digest = source.sha256
+    with engine.connect() as conn:
+        known = _known_file(conn, digest)
+    if known is not None:  # before reading the rows: a reload costs a hash
+        return CustomsSummary(name, digest, known.id, known.rows_read, 0, already_loaded=True)
+    read = read_customs(source, limits, countries)
     with write_transaction(engine) as conn:
         known = _known_file(conn, digest)
         if known is not None:
