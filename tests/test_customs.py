@@ -390,3 +390,94 @@ def test_a_bad_customs_file_exits_non_zero_naming_the_row(
     result = CliRunner().invoke(cli, ["customs", "load", str(path)])
     assert result.exit_code == 1
     assert "bad.csv" in result.output and "date" in result.output
+
+
+# --- a provider's layout, through a mapping -----------------------------------------------------
+
+PROVIDER_MAPPING = """\
+kind: customs
+description: a made-up customs data provider's export
+columns:
+  Declaration date: date
+  HS: hs_code
+  Goods: description
+  Trademark: brand
+  Shipper: exporter
+  Consignee: importer
+  Country of origin: origin_country
+  Value USD: value
+  Declaration no: record_id
+  Internal ref: null
+constants:
+  currency: USD
+unknown_values:
+  brand: [NO BRAND]
+"""
+
+
+def test_a_file_in_a_provider_layout_loads_through_a_customs_mapping(
+    engine: Engine, tmp_path: Path
+) -> None:
+    from provenance.ingest.mapping import load_mapping
+
+    _findings(engine, tmp_path)
+    mapping_file = tmp_path / "provider.yaml"
+    mapping_file.write_text(PROVIDER_MAPPING, "utf-8")
+    header = [
+        "Declaration no",
+        "Declaration date",
+        "HS",
+        "Goods",
+        "Trademark",
+        "Shipper",
+        "Consignee",
+        "Country of origin",
+        "Value USD",
+        "Internal ref",
+    ]
+    rows = [
+        [
+            "D-1",
+            "2023-05",
+            "850440",
+            "converter P/N TSM0505S",
+            "XP POWER",
+            "A Ltd",
+            "B",
+            "GB",
+            "9",
+            "x",
+        ],
+        ["D-2", "2023-05", "850440", "converter", "NO BRAND", "A Ltd", "B", "unk", "9", "y"],
+    ]
+    path = tmp_path / "export.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    summary = load_customs(engine, path, mapping=load_mapping(mapping_file))
+    assert (summary.shipments_added, summary.brands_resolved) == (2, 1)
+    with engine.connect() as conn:
+        got = {r.record_id: r for r in conn.execute(select(CustomsShipment))}
+    assert (got["D-1"].currency, got["D-1"].part_number, got["D-1"].origin_code) == (
+        "USD",
+        "TSM0505S",
+        "GB",
+    )
+    assert (got["D-2"].brand, got["D-2"].origin_code) == (None, None)  # unknown stays unknown
+    assert match_customs(engine).new == 1
+
+
+def test_a_mapping_of_another_kind_is_refused_for_customs_and_a_customs_one_for_load(
+    engine: Engine, tmp_path: Path
+) -> None:
+    from provenance.errors import ProvenanceError
+    from provenance.ingest.mapping import load_mapping
+
+    path = _write(tmp_path / "shipments.csv", SHIPMENTS)
+    with pytest.raises(CustomsError, match="kind: customs"):
+        load_customs(engine, path, mapping=load_mapping("hur-portal"))
+    mapping_file = tmp_path / "provider.yaml"
+    mapping_file.write_text(PROVIDER_MAPPING, "utf-8")
+    with pytest.raises(ProvenanceError, match="customs load"):
+        load_files(engine, [path], options=LoadOptions(mapping=load_mapping(mapping_file)))

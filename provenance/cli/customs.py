@@ -19,6 +19,7 @@ from provenance.ingest.customs_match import (
     match_customs,
     review_link,
 )
+from provenance.ingest.mapping import load_mapping
 from provenance.limits import Limits
 from provenance.models import CustomsLinkStatus
 from provenance.publish import render
@@ -61,6 +62,13 @@ def customs_group() -> None:
 @customs_group.command("load")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
+    "--mapping",
+    "mapping_file",
+    metavar="NAME",
+    help="A column mapping (YAML, kind: customs) for files in another layout, or the name of "
+    "a shipped one; see seeds/mappings/README.md.",
+)
+@click.option(
     "--limit",
     "limit_items",
     metavar="NAME=VALUE",
@@ -70,21 +78,29 @@ def customs_group() -> None:
 @db_option
 @format_option(render.SUMMARY_FORMATS)
 @library_errors
-def load_command(file: Path, limit_items: tuple[str, ...], db_url: str | None, fmt: str) -> None:
+def load_command(
+    file: Path,
+    mapping_file: str | None,
+    limit_items: tuple[str, ...],
+    db_url: str | None,
+    fmt: str,
+) -> None:
     """Load a customs records file (CSV, Excel, JSON, JSON Lines): one shipment a row.
 
     Columns (any may be missing; case, spaces, _ and - ignored): date, hs_code, description,
     brand, part_number, exporter, importer, origin_country, dispatch_country, value, currency,
     quantity, record_id. All of the file or nothing: a bad row is named with its row and
     column. Loading the same file again changes nothing; rows loaded before from another file
-    are not added again.
+    are not added again. A file in another layout is read through a mapping of kind customs.
 
     \b
-    Example:
+    Examples:
       provenance customs load shipments.xlsx
+      provenance customs load --mapping my-provider.yaml export.csv
     """
     limits = Limits().with_changes(limit_items)
-    summary = load_customs(open_engine(db_url), file, limits)
+    mapping = load_mapping(mapping_file) if mapping_file else None
+    summary = load_customs(open_engine(db_url), file, limits, mapping=mapping)
     click.echo(_load_text(summary, fmt), nl=False)
 
 

@@ -1,9 +1,12 @@
 """Loading customs records (issue 16, the KSE practice): ``provenance customs load FILE``.
 
-A customs records file holds one shipment a row, in a fixed layout (:data:`CUSTOMS_COLUMNS`;
-column names are matched with case, spacing, ``_`` and ``-`` ignored, and any of them may be
-missing): ``date, hs_code, description, brand, part_number, exporter, importer,
-origin_country, dispatch_country, value, currency, quantity, record_id``. Any format the
+A customs records file holds one shipment a row, in the customs layout
+(``provenance.ingest.columns.CUSTOMS_COLUMNS``; column names are matched with case, spacing,
+``_`` and ``-`` ignored, and any of them may be missing), or in another layout read through a
+column mapping of ``kind: customs`` (``provenance.ingest.mapping``: renames, ignored columns,
+constants, splits, values that mean unknown): ``date, hs_code, description, brand,
+part_number, exporter, importer, origin_country, dispatch_country, value, currency, quantity,
+record_id``. Any format the
 project's readers take is read (CSV and other delimited text, Excel, JSON, JSON Lines).
 
 - ``date``: ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (kept with its precision);
@@ -14,7 +17,8 @@ project's readers take is read (CSV and other delimited text, Excel, JSON, JSON 
   (``P/N TSM0505S``, ``part no. TSM0505S``, ``PN: TSM0505S``); never guessed otherwise;
 - ``exporter``/``importer``: text with their manufacturer keys (to be linked to parties later);
 - ``origin_country``/``dispatch_country``: any name or code the country resolver knows; blank or
-  a value that means not known (:data:`UNKNOWN_WORDS`) stays NULL, another name is an error;
+  a value that means not known (``seeds/unknown_values.yaml``, and a mapping's) stays NULL,
+  another name is an error;
 - ``value`` and ``quantity``: non-negative numbers (``1,234.50``: commas between thousands are
   dropped); ``currency``: three letters (ISO 4217);
 - ``record_id``: the source's own id of the row; given twice in one file is an error.
@@ -41,9 +45,12 @@ from sqlalchemy import Connection, Engine, insert, select
 from provenance import __version__
 from provenance.db import write_transaction
 from provenance.errors import CustomsError, InvalidDataError, RowError
+from provenance.ingest.columns import CUSTOMS_COLUMNS, Kind
+from provenance.ingest.mapping import ColumnMapping, TablePlan
 from provenance.ingest.mapping_schema import header_key
 from provenance.ingest.readers import InputFile, inspect_file, read_tables
 from provenance.ingest.tables import Record, Table
+from provenance.ingest.unknowns import shipped_unknowns
 from provenance.limits import Limits
 from provenance.migrate import ensure_current
 from provenance.models import CustomsShipment, LoadBatch, Manufacturer, ManufacturerAlias
@@ -52,28 +59,10 @@ from provenance.values.dates import parse_partial_date
 from provenance.values.hs import hs_digits
 from provenance.values.text import clean_text, manufacturer_key, normalize_key
 
-#: The customs records layout, in the order the README documents it.
-CUSTOMS_COLUMNS: tuple[str, ...] = (
-    "date",
-    "hs_code",
-    "description",
-    "brand",
-    "part_number",
-    "exporter",
-    "importer",
-    "origin_country",
-    "dispatch_country",
-    "value",
-    "currency",
-    "quantity",
-    "record_id",
-)
 #: Header key (case, spacing, _ and - ignored) -> column of the layout.
 LAYOUT = {header_key(c): c for c in CUSTOMS_COLUMNS}
 #: The load batch kind of a customs file (``load_batches.kind``).
 BATCH_KIND = "customs"
-#: Values of a country column that mean not known (compared on their normalised key).
-UNKNOWN_WORDS = frozenset({"unknown", "not known", "n/a", "na", "none", "-", "?", "xx", "zz"})
 #: How many bad rows an error lists (every bad row is counted).
 ERRORS_KEPT = 50
 #: The longest values the columns hold.
@@ -148,9 +137,17 @@ class _Read:
 class _RowCheck:
     """One record's values turned into a shipment row; problems go to the file's errors."""
 
-    def __init__(self, read: _Read, record: Record, where: str, countries: CountryResolver):
-        self.read, self.record, self.where, self.countries = read, record, where, countries
-        self.values = {LAYOUT.get(header_key(k), k): v for k, v in record.values.items()}
+    def __init__(
+        self,
+        read: _Read,
+        record: Record,
+        values: dict[str, str | None],
+        where: str,
+        context: _Context,
+    ) -> None:
+        self.read, self.record, self.where = read, record, where
+        self.countries, self.unknowns = context.countries, context.mapping.unknowns
+        self.values = {LAYOUT.get(header_key(k), k): v for k, v in values.items()}
         self.ok = True
 
     def fail(self, column: str, value: str, message: str) -> None:
@@ -159,6 +156,8 @@ class _RowCheck:
 
     def text(self, column: str) -> str | None:
         value = clean_text(self.values.get(column))
+        if value is not None and self.unknowns.is_unknown(column, value):
+            return None
         limit = LENGTHS.get(column)
         if value is not None and limit is not None and len(value) > limit:
             self.fail(column, value, f"at most {limit} characters")
@@ -188,7 +187,7 @@ class _RowCheck:
 
     def country(self, column: str) -> str | None:
         value = self.text(column)
-        if value is None or normalize_key(value) in UNKNOWN_WORDS:
+        if value is None:
             return None
         found = self.countries.lookup(value)
         if found is None:
@@ -224,12 +223,19 @@ def _keyed(text: str | None) -> str | None:
 
 
 def _check_record(
-    read: _Read, record: Record, where: str, countries: CountryResolver
+    read: _Read,
+    record: Record,
+    mapped: tuple[dict[str, str | None], list[tuple[str, str, str]]],
+    where: str,
+    context: _Context,
 ) -> dict[str, Any] | None:
     """A shipment row (without its batch, manufacturer and identity) or None after errors."""
-    check = _RowCheck(read, record, where, countries)
+    values, problems = mapped
+    check = _RowCheck(read, record, values, where, context)
     for problem in record.errors:
         check.fail(problem.column, problem.value, problem.message)
+    for column, value, message in problems:
+        check.fail(column, value, message)
     if not check.ok:
         return None
     shipped_on, precision = check.date()
@@ -282,44 +288,73 @@ def _identity(read: _Read, row: dict[str, Any], where: str) -> str | None:
     return hashlib.sha256(f"values\x1f{values}\x1f{seen}".encode()).hexdigest()
 
 
-def _unknown_columns(read: _Read, table: Table, names: list[str]) -> None:
-    for name in names:
-        if header_key(name) not in LAYOUT:
-            read.error(
-                table.name,
-                0,
-                name,
-                name,
-                "not a column of the customs layout (" + ", ".join(CUSTOMS_COLUMNS) + ")",
-            )
+@dataclass(frozen=True)
+class _Context:
+    """What every row of a load is read with."""
+
+    mapping: ColumnMapping
+    countries: CountryResolver
+    limits: Limits
 
 
-def _records(table: Table, read: _Read) -> Iterator[Record]:
-    seen: set[str] = set()
-    if table.fixed_columns:
-        _unknown_columns(read, table, table.columns)
-        seen.update(table.columns)
+def customs_mapping(mapping: ColumnMapping | None = None) -> ColumnMapping:
+    """The mapping a customs file is read with: ``mapping`` (of kind customs), else our layout."""
+    if mapping is None:
+        return ColumnMapping(kind=Kind.CUSTOMS, unknowns=shipped_unknowns(Kind.CUSTOMS))
+    if mapping.kind is not Kind.CUSTOMS:
+        raise CustomsError(
+            f"{mapping.path or 'the mapping'}: a mapping of kind {mapping.kind.value}; customs "
+            "records need one of kind: customs"
+        )
+    return mapping
+
+
+def _unknown_columns(read: _Read, table: Table, plan: TablePlan, reported: int) -> int:
+    """Report the columns the plan met that neither the layout nor the mapping uses."""
+    for name in plan.unknown[reported:]:
+        read.error(
+            table.name,
+            0,
+            name,
+            name,
+            "not a column of the customs layout ("
+            + ", ".join(CUSTOMS_COLUMNS)
+            + "): rename it, or ignore it in a mapping",
+        )
+    return len(plan.unknown)
+
+
+def _records(
+    table: Table, read: _Read, context: _Context
+) -> Iterator[tuple[Record, tuple[dict[str, str | None], list[tuple[str, str, str]]]]]:
+    """The records of a table with their values in our columns (and the mapping's problems)."""
+    plan = context.mapping.plan(table.name, table.sheet, context.limits.pattern_time)
+    plan.see_all(table.columns)
+    reported = _unknown_columns(read, table, plan, 0)
     for record in table.records:
-        new = [n for n in record.values if n not in seen]
-        if new:
-            seen.update(new)
-            _unknown_columns(read, table, new)
-        yield record
+        if not any(clean_text(v) for v in record.values.values()):
+            continue
+        mapped = plan.apply(record.values, record.row, record.row_kind)
+        if len(plan.unknown) > reported:
+            reported = _unknown_columns(read, table, plan, reported)
+        yield record, mapped
 
 
 def read_customs(
-    source: InputFile, limits: Limits, countries: CountryResolver | None = None
+    source: InputFile,
+    limits: Limits,
+    countries: CountryResolver | None = None,
+    mapping: ColumnMapping | None = None,
 ) -> _Read:
     """The checked rows of a customs file; InvalidDataError names every bad row."""
-    countries = countries or default_resolver()
+    context = _Context(customs_mapping(mapping), countries or default_resolver(), limits)
     read = _Read(source.name)
-    for table in read_tables(source, limits=limits):
-        for record in _records(table, read):
-            if not any(clean_text(v) for v in record.values.values()):
-                continue
+    tables = read_tables(source, looks_like_header=context.mapping.looks_like_header, limits=limits)
+    for table in tables:
+        for record, mapped in _records(table, read, context):
             read.rows_read += 1
             where = record.source or table.name
-            row = _check_record(read, record, where, countries)
+            row = _check_record(read, record, mapped, where, context)
             if row is None:
                 continue
             identity = _identity(read, row, where)
@@ -363,9 +398,12 @@ def load_customs(
     path: Path,
     limits: Limits | None = None,
     countries: CountryResolver | None = None,
+    mapping: ColumnMapping | None = None,
 ) -> CustomsSummary:
-    """Load the customs records file at ``path``: all of it in one transaction, or nothing."""
+    """Load the customs records file at ``path`` (read through ``mapping``, of kind customs,
+    when given): all of it in one transaction, or nothing."""
     ensure_current(engine)
+    mapping = customs_mapping(mapping)
     limits = limits or Limits()
     name = path.name
     if not path.is_file():
@@ -376,7 +414,7 @@ def load_customs(
         known = _known_file(conn, digest)
     if known is not None:  # before reading the rows: a reload costs a hash
         return CustomsSummary(name, digest, known.id, known.rows_read, 0, already_loaded=True)
-    read = read_customs(source, limits, countries)
+    read = read_customs(source, limits, countries, mapping)
     with write_transaction(engine) as conn:
         known = _known_file(conn, digest)
         if known is not None:
