@@ -481,3 +481,20 @@ def test_a_mapping_of_another_kind_is_refused_for_customs_and_a_customs_one_for_
     mapping_file.write_text(PROVIDER_MAPPING, "utf-8")
     with pytest.raises(ProvenanceError, match="customs load"):
         load_files(engine, [path], options=LoadOptions(mapping=load_mapping(mapping_file)))
+
+
+def test_a_part_number_mixing_latin_and_cyrillic_is_an_error_and_a_brand_is_folded(
+    engine: Engine, tmp_path: Path
+) -> None:
+    _findings(engine, tmp_path)
+    before = dump(engine)
+    cyrillic_m = "\u041c"
+    bad = [_shipment(record_id="M-1", part_number=f"T S{cyrillic_m}0505S")]
+    with pytest.raises(InvalidDataError) as caught:
+        load_customs(engine, _write(tmp_path / "mixed.csv", bad))
+    (error,) = caught.value.errors
+    assert (error.row, error.column) == (2, "part_number")
+    assert "Latin and Cyrillic" in error.message
+    assert dump(engine) == before
+    folded = [_shipment(record_id="M-2", brand="\u0425P Power", part_number="TSM0505S")]
+    assert load_customs(engine, _write(tmp_path / "folded.csv", folded)).brands_resolved == 1

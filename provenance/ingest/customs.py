@@ -57,10 +57,20 @@ from provenance.models import CustomsShipment, LoadBatch, Manufacturer, Manufact
 from provenance.values.countries import CountryResolver, default_resolver
 from provenance.values.dates import parse_partial_date
 from provenance.values.hs import hs_digits
-from provenance.values.text import clean_text, manufacturer_key, normalize_key
+from provenance.values.text import (
+    clean_text,
+    fold_mixed_script,
+    manufacturer_key,
+    mixed_script,
+    normalize_key,
+)
 
 #: Header key (case, spacing, _ and - ignored) -> column of the layout.
 LAYOUT = {header_key(c): c for c in CUSTOMS_COLUMNS}
+#: Columns whose words may not mix Latin, Cyrillic and Greek letters (a look-alike spelling).
+SCRIPT_CHECKED = frozenset({"brand", "part_number", "exporter", "importer", "record_id", "hs_code"})
+#: Of those, the names: their look-alike letters are folded to one script, as manufacturers' are.
+FOLDED_BY_DEFAULT = frozenset({"brand", "exporter", "importer"})
 #: The load batch kind of a customs file (``load_batches.kind``).
 BATCH_KIND = "customs"
 #: How many bad rows an error lists (every bad row is counted).
@@ -147,6 +157,7 @@ class _RowCheck:
     ) -> None:
         self.read, self.record, self.where = read, record, where
         self.countries, self.unknowns = context.countries, context.mapping.unknowns
+        self.fold = context.mapping.fold_mixed_script | FOLDED_BY_DEFAULT
         self.values = {LAYOUT.get(header_key(k), k): v for k, v in values.items()}
         self.ok = True
 
@@ -158,11 +169,30 @@ class _RowCheck:
         value = clean_text(self.values.get(column))
         if value is not None and self.unknowns.is_unknown(column, value):
             return None
+        if value is not None and column in SCRIPT_CHECKED:
+            value = self.one_script(column, value)
         limit = LENGTHS.get(column)
         if value is not None and limit is not None and len(value) > limit:
             self.fail(column, value, f"at most {limit} characters")
             return None
         return value
+
+    def one_script(self, column: str, value: str) -> str | None:
+        """``value``, its look-alike letters folded where the column allows (names), or None
+        after an error: a part number mixing Latin and Cyrillic letters is never matched."""
+        problem = mixed_script(value)
+        if problem is None:
+            return value
+        folded = fold_mixed_script(value) if column in self.fold else None
+        if folded is not None:
+            return folded.text
+        self.fail(
+            column,
+            value,
+            f"{problem}: write it in one script, or list {column} in the mapping's "
+            "fold_mixed_script",
+        )
+        return None
 
     def date(self) -> tuple[dt.date | None, str | None]:
         value = self.text("date")
