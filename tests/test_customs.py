@@ -498,3 +498,22 @@ def test_a_part_number_mixing_latin_and_cyrillic_is_an_error_and_a_brand_is_fold
     assert dump(engine) == before
     folded = [_shipment(record_id="M-2", brand="\u0425P Power", part_number="TSM0505S")]
     assert load_customs(engine, _write(tmp_path / "folded.csv", folded)).brands_resolved == 1
+
+
+def test_customs_load_takes_a_mapping_on_the_command_line(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(ENV_VAR, engine.url.render_as_string(hide_password=False))
+    mapping_file = tmp_path / "provider.yaml"
+    mapping_file.write_text(PROVIDER_MAPPING, "utf-8")
+    path = tmp_path / "export.csv"
+    path.write_text("Declaration no,HS,Trademark,Internal ref\nD-9,8504.40,XP Power,z\n", "utf-8")
+    args = ["customs", "load", "--mapping", str(mapping_file), "--format", "json", str(path)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["shipments_added"] == 1
+    other = tmp_path / "other.csv"
+    other.write_text("Declaration no,HS\nD-10,8504.40\n", "utf-8")
+    unmapped = CliRunner().invoke(cli, ["customs", "load", str(other)])
+    assert unmapped.exit_code == 1
+    assert "Declaration no" in unmapped.output and "customs layout" in unmapped.output
