@@ -517,3 +517,43 @@ def test_customs_load_takes_a_mapping_on_the_command_line(
     unmapped = CliRunner().invoke(cli, ["customs", "load", str(other)])
     assert unmapped.exit_code == 1
     assert "Declaration no" in unmapped.output and "customs layout" in unmapped.output
+
+
+# --- all or nothing, and writers at once --------------------------------------------------------
+
+
+def test_a_load_failing_half_way_through_its_writes_leaves_nothing(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    from provenance.ingest import customs
+
+    load_customs(engine, _write(tmp_path / "a.csv", SHIPMENTS[4:]))
+    before = dump(engine)
+    monkeypatch.setattr(customs, "_CHUNK", 1)
+    monkeypatch.setattr(customs, "_present", lambda conn, identities: set())
+    with pytest.raises(IntegrityError):  # C-5 is written again, after C-1 .. C-4
+        load_customs(engine, _write(tmp_path / "b.csv", SHIPMENTS))
+    assert dump(engine) == before
+
+
+def test_the_same_file_loaded_twice_at_once_is_loaded_once(engine: Engine, tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    path = _write(tmp_path / "shipments.csv", SHIPMENTS)
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda _: load_customs(engine, path), range(2)))
+    assert sorted(r.already_loaded for r in results) == [False, True]
+    assert count(engine, "customs_shipments") == 5
+
+
+def test_two_matches_at_once_propose_each_link_once(engine: Engine, tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    _findings(engine, tmp_path)
+    load_customs(engine, _write(tmp_path / "shipments.csv", SHIPMENTS))
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda _: match_customs(engine), range(2)))
+    assert sorted(r.new for r in results) == [0, 2]
+    assert count(engine, "customs_links") == 2

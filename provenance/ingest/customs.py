@@ -40,7 +40,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Connection, Engine, func, insert, select
 
 from provenance import __version__
 from provenance.db import write_transaction
@@ -71,6 +71,8 @@ LAYOUT = {header_key(c): c for c in CUSTOMS_COLUMNS}
 SCRIPT_CHECKED = frozenset({"brand", "part_number", "exporter", "importer", "record_id", "hs_code"})
 #: Of those, the names: their look-alike letters are folded to one script, as manufacturers' are.
 FOLDED_BY_DEFAULT = frozenset({"brand", "exporter", "importer"})
+#: The key of the PostgreSQL advisory lock customs writers hold ("cust" in ASCII).
+CUSTOMS_LOCK = 0x63757374
 #: The load batch kind of a customs file (``load_batches.kind``).
 BATCH_KIND = "customs"
 #: How many bad rows an error lists (every bad row is counted).
@@ -407,6 +409,14 @@ def brand_index(conn: Connection) -> dict[str, int]:
     return found
 
 
+def lock_customs(conn: Connection) -> None:
+    """Make customs writers (loads, matches) wait for each other: on PostgreSQL an advisory lock
+    held to the end of the transaction; SQLite's writers already take turns (``BEGIN
+    IMMEDIATE``)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(func.pg_advisory_xact_lock(CUSTOMS_LOCK)))
+
+
 def _present(conn: Connection, identities: list[str]) -> set[str]:
     """The identities of these that the database holds already."""
     out: set[str] = set()
@@ -446,6 +456,7 @@ def load_customs(
         return CustomsSummary(name, digest, known.id, known.rows_read, 0, already_loaded=True)
     read = read_customs(source, limits, countries, mapping)
     with write_transaction(engine) as conn:
+        lock_customs(conn)
         known = _known_file(conn, digest)
         if known is not None:
             return CustomsSummary(name, digest, known.id, known.rows_read, 0, already_loaded=True)

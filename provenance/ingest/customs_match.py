@@ -26,7 +26,7 @@ from sqlalchemy import Connection, Engine, and_, insert, select, update
 
 from provenance.db import write_transaction
 from provenance.errors import CustomsError
-from provenance.ingest.customs import brand_index, part_key
+from provenance.ingest.customs import brand_index, lock_customs, part_key
 from provenance.migrate import ensure_current
 from provenance.models import (
     Component,
@@ -121,6 +121,7 @@ def match_customs(engine: Engine, rule: str = "hs-brand-part") -> MatchSummary:
     ensure_current(engine)
     s, c = CustomsShipment, Component
     with write_transaction(engine) as conn:
+        lock_customs(conn)
         resolved = _resolve_brands(conn)
         shipments = conn.execute(select(s.id).order_by(s.id)).all()
         pairs = conn.execute(
