@@ -369,6 +369,7 @@ def test_the_customs_commands_load_match_review_and_list(
     proposed = runner.invoke(cli, ["customs", "review", "--format", "json"])
     rows = json.loads(proposed.output)
     assert [r["record_id"] for r in rows] == ["C-1", "C-4"]
+    assert rows[0]["shipped_on"] == "2023-03-14"  # as precisely as the file gives it
     decided = runner.invoke(
         cli, ["customs", "review", "--accept", str(rows[0]["link_id"]), "--by", "A. Analyst"]
     )

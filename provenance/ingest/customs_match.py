@@ -37,6 +37,7 @@ from provenance.models import (
     Specimen,
     WeaponSystem,
 )
+from provenance.values.dates import format_partial_date
 from provenance.values.text import clean_text
 
 #: The rules, strongest first.
@@ -68,7 +69,7 @@ class Link:
     rule: str
     shipment_id: int
     record_id: str | None
-    shipped_on: dt.date | None
+    shipped_on: str | None  # as precisely as known: 2023, 2023-03 or 2023-03-14
     hs6: str | None
     brand: str | None
     shipment_part_number: str | None
@@ -203,6 +204,7 @@ def links(conn: Connection, status: str | None = None, link_id: int | None = Non
             s.id,
             s.record_id,
             s.shipped_on,
+            s.shipped_precision,
             s.hs6,
             s.brand,
             s.part_number,
@@ -235,5 +237,6 @@ def links(conn: Connection, status: str | None = None, link_id: int | None = Non
     for r in conn.execute(query).all():
         values = list(r)
         values[1] = CustomsLinkStatus(values[1]).value
+        values[5] = format_partial_date(values[5], values.pop(6)) or None
         out.append(Link(*values))
     return out
