@@ -617,6 +617,9 @@ class CustomsShipment(Base):
         comment="hash of the record id (else of the row's values and its occurrence)",
     )
     record_id: Mapped[str | None] = mapped_column(String(200), comment="the source's record id")
+    content: Mapped[str] = mapped_column(
+        String(64), comment="hash of the row's values: its record id again with others is an error"
+    )
     shipped_on: Mapped[dt.date | None] = mapped_column(Date, comment="first day of the period")
     shipped_precision: Mapped[DatePrecision | None] = mapped_column(
         _enum(DatePrecision, "shipped_precision")

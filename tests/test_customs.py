@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -235,6 +236,20 @@ def test_rows_loaded_before_from_another_file_are_not_added_again(
     second = load_customs(engine, _write(tmp_path / "b.csv", SHIPMENTS + no_ids + no_ids[:1]))
     assert (second.shipments_added, second.already_known) == (4, 5)
     assert count(engine, "customs_shipments") == 9
+
+
+def test_a_record_id_loaded_before_with_other_values_is_an_error(
+    engine: Engine, tmp_path: Path
+) -> None:
+    load_customs(engine, _write(tmp_path / "a.csv", SHIPMENTS))
+    before = dump(engine)
+    changed = [SHIPMENTS[0], {**SHIPMENTS[1], "value": "999"}]
+    with pytest.raises(InvalidDataError) as caught:
+        load_customs(engine, _write(tmp_path / "b.csv", changed))
+    (error,) = caught.value.errors
+    assert (error.file, error.row, error.column, error.value) == ("b.csv", 3, "record_id", "C-2")
+    assert re.search(r"loaded before \(load batch [0-9]+\) with other values", error.message)
+    assert dump(engine) == before
 
 
 def test_json_lines_are_read_too(engine: Engine, tmp_path: Path) -> None:
@@ -533,7 +548,7 @@ def test_a_load_failing_half_way_through_its_writes_leaves_nothing(
     load_customs(engine, _write(tmp_path / "a.csv", SHIPMENTS[4:]))
     before = dump(engine)
     monkeypatch.setattr(customs, "_CHUNK", 1)
-    monkeypatch.setattr(customs, "_present", lambda conn, identities: set())
+    monkeypatch.setattr(customs, "_present", lambda conn, identities: {})
     with pytest.raises(IntegrityError):  # C-5 is written again, after C-1 .. C-4
         load_customs(engine, _write(tmp_path / "b.csv", SHIPMENTS))
     assert dump(engine) == before

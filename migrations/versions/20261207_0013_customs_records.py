@@ -39,6 +39,12 @@ def upgrade() -> None:
         sa.Column(
             "record_id", sa.String(length=200), nullable=True, comment="the source's record id"
         ),
+        sa.Column(
+            "content",
+            sa.String(length=64),
+            nullable=False,
+            comment="hash of the row's values: its record id again with others is an error",
+        ),
         sa.Column("shipped_on", sa.Date(), nullable=True, comment="first day of the period"),
         sa.Column(
             "shipped_precision",

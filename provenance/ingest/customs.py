@@ -25,7 +25,8 @@ project's readers take is read (CSV and other delimited text, Excel, JSON, JSON 
 
 A file loads whole or not at all: every bad row is named by file, row and column and nothing is
 written. The same file (same SHA-256) loaded again changes nothing; a row already loaded from
-another file (the same record id, or without one the same values) is counted, not added again.
+another file (the same record id, or without one the same values) is counted, not added again;
+a record id loaded before with other values is an error naming the row.
 Limits are ``provenance.limits.Limits`` (``customs load --limit NAME=VALUE``).
 """
 
@@ -303,6 +304,10 @@ def _check_record(
     return row if check.ok else None
 
 
+def _values_text(row: dict[str, Any], leaving_out: set[str]) -> str:
+    return "\x1f".join(f"{k}={row[k]}" for k in sorted(row) if k not in leaving_out)
+
+
 def _identity(read: _Read, row: dict[str, Any], where: str) -> str | None:
     """The row's identity: its record id, else its values and how often they came before."""
     record = row["record_id"]
@@ -314,7 +319,7 @@ def _identity(read: _Read, row: dict[str, Any], where: str) -> str | None:
             )
             return None
         return hashlib.sha256(f"record\x1f{record}".encode()).hexdigest()
-    values = "\x1f".join(str(row[k]) for k in sorted(row) if k not in {"source_row", "record_id"})
+    values = _values_text(row, {"source_row", "record_id"})
     seen = read.occurrences.get(values, 0) + 1
     read.occurrences[values] = seen
     return hashlib.sha256(f"values\x1f{values}\x1f{seen}".encode()).hexdigest()
@@ -391,6 +396,8 @@ def read_customs(
                 continue
             identity = _identity(read, row, where)
             if identity is not None:
+                content = _values_text(row, {"source_row"})
+                row["content"] = hashlib.sha256(content.encode()).hexdigest()
                 row["identity"] = identity
                 read.rows.append(row)
     if read.error_count:
@@ -417,14 +424,33 @@ def lock_customs(conn: Connection) -> None:
         conn.execute(select(func.pg_advisory_xact_lock(CUSTOMS_LOCK)))
 
 
-def _present(conn: Connection, identities: list[str]) -> set[str]:
-    """The identities of these that the database holds already."""
-    out: set[str] = set()
-    column = CustomsShipment.identity
+def _present(conn: Connection, identities: list[str]) -> dict[str, tuple[str, int]]:
+    """Of these identities, those the database holds already: their content hash and batch."""
+    out: dict[str, tuple[str, int]] = {}
+    s = CustomsShipment
     for start in range(0, len(identities), _CHUNK):
         chunk = identities[start : start + _CHUNK]
-        out.update(conn.execute(select(column).where(column.in_(chunk))).scalars())
+        query = select(s.identity, s.content, s.batch_id).where(s.identity.in_(chunk))
+        for identity, content, batch in conn.execute(query):
+            out[identity] = (content, batch)
     return out
+
+
+def _changed(read: _Read, present: dict[str, tuple[str, int]]) -> None:
+    """A record id loaded before with other values is an error naming the row: which of the two
+    is right is for a person to say (nothing is overwritten, nothing is added silently)."""
+    for r in read.rows:
+        before = present.get(r["identity"])
+        if before is not None and before[0] != r["content"]:
+            read.error(
+                read.name,
+                r["source_row"],
+                "record_id",
+                r["record_id"] or "",
+                f"loaded before (load batch {before[1]}) with other values",
+            )
+    if read.error_count:
+        raise InvalidDataError(read.errors, read.error_count)
 
 
 def _known_file(conn: Connection, digest: str) -> Any:
@@ -461,6 +487,7 @@ def load_customs(
         if known is not None:
             return CustomsSummary(name, digest, known.id, known.rows_read, 0, already_loaded=True)
         present = _present(conn, [r["identity"] for r in read.rows])
+        _changed(read, present)
         brands = brand_index(conn)
         batch_id = conn.execute(
             insert(LoadBatch).returning(LoadBatch.id),
