@@ -12,8 +12,9 @@ not as they are in the newest code (an upgrade through revision 0004 to a later 
 code against 0004's tables). So the SQL is versioned: :data:`DEFINITIONS` maps the revision that
 introduced a set of definitions to their SQL (files in ``provenance/view_sql/<revision>/``), and a
 released set is never edited (a test pins each one by hash). To change a view: add a new set
-under the new migration's revision id, point :data:`CURRENT_VERSION` at it, update the column
-documentation in :data:`VIEWS`, and write a migration that calls ``drop_views(op)`` then
+under the new migration's revision id (the new or changed files, and ``INHERITS`` naming the
+set it builds on), point :data:`CURRENT_VERSION` at it, update the column documentation in
+:data:`VIEWS`, and write a migration that calls ``drop_views(op)`` then
 ``create_views(op, "<new revision>")``.
 
 The SQL is the same text on SQLite and PostgreSQL (standard SQL only: joins, CASE, CAST, window
@@ -59,17 +60,26 @@ Target = Connection | _HasBind
 
 # --- the SQL, per revision ----------------------------------------------------------------------
 # provenance/view_sql/<revision>/NN_<view>.sql, one file per view, NN the creation order. Released
-# sets are frozen: never edit them, add a new set (see the module docstring).
+# sets are frozen: never edit them, add a new set (see the module docstring). A set's INHERITS file
+# names the set whose files it takes (its own files added to them, or replacing same names).
 
 _SQL_DIR = Path(__file__).parent / "view_sql"
+
+
+def _files(folder: Path) -> dict[str, str]:
+    """File name -> SQL of a set, with what it inherits."""
+    base = folder / "INHERITS"
+    files = _files(_SQL_DIR / base.read_text("utf-8").strip()) if base.is_file() else {}
+    files.update({f.name: f.read_text(encoding="utf-8") for f in folder.glob("[0-9][0-9]_*.sql")})
+    return files
 
 
 def _definitions() -> dict[str, tuple[tuple[str, str], ...]]:
     found: dict[str, tuple[tuple[str, str], ...]] = {}
     for folder in sorted(p for p in _SQL_DIR.iterdir() if p.is_dir()):
-        files = sorted(folder.glob("[0-9][0-9]_*.sql"))
+        files = _files(folder)
         found[folder.name] = tuple(
-            (f.stem.split("_", 1)[1], f.read_text(encoding="utf-8")) for f in files
+            (Path(name).stem.split("_", 1)[1], files[name]) for name in sorted(files)
         )
     return found
 
@@ -77,7 +87,7 @@ def _definitions() -> dict[str, tuple[tuple[str, str], ...]]:
 #: revision that introduced a set of definitions -> ((view name, SELECT), ...) in creation order.
 DEFINITIONS: dict[str, tuple[tuple[str, str], ...]] = _definitions()
 #: The set the newest migration creates; the documentation in ``VIEWS`` describes it.
-CURRENT_VERSION = "0010"
+CURRENT_VERSION = "0011"
 
 
 # --- the documentation of the current views -----------------------------------------------------
@@ -571,6 +581,34 @@ V_EVIDENCE = View(
     ),
 )
 
+V_SCREENING_CANDIDATES = View(
+    name="v_screening_candidates",
+    description="One row per candidate match of a manufacturer with an entity of a sanctions "
+    "list (`provenance screen run`), with the person's decision: `open`, `accepted` or `rejected`.",
+    key=("manufacturer", "entity_key"),
+    facets=("decision", "entity_schema", "list_file"),
+    columns=(
+        _c("candidate_id", "integer", "Id of the candidate (`provenance screen review`).", "3"),
+        _c("manufacturer_id", "integer", "Id of the manufacturer (`v_manufacturers`).", "5"),
+        _c("manufacturer", "text", "The manufacturer's name.", "Xilinx"),
+        _c("manufacturer_country_code", "text", "Its headquarters country, when known.", "US"),
+        _c("entity_key", "text", "The entity's OpenSanctions id.", "NK-2a5hBmaG3ZQd4vuXnLTa4j"),
+        _c("entity_name", "text", "The entity's name on the list.", "XILINX, INC"),
+        _c("entity_schema", "text", "FtM schema: Company, Organization, Person, ...", "Company"),
+        _c("entity_countries", "text", "The entity's countries (ISO, lower case, `;`).", "us"),
+        _c("entity_datasets", "text", "The lists' datasets naming it (`;`).", "us_ofac_sdn"),
+        _c("entity_sanctions", "text", "The sanctions, as the list says.", ""),
+        _c("list_file", "text", "The file the entity was last found in.", "targets.simple.csv"),
+        _c("list_date", "date", "The newest change the list records.", "2024-05-01"),
+        _c("score", "real", "0 to 100: name likeness, the country for or against.", "100.0"),
+        _c("reasons", "text", "Why it is a candidate: the names compared, the countries.", ""),
+        _c("decision", "text", "`open`, `accepted` or `rejected`.", "accepted"),
+        _c("decided_by", "text", "Who decided.", "A. Analyst"),
+        _c("decided_at", "timestamp", "When.", ""),
+        _c("note", "text", "The decision's note.", "same company, same address"),
+    ),
+)
+
 #: The current views, in creation order.
 VIEWS: tuple[View, ...] = (
     V_COMPONENTS,
@@ -580,6 +618,7 @@ VIEWS: tuple[View, ...] = (
     V_SOURCES,
     V_CITATIONS,
     V_EVIDENCE,
+    V_SCREENING_CANDIDATES,
 )
 
 

@@ -22,7 +22,8 @@ DIU was loaded first), NGO 2023-06. The capacitor's marking starts with "=" (a s
 ``add_chpl`` stores two list versions: 850440 is tier 2 on the old one and 3.A on the newest,
 854231 tier 1 on the newest, 854233 on none. ``add_evidence`` stores a photo of the converter
 (EXIF: 2024-01-03 09:15:00, "TestCam X1", 50.0 N 36.25 E) and a PDF of the specimen, and records
-one verification of both.
+one verification of both. ``add_screening`` loads a one-entity sanctions list ("KOREA RYONBONG",
+kp) and accepts the candidate it gives for Korea Ryonbong.
 """
 
 from __future__ import annotations
@@ -38,12 +39,15 @@ from provenance.evidence import records as evidence
 from provenance.evidence.custody import verify
 from provenance.evidence.store import Store
 from provenance.ingest.loader import load_files
+from provenance.ingest.screening import load_list
+from provenance.ingest.screening_run import candidates, review, run_screening
 from provenance.models import (
     ChplEntry,
     ChplList,
     Component,
     Manufacturer,
     ManufacturerAlias,
+    ScreeningDecision,
     Source,
     Specimen,
 )
@@ -254,6 +258,28 @@ def add_evidence(engine: Engine, tmp_path: Path) -> None:
     verify(engine, store, record=True, by="Analyst")
 
 
+def add_screening(engine: Engine, tmp_path: Path) -> None:
+    """A small sanctions list; its one candidate (Korea Ryonbong) accepted."""
+    import csv
+
+    columns = "id,schema,name,aliases,birth_date,countries,addresses,identifiers,sanctions,"
+    columns += "phones,emails,dataset,first_seen,last_seen,last_change"
+    path = tmp_path / "targets.simple.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns.split(","))
+        writer.writerow(
+            ["NK-ryonbong", "Company", "KOREA RYONBONG", "Korea Ryonbong General Corporation",
+             "", "kp", "", "", "UN 1718 - DPRK", "", "", "Test Sanctions", "2017-01-01",
+             "2026-11-30", "2026-11-30T06:00:00"]
+        )  # fmt: skip
+    load_list(engine, path)
+    run_screening(engine)
+    with engine.connect() as conn:
+        (candidate,) = candidates(conn)
+    review(engine, candidate.candidate_id, ScreeningDecision.ACCEPTED, "Analyst", "same company")
+
+
 def load(engine: Engine, tmp_path: Path, chpl: bool = True) -> None:
     """Load the data set (and the two CHPL versions, the gap-filling values, the evidence)."""
     summaries = load_files(engine, findings(tmp_path))
@@ -266,6 +292,7 @@ def load(engine: Engine, tmp_path: Path, chpl: bool = True) -> None:
             conn.execute(delete(ChplEntry))
             conn.execute(delete(ChplList))
     add_evidence(engine, tmp_path)
+    add_screening(engine, tmp_path)
 
 
 def normalise(value: Any) -> Any:

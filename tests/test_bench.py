@@ -176,3 +176,37 @@ def test_the_postgresql_schema_write_copies_back_what_the_load_wrote(
         assert dump(engine) == loaded
     finally:
         engine.dispose()
+
+
+def _benchcli() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("benchcli", SCRIPTS / "benchcli.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("benchcli", module)  # its dataclasses look themselves up
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_command_line_rows_time_real_commands_against_the_bare_import(
+    tmp_path: Path,
+) -> None:
+    """scripts/bench's start-up rows run the installed command (a failing one is an error, not
+    a fast time) and judge it by the bare import timed in the same run."""
+    benchcli = _benchcli()
+    commands = benchcli.startup_commands(benchcli.seed_database(tmp_path))
+    names = [c.name for c in commands]
+    assert names[:3] == ["startup_bare_import", "startup_help", "startup_seed_foreign_parts"]
+    assert len(names) == 2 + len(benchcli.REPORTS)
+    benchcli.run_commands(commands[:3], 2, tmp_path)
+    assert all(len(c.runs) == 2 and c.median > 0 for c in commands[:3])
+    assert commands[1].output_bytes and commands[2].output_bytes  # help, and the report
+    ratios = benchcli.comparisons(commands[:3])
+    assert set(ratios) == {
+        "startup_help_vs_bare_import",
+        "startup_seed_foreign_parts_vs_bare_import",
+    }
+    targets = benchcli.targets(commands[:3], ratios)
+    assert [v for k, v in targets.items() if "through the CLI" in k] == [None]  # not measured
+    broken = benchcli.Command("broken", "", [*benchcli.provenance_command(), "no-such-command"])
+    with pytest.raises(RuntimeError, match="no-such-command"):
+        benchcli.run_commands([broken], 1, tmp_path)

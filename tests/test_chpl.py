@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -199,3 +200,36 @@ def test_the_loader_stores_the_hs6_the_list_is_keyed_on(
             text.replace(" ", ""),
             stored,
         )
+
+
+def test_the_per_code_queries_read_the_rows_not_the_hs6_index(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """Nearly every component has an HS-6 code: SQLite reads them from the table, not through
+    the hs6 index and a look-up per row (issue 14); the figures are those of any plan."""
+    from sqlalchemy import event
+
+    from provenance.reports.chpl import chpl_report
+
+    ensure_reference_lists(engine)
+    rows = [row(hs_code="8542.31", part_number=f"P{i}") for i in range(3)]
+    load_files(engine, [write_csv(tmp_path / "f.csv", [*rows, row(hs_code="")])])
+    statements: list[tuple[str, Any]] = []
+
+    def capture(_c: object, _cur: object, statement: str, params: Any, *_: object) -> None:
+        if "hs6 IS NOT NULL" in statement:
+            statements.append((statement, params))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        with engine.connect() as conn:
+            report = chpl_report(conn)
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    assert [(c.hs6, c.parts) for c in report.codes] == [("854231", 3)]
+    assert len(statements) == 2
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            for statement, params in statements:
+                plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params).all()
+                assert not [step for step in plan if "ix_components__hs6" in str(step)]

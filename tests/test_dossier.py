@@ -244,3 +244,35 @@ def test_the_browser_shows_the_thumbnail(with_evidence: dossier.Dossier, tmp_pat
         magenta = sum(n for n, (r, g, b) in colours if r > 230 and g < 40 and b > 230)
     # The thumbnail is 15rem wide (240 px) and 180 px high: tens of thousands of magenta pixels.
     assert magenta > 20_000, magenta
+
+
+def test_dossier_marks_the_confirmed_screening_hits(engine: Engine, tmp_path: Path) -> None:
+    from provenance.ingest.screening import load_list
+    from provenance.ingest.screening_run import candidates, review, run_screening
+    from provenance.models import ScreeningDecision
+
+    load_sample(engine, tmp_path)
+    targets = tmp_path / "targets.simple.csv"
+    targets.write_text(
+        "id,schema,name,countries,sanctions,dataset\n"
+        "NK-xp,Company,XP POWER LIMITED,gb,Test programme,Test List\n"
+        "NK-adi,Company,ANALOG DEVICES,us,,Test List\n",
+        encoding="utf-8",
+    )
+    load_list(engine, targets)
+    run_screening(engine)
+    with engine.connect() as conn:
+        found = {c.manufacturer: c.candidate_id for c in candidates(conn)}
+    assert set(found) == {"XP Power", "Analog Devices"}
+    review(engine, found["XP Power"], ScreeningDecision.ACCEPTED, "Analyst", "same address")
+    with engine.connect() as conn:
+        built = dossier.build(conn, Filters(weapon="kn-23"), tmp_path / "out")
+    page = built.html.read_text(encoding="utf-8")
+    assert '<section class="report" id="report-screening">' in page
+    assert (
+        "XP Power: confirmed as XP POWER LIMITED (NK-xp) on Test List; sanctions: Test programme;"
+        " list targets.simple.csv; decided by Analyst (same address)"
+    ) in page
+    assert "1 candidate match(es) await a decision" in page  # Analog Devices, still open
+    markdown = built.markdown.read_text(encoding="utf-8")
+    assert "## Sanctions screening\n\n- XP Power: confirmed as XP POWER LIMITED" in markdown

@@ -31,7 +31,9 @@ from provenance.errors import ExportError
 from provenance.evidence.records import add_evidence
 from provenance.evidence.store import Store
 from provenance.ingest.loader import load_files
-from provenance.models import AliasKind, Base, Component, DatePrecision
+from provenance.ingest.screening import load_list
+from provenance.ingest.screening_run import candidates, review, run_screening
+from provenance.models import AliasKind, Base, Component, DatePrecision, ScreeningDecision
 from provenance.reference import install, manufacturers
 from provenance.values.text import manufacturer_key, name_key
 from tests.conftest import PG_ENV, scratch_postgres_database
@@ -91,7 +93,16 @@ SCHEMA: dict[str, dict[str, str]] = {
     "Ownership": {**_INTEREST, "owner": "entity:LegalEntity", "asset": "entity:Asset"},
     "UnknownLink": {**_INTEREST, "subject": "entity:Thing", "object": "entity:Thing"},
     "Documentation": {**_INTEREST, "document": "entity:Document", "entity": "entity:Thing"},
+    "Similar": {
+        "candidate": "entity:Thing",
+        "match": "entity:Thing",
+        "confidenceScore": "number",
+        "criteria": "string",
+        "matcher": "string",
+    },
 }
+for _listed in ("LegalEntity", "Organization", "Person", "PublicBody"):
+    SCHEMA[_listed] = {**_THING, **_LEGAL_ENTITY}
 SCHEMA["Image"] = {**SCHEMA["Document"], "pictured": "entity:Person"}
 #: Required properties. FtM's Document also requires fileName, but "only when an entity is
 #: created by the user - bulk created entities will slip through" (followthemoney/schema.py): a
@@ -105,6 +116,11 @@ REQUIRED = {
     "Ownership": ["owner", "asset"],
     "UnknownLink": ["subject", "object"],
     "Documentation": ["document", "entity"],
+    "Similar": ["candidate", "match"],
+    "LegalEntity": ["name"],
+    "Organization": ["name"],
+    "Person": ["name"],
+    "PublicBody": ["name"],
 }
 #: The schemata each schema is (itself and what it extends), for entity ranges.
 IS_A = {
@@ -116,7 +132,14 @@ IS_A = {
     "Ownership": {"Ownership", "Interest", "Interval"},
     "UnknownLink": {"UnknownLink", "Interest", "Interval"},
     "Documentation": {"Documentation", "Interest", "Interval"},
+    "Similar": {"Similar"},
+    "LegalEntity": {"LegalEntity", "Thing"},
+    "Organization": {"Organization", "LegalEntity", "Thing"},
+    "Person": {"Person", "LegalEntity", "Thing"},
+    "PublicBody": {"PublicBody", "Organization", "LegalEntity", "Thing"},
 }
+#: Listed entities keep the list's own (OpenSanctions) ids.
+LISTED_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
 _PATTERNS = {
     "country": re.compile(r"[a-z]{2}"),
     "date": re.compile(r"\d{4}(-\d{2}(-\d{2})?)?"),
@@ -134,7 +157,10 @@ def check_ftm(lines: Sequence[str]) -> dict[str, dict[str, Any]]:
     for n, line in enumerate(lines, 1):
         item = json.loads(line)
         assert set(item) == {"id", "schema", "properties"}, (n, item)
-        assert _ID.fullmatch(item["id"]), (n, item["id"])
+        listed = item["schema"] in ("LegalEntity", "Organization", "Person", "PublicBody") or (
+            item["schema"] == "Company" and not item["id"].startswith("prov-")
+        )
+        assert (LISTED_ID if listed else _ID).fullmatch(item["id"]), (n, item["id"])
         assert item["id"] not in entities, f"line {n}: id {item['id']} twice"
         assert item["schema"] in SCHEMA, (n, item["schema"])
         entities[item["id"]] = item
@@ -222,6 +248,24 @@ def _load(engine: Engine, folder: Path, reverse: bool = False) -> None:
     pdf = folder / "spec-1.pdf"
     pdf.write_bytes(b"%PDF-1.4\n% the report on SPEC-1\n")
     add_evidence(engine, store, [pdf], specimen="SPEC-1")
+    _screen(engine, folder)
+
+
+def _screen(engine: Engine, folder: Path) -> None:
+    """A sanctions list: XP Power's candidate accepted, Texas Instruments' rejected."""
+    targets = folder / "targets.simple.csv"
+    header = "id,schema,name,aliases,countries,sanctions,dataset\n"
+    targets.write_text(
+        header + "NK-xp,Company,XP POWER LIMITED,XP Power Ltd;XP Power,gb,Test,Test List\n"
+        "NK-ti,Company,TEXAS INSTRUMENTS,,us,,Test List\n",
+        encoding="utf-8",
+    )
+    load_list(engine, targets)
+    run_screening(engine)
+    with engine.connect() as conn:
+        found = {c.manufacturer: c.candidate_id for c in candidates(conn)}
+    review(engine, found["XP Power"], ScreeningDecision.ACCEPTED, "Analyst", "same company")
+    review(engine, found["Texas Instruments"], ScreeningDecision.REJECTED, "Analyst", "not it")
 
 
 def _export(engine: Engine, out: Path) -> list[str]:
@@ -265,7 +309,7 @@ def _links(entities: dict[str, dict[str, Any]], subject: str) -> dict[str, str]:
 def test_manufacturers_are_companies_with_aliases_and_owners(
     exported: dict[str, dict[str, Any]],
 ) -> None:
-    schemas = sorted(e["schema"] for e in exported.values())
+    schemas = sorted(e["schema"] for e in exported.values() if e["id"].startswith("prov-"))
     assert schemas.count("Company") == 4  # XP Power, Maxim, Analog Devices, TI (TI Semi merged)
     xp = _one(exported, "Company", name=["XP Power"])
     assert xp["properties"] == {"name": ["XP Power"], "country": ["gb"], "previousName": ["XP Plc"]}
@@ -456,7 +500,7 @@ def test_the_same_findings_in_another_order_give_the_same_bytes(
     export.export(other_engine, tmp_path / "second.ftm.jsonl", "ftm", evidence=False)
     first = (tmp_path / "first.ftm.jsonl").read_bytes()
     assert first == (tmp_path / "second.ftm.jsonl").read_bytes()
-    assert len(first.splitlines()) == 33
+    assert len(first.splitlines()) == 35  # 33, and a listed entity with its Similar
 
 
 def test_an_export_that_fails_half_way_leaves_nothing(
@@ -518,8 +562,8 @@ def test_the_export_command_writes_ftm(engine: Engine, db_url: str, tmp_path: Pa
     args = ["export", "--format", "ftm", str(out), "--db", db_url, "--store", str(store)]
     result = _invoke(args)
     assert result.output == (
-        f"{out}: ftm, 33 entities (5 Asset, 4 Company, 3 Document, 8 Documentation, 2 Event, "
-        f"1 Image, 1 Ownership, 9 UnknownLink)\n{out}.evidence: 2 evidence file(s)\n"
+        f"{out}: ftm, 35 entities (5 Asset, 5 Company, 3 Document, 8 Documentation, 2 Event, "
+        f"1 Image, 1 Ownership, 1 Similar, 9 UnknownLink)\n{out}.evidence: 2 evidence file(s)\n"
     )
     entities = check_ftm(out.read_text("utf-8").splitlines())
     # The files the Image and Document name by their SHA-1 are beside the entities.
@@ -547,7 +591,7 @@ def test_strip_gps_leaves_the_photo_with_a_position_out_of_the_folder(
     assert "1 photo(s) with a GPS position left out" in result.output
     copied = [p for p in Path(f"{out}.evidence").rglob("*") if p.is_file()]
     assert [p.read_bytes()[:5] for p in copied] == [b"%PDF-"]
-    assert len(check_ftm(out.read_text("utf-8").splitlines())) == 33  # the entities all stay
+    assert len(check_ftm(out.read_text("utf-8").splitlines())) == 35  # the entities all stay
 
 
 def test_the_export_command_refuses_tables_for_ftm(db_url: str, tmp_path: Path) -> None:
@@ -557,3 +601,23 @@ def test_the_export_command_refuses_tables_for_ftm(db_url: str, tmp_path: Path) 
     assert not out.exists()
     with pytest.raises(ExportError, match="ftm writes entities"):
         export.export(make_engine(db_url), out, "ftm", tables=True)
+
+
+def test_a_confirmed_screening_hit_is_a_similar_to_the_listed_entity(
+    exported: dict[str, dict[str, Any]],
+) -> None:
+    listed = exported["NK-xp"]
+    assert listed["schema"] == "Company"
+    assert listed["properties"] == {
+        "name": ["XP POWER LIMITED"],
+        "alias": ["XP Power", "XP Power Ltd"],
+        "country": ["gb"],
+    }
+    similar = [e for e in exported.values() if e["schema"] == "Similar"]
+    assert len(similar) == 1  # the rejected Texas Instruments candidate is not exported
+    props = similar[0]["properties"]
+    assert props["candidate"] == [ftm.entity_id("manufacturer", manufacturer_key("XP Power"))]
+    assert props["match"] == ["NK-xp"]
+    assert props["matcher"] == ["provenance screen run, accepted by Analyst"]
+    assert 0.88 <= float(props["confidenceScore"][0]) <= 1.0
+    assert "NK-ti" not in exported

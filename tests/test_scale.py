@@ -12,17 +12,20 @@ import csv
 import io
 import json
 import re
+import textwrap
 from collections.abc import Iterator
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from provenance.cli.main import cli
 from provenance.db import make_engine
 from provenance.ingest.loader import LoadOptions, load_files
 from provenance.publish import documents
-from provenance.publish.formats import fit_widths, render_table
+from provenance.publish.formats import fit_widths, render_table, wrap_line
 from provenance.reference import install
 from provenance.reports.core import Filters
 from provenance.reports.countries import countries
@@ -234,3 +237,39 @@ def test_names_show_the_first_few_in_text_and_all_in_data() -> None:
     assert json.loads(documents.to_json(doc))["tables"][0]["rows"][0]["weapon systems"] == (
         "; ".join(names)
     )
+
+
+#: Words as report cells hold them: hyphens ("DC-DC", "well--known"), digits, punctuation, and
+#: the whitespace textwrap treats apart (tabs, no-break and em spaces, two spaces in a row).
+_CELL_TEXT = st.lists(
+    st.sampled_from(
+        [
+            "DC-DC",
+            "converter;",
+            "GNSS",
+            "x-ray",
+            "a-b-c",
+            "well--known",
+            "T-72",
+            "(unspecified)",
+            "9-",
+            "-x",
+            "co-op,",
+            "ab",
+            "a",
+            "",
+            "\t",
+            "\u00a0",
+            "\u2003",
+            "-",
+            "--",
+        ]
+    ),
+    max_size=30,
+).map(" ".join)
+
+
+@given(_CELL_TEXT, st.integers(min_value=1, max_value=45))
+def test_long_cells_wrap_exactly_as_textwrap_wraps_them(text: str, width: int) -> None:
+    """The table's own line wrapping (fast on plain cells) gives textwrap's lines, always."""
+    assert wrap_line(text, width) == textwrap.wrap(text, width)

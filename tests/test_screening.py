@@ -441,3 +441,34 @@ def test_the_screen_commands_load_run_review_and_list(db_url: str, tmp_path: Pat
     bad = tmp_path / "bad.csv"
     bad.write_text("id,schema,name\nNK-1,,x\n", encoding="utf-8")
     assert "bad.csv:2: schema: required" in _invoke(["screen", "load", str(bad), *db], code=1)
+
+
+def test_the_manufacturers_report_marks_confirmed_hits(engine: Engine, tmp_path: Path) -> None:
+    from provenance.publish import report_documents
+    from provenance.publish.documents import to_text
+    from provenance.reports.manufacturers import manufacturers
+
+    rows = [
+        row(manufacturer="XP Power", manufacturer_country="UK"),
+        row(component="MCU", manufacturer="Analog Devices", manufacturer_country="US"),
+    ]
+    load_files(engine, [write_csv(tmp_path / "f.csv", rows)])
+    with engine.connect() as conn:
+        plain = to_text(report_documents.manufacturers_document(manufacturers(conn)))
+    assert "sanctions" not in plain  # no decision yet: the table as before
+    targets = tmp_path / "targets.simple.csv"
+    targets.write_text(
+        "id,schema,name,countries,dataset\nNK-xp,Company,XP POWER LIMITED,gb,Test List\n",
+        encoding="utf-8",
+    )
+    load_list(engine, targets)
+    run_screening(engine)
+    with engine.connect() as conn:
+        (candidate,) = candidates(conn)
+    review(engine, candidate.candidate_id, ScreeningDecision.ACCEPTED, "Analyst")
+    with engine.connect() as conn:
+        report = manufacturers(conn)
+        text = to_text(report_documents.manufacturers_document(report))
+    marked = {r.name: r.sanctions_matches for r in report.overall.rows}
+    assert marked == {"XP Power": ["XP POWER LIMITED (NK-xp)"], "Analog Devices": []}
+    assert "confirmed on a sanctions list" in text and "XP POWER LIMITED (NK-xp)" in text

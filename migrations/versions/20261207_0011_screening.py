@@ -2,8 +2,9 @@
 (``screening_entities``) and the candidate matches between manufacturers and entities, with a
 person's decision (``screening_candidates``, one per manufacturer and OpenSanctions id).
 
-New tables only: no table is altered, no view depends on them. Downgrading drops them (and the
-decisions they hold).
+New tables only: no table is altered. The views are those of set "0011": ``v_screening_candidates``
+shows every candidate with its manufacturer, entity, list and decision. Downgrading drops them
+(and the decisions they hold).
 
 Revision ID: 0011
 Revises: 0010
@@ -17,6 +18,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from provenance.views import views_dropped
+
 revision: str = "0011"
 down_revision: str | Sequence[str] | None = "0010"
 branch_labels: str | Sequence[str] | None = None
@@ -24,6 +27,11 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with views_dropped(op, recreate="0011"):
+        _create_tables()
+
+
+def _create_tables() -> None:
     op.create_table(
         "screening_lists",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -154,6 +162,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_table("screening_candidates")
-    op.drop_table("screening_entities")
-    op.drop_table("screening_lists")
+    with views_dropped(op, recreate="0010"):
+        op.drop_table("screening_candidates")
+        op.drop_table("screening_entities")
+        op.drop_table("screening_lists")

@@ -13,7 +13,12 @@ by hand: followthemoney itself is not needed. The mapping (docs/ftm.md):
 - a component is an ``Asset``, with an ``UnknownLink`` (role "found in") to its specimen and, when
   its maker is known, one (role "manufacturer") to its manufacturer;
 - a citation is a ``Documentation`` (document: the source, entity: the component, role "cites",
-  recordId and sourceUrl: the source's own record of the finding).
+  recordId and sourceUrl: the source's own record of the finding);
+- a screening hit a person accepted (``provenance screen review --accept``) is the listed entity
+  under its own OpenSanctions id (its schema, name, aliases, countries, as the list gave them:
+  tools that hold the list merge the two) and a ``Similar`` (candidate: the manufacturer's
+  company, match: the listed entity, confidenceScore, criteria: the reasons, matcher: who
+  decided). Open and rejected candidates are not exported.
 
 Ids are ``prov-<kind>-<sha1>`` of the database's own stable keys (a manufacturer's matching key,
 a specimen's label key, a source's publisher and title keys, a component's specimen and identity),
@@ -46,6 +51,9 @@ from provenance.models import (
     EvidenceLink,
     Manufacturer,
     ManufacturerAlias,
+    ScreeningCandidate,
+    ScreeningDecision,
+    ScreeningEntity,
     Source,
     Specimen,
     WeaponSystem,
@@ -426,6 +434,62 @@ def _evidence_links(conn: Connection) -> Iterator[Entity]:
         )
 
 
+# --- screening ---------------------------------------------------------------------------------
+
+#: The list's schemas exported as they are; any other becomes a LegalEntity.
+_LISTED = ("Company", "Organization", "LegalEntity", "Person", "PublicBody")
+
+
+def _confirmed_hits(conn: Connection) -> Iterator[Entity]:
+    """Each accepted candidate: the listed entity (once), then the Similar that links it."""
+    c, e = ScreeningCandidate, ScreeningEntity
+    query = (
+        select(
+            c.entity_key,
+            c.entity_name,
+            c.score,
+            c.reasons,
+            c.decided_by,
+            Manufacturer.name_key,
+            e.schema,
+            e.aliases,
+            e.countries,
+        )
+        .join(Manufacturer, Manufacturer.id == c.manufacturer_id)
+        .outerjoin(e, (e.list_id == c.list_id) & (e.entity_id == c.entity_key))
+        .where(c.decision == ScreeningDecision.ACCEPTED)
+        .order_by(_bytewise(conn, c.entity_key), _bytewise(conn, Manufacturer.name_key))
+    )
+    listed: set[str] = set()
+    for r in _rows(conn, query):
+        if r.entity_key not in listed:
+            listed.add(r.entity_key)
+            yield entity(
+                r.entity_key,
+                r.schema if r.schema in _LISTED else "LegalEntity",
+                {
+                    "name": [r.entity_name],
+                    "alias": sorted(set((r.aliases or "").split(";")) - {"", r.entity_name}),
+                    "country": sorted(
+                        {x.strip().lower() for x in (r.countries or "").split(";") if x.strip()}
+                    ),
+                },
+            )
+        yield entity(
+            entity_id("similar", r.name_key, r.entity_key),
+            "Similar",
+            {
+                "candidate": [entity_id("manufacturer", r.name_key)],
+                "match": [r.entity_key],
+                "confidenceScore": [f"{r.score / 100:.4f}"],
+                "criteria": [r.reasons],
+                "matcher": [
+                    f"provenance screen run, accepted by {r.decided_by or '(not recorded)'}"
+                ],
+            },
+        )
+
+
 # --- writing -----------------------------------------------------------------------------------
 
 
@@ -440,6 +504,7 @@ def entities(conn: Connection) -> Iterator[Entity]:
     yield from _citations(conn)
     yield from _evidence_files(conn)
     yield from _evidence_links(conn)
+    yield from _confirmed_hits(conn)
 
 
 def dumps(item: Entity) -> str:

@@ -26,7 +26,7 @@ import io
 import re
 import tempfile
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -134,9 +134,10 @@ class Document:
     #: The flat tables written to CSV (the first) and xlsx instead of ``tables`` (a report
     #: shown as one table per weapon system is one flat table in a spreadsheet).
     data_tables: list[DocTable] = field(default_factory=list)
-    #: The document's JSON, when the report has its own layout of it (kept for the scripts that
-    #: read it); otherwise the JSON is the title, header, scope and tables.
-    data: dict[str, Any] | None = None
+    #: What makes the document's JSON, when the report has its own layout of it (kept for the
+    #: scripts that read it); otherwise the JSON is the title, header, scope and tables. Called
+    #: only when JSON is asked for: the other formats do not pay for it.
+    data: Callable[[], dict[str, Any]] | None = None
 
 
 # Cells -----------------------------------------------------------------------------------------
@@ -427,7 +428,7 @@ def to_json_data(doc: Document) -> dict[str, Any]:
     """The document as JSON data: its own (``Document.data``), or the title, header, scope and
     tables (and sources)."""
     if doc.data is not None:
-        return doc.data
+        return doc.data()
 
     def table(t: DocTable) -> dict[str, Any]:
         return {

@@ -19,7 +19,13 @@ from provenance import __version__
 from provenance.errors import DossierError
 from provenance.evidence.store import Store
 from provenance.models import Country, WeaponSystem, WeaponSystemAlias
-from provenance.publish import charts, documents, evidence_section, report_documents
+from provenance.publish import (
+    charts,
+    documents,
+    evidence_section,
+    report_documents,
+    screening_section,
+)
 from provenance.reports.chpl import ChplReport, chpl_report
 from provenance.reports.core import UNKNOWN_PRODUCER, Filters, resolve_weapon
 from provenance.reports.countries import CountriesReport, countries
@@ -118,7 +124,9 @@ def build(
     if not isinstance(filters.weapon, str):
         raise DossierError("a dossier is about one weapon system: give --weapon NAME (once)")
     weapon = _weapon(conn, filters.weapon)
-    proof = evidence_section.collect(conn, resolve_weapon(conn, filters.weapon), store)
+    weapon_id = resolve_weapon(conn, filters.weapon)
+    proof = evidence_section.collect(conn, weapon_id, store)
+    screened = screening_section.collect(conn, weapon_id)
     src = sources(conn, filters)
     reports: list[
         tuple[
@@ -162,6 +170,9 @@ def build(
         md = documents.to_text(doc, markdown=True, level=2)
         head, _, rest = md.partition("\n")
         md_sections.append(f"{head}\n\n![{alt}]({png.name})\n{rest}")
+    if not screened.empty:
+        html_sections.append(screening_section.to_html(screened))
+        md_sections.append(screening_section.to_markdown(screened))
     if not proof.empty:
         html_sections.append(evidence_section.to_html(proof))
         md, thumbnails = evidence_section.to_markdown(proof, out_dir, name)

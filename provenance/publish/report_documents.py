@@ -6,6 +6,7 @@ the basis and filters, and tables; rendered in any format by
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -187,6 +188,9 @@ def _manufacturer_table(
     ]
     if made_in:
         header.append("made in (parts)")
+    screened = any(r.sanctions_matches for r in t.rows)
+    if screened:  # only when a person confirmed one: the table is as before otherwise
+        header.append("confirmed on a sanctions list")
     rows: list[list[Any]] = []
     for r in t.rows:
         line: list[Any] = [
@@ -202,6 +206,8 @@ def _manufacturer_table(
         ]
         if made_in:
             line.append(Names(f"{c} {n}" for c, n in r.made_in))
+        if screened:
+            line.append(Names(r.sanctions_matches))
         rows.append(line)
     extra = 0
     if t.other_parts or t.other_components:
@@ -696,7 +702,7 @@ def foreign_parts_document(report: ForeignPartsReport) -> Document:
         [_origin_table(w) for w in report.weapons],
         layout=Layout.PLAIN,
         data_tables=[_flat_origins(report), _weapon_figures(report)],
-        data=_foreign_parts_json(report),
+        data=functools.partial(_foreign_parts_json, report),
     )
 
 
@@ -751,5 +757,5 @@ def components_document(rows: Sequence[ComponentRow]) -> Document:
                 data,
             )
         ],
-        data={"report": "components", "components": [dataclasses.asdict(r) for r in rows]},
+        data=lambda: {"report": "components", "components": [dataclasses.asdict(r) for r in rows]},
     )

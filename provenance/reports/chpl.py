@@ -9,7 +9,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, case, func, literal, select
+from sqlalchemy import ColumnElement, Connection, Select, String, and_, case, func, literal, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from provenance.models import ChplEntry, Component, WeaponSystem
 from provenance.reference import chpl as chpl_lists
@@ -55,6 +58,28 @@ class ChplWeapon:
     def foreign_listed_share_of_coded(self) -> float:
         """Listed foreign parts over the foreign parts whose six-digit code is known."""
         return fraction(self.foreign_listed, self.foreign_coded)
+
+
+class _unindexed(FunctionElement[str]):
+    """A text column, read from the row rather than through an index of it: SQLite would read
+    ``hs6 IS NOT NULL`` through the index on hs6, which nearly every component matches, and
+    then look each one up (at 1M rows 1.6 s a query, against 1.05 s reading the rows)."""
+
+    type = String()
+    inherit_cache = True
+    name = "unindexed"
+
+
+@compiles(_unindexed, "sqlite")
+def _unindexed_sqlite(element: _unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    (column,) = list(element.clauses)
+    return f"+{compiler.process(column, **kw)}"  # SQLite's unary + : the value, no index
+
+
+@compiles(_unindexed)
+def _unindexed_default(element: _unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    (column,) = list(element.clauses)
+    return str(compiler.process(column, **kw))
 
 
 @dataclass
@@ -170,7 +195,7 @@ def _codes(
     functions: dict[tuple[str, str], list[str]] = defaultdict(list)
     for designation, hs6, function in conn.execute(
         base(WeaponSystem.designation, Component.hs6, Component.function)
-        .where(*ctx.where, Component.hs6.isnot(None))
+        .where(*ctx.where, _unindexed(Component.hs6).isnot(None))
         .group_by(WeaponSystem.designation, Component.hs6, Component.function)
         .order_by(Component.function)
     ):
@@ -185,7 +210,7 @@ def _codes(
                 func.sum(qty),
                 func.sum(case((is_foreign == 1, qty), else_=0)),
             )
-            .where(*ctx.where, Component.hs6.isnot(None))
+            .where(*ctx.where, _unindexed(Component.hs6).isnot(None))
             .group_by(WeaponSystem.designation, Component.hs6, ChplEntry.tier)
         )
     ]

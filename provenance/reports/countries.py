@@ -6,6 +6,7 @@ the members of a country group, other countries and unknown origin.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -65,8 +66,15 @@ class CountriesReport:
     def share(self, row: OriginRow, weapon: str | None) -> float:
         if weapon is None:
             return fraction(row.total, self.total.parts)
-        totals = next(w for w in self.weapons if w.designation == weapon)
-        return fraction(row.parts_by_weapon.get(weapon, 0), totals.parts)
+        return fraction(row.parts_by_weapon.get(weapon, 0), self._parts_of[weapon])
+
+    @functools.cached_property
+    def _parts_of(self) -> dict[str, int]:
+        """Each weapon system's parts, by designation (share() is called for every cell)."""
+        parts: dict[str, int] = {}
+        for w in self.weapons:
+            parts.setdefault(w.designation, w.parts)  # the first, as a search would find
+        return parts
 
 
 def countries(

@@ -15,7 +15,14 @@ from sqlalchemy import ColumnElement, Connection, Select, func, select, tuple_
 from sqlalchemy.orm import aliased
 
 from provenance.errors import FilterError
-from provenance.models import Component, DatePrecision, Manufacturer, WeaponSystem
+from provenance.models import (
+    Component,
+    DatePrecision,
+    Manufacturer,
+    ScreeningCandidate,
+    ScreeningDecision,
+    WeaponSystem,
+)
 from provenance.reports.core import (
     Basis,
     FilteredParts,
@@ -47,6 +54,9 @@ class RankedManufacturer:
     first_made: str
     last_made: str
     made_in: list[tuple[str, int]] = field(default_factory=list)  # basis made-in: where made
+    #: Entities of sanctions lists a person confirmed this manufacturer (or, rolled up, one it
+    #: includes) to be (``provenance screen review --accept``): "NAME (OpenSanctions id)".
+    sanctions_matches: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -261,6 +271,19 @@ def _tally(
     return out
 
 
+def _confirmed_hits(conn: Connection) -> defaultdict[str, list[str]]:
+    """Manufacturer name -> the sanctions-list entities a person confirmed it to be."""
+    c = ScreeningCandidate
+    out: defaultdict[str, list[str]] = defaultdict(list)
+    for name, entity, key in conn.execute(
+        select(Manufacturer.name, c.entity_name, c.entity_key)
+        .join(Manufacturer, Manufacturer.id == c.manufacturer_id)
+        .where(c.decision == ScreeningDecision.ACCEPTED)
+    ):
+        out[name].append(f"{entity} ({key})")
+    return out
+
+
 def manufacturers(
     conn: Connection,
     filters: Filters | None = None,
@@ -293,6 +316,8 @@ def manufacturers(
         else {}
     )
 
+    hits = _confirmed_hits(conn)
+
     def table(weapon: str | None) -> ManufacturerTable:
         totals = tally.totals[weapon]
         entries = sorted(
@@ -324,6 +349,9 @@ def manufacturers(
                     first_made=first,
                     last_made=last,
                     made_in=where_made,
+                    sanctions_matches=sorted(
+                        {h for n in (name, *tally.names_under.get(maker, [])) for h in hits[n]}
+                    ),
                 )
             )
         identified = (

@@ -313,5 +313,8 @@ def _lag(conn: Connection, ctx: FilteredParts) -> list[LagRow]:
         sum(r.missing for r in out),
         sum(r.negative for r in out),
     )
-    out.append(_stats(all_lag, sum(lag_values.values(), Counter[int]())))
+    together: Counter[int] = Counter()
+    for values in lag_values.values():
+        together.update(values)  # in place: sum() of Counters copies the whole sum each time
+    out.append(_stats(all_lag, +together))  # + keeps the positive counts, as Counter sums do
     return out
