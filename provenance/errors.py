@@ -361,3 +361,11 @@ class EvidenceError(ProvenanceError):
 class ScreeningError(ProvenanceError):
     """A screening step that cannot be done: a file that is no sanctions list, an unknown
     candidate, a decision without the name of who made it."""
+
+
+# provenance.ingest.customs -----------------------------------------------------------------------
+
+
+class CustomsError(ProvenanceError):
+    """A customs step that cannot be done: a missing file, an unknown link or rule, a decision
+    without the name of who made it."""

@@ -690,6 +690,19 @@ def _fill_every_table(engine: Engine, tmp_path: Path) -> None:
     listed.write_text("id,schema,name,countries\nNK-ublox,Company,U-BLOX AG,ch\n", "utf-8")
     load_list(engine, listed)
     run_screening(engine)
+    from provenance.ingest.customs import load_customs
+    from provenance.ingest.customs_match import match_customs, review_link
+    from provenance.models import CustomsLinkStatus
+
+    shipments = tmp_path / "customs.csv"
+    shipments.write_text(
+        "date,hs_code,brand,origin_country,value,currency,quantity,record_id\n"
+        "2023-03,8504.40.00,XP Power Ltd,UK,1200.50,USD,10,C-1\n",
+        "utf-8",
+    )
+    load_customs(engine, shipments)
+    match_customs(engine, "hs-brand")
+    review_link(engine, 1, CustomsLinkStatus.ACCEPTED, "analyst", "made-up")
 
 
 def test_every_step_down_and_up_keeps_the_data_of_every_table(

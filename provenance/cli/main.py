@@ -65,6 +65,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "screen_group",
         "Screen the manufacturers against sanctions lists you download (OpenSanctions).",
     ),
+    "customs": (
+        "customs",
+        "customs_group",
+        "Customs records: load shipment rows, propose links to components, review them.",
+    ),
     "country": (
         "country",
         "country",

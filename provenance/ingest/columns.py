@@ -1,6 +1,7 @@
 """The layouts a file loaded with ``provenance load`` may have: findings (one row per component
 found in a recovered weapon), and the reference layouts (one row per weapon system, manufacturer
-or source) that a mapping's ``kind`` names.
+or source) that a mapping's ``kind`` names; and the customs records layout (one row per shipment)
+that ``provenance customs load`` reads.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ class Kind(enum.StrEnum):
     WEAPON_SYSTEMS = "weapon_systems"
     MANUFACTURERS = "manufacturers"
     SOURCES = "sources"
+    CUSTOMS = "customs"  # customs shipment rows: ``provenance customs load``, not ``load``
 
 
 #: The weapon systems layout: one row per weapon system.
@@ -82,12 +84,30 @@ SOURCE_COLUMNS: tuple[str, ...] = (
     "notes",
 )
 
+#: The customs records layout (``provenance customs load``): one row per shipment.
+CUSTOMS_COLUMNS: tuple[str, ...] = (
+    "date",
+    "hs_code",
+    "description",
+    "brand",
+    "part_number",
+    "exporter",
+    "importer",
+    "origin_country",
+    "dispatch_country",
+    "value",
+    "currency",
+    "quantity",
+    "record_id",
+)
+
 #: Every layout's columns.
 LAYOUTS: dict[Kind, tuple[str, ...]] = {
     Kind.FINDINGS: ALL_COLUMNS,
     Kind.WEAPON_SYSTEMS: WEAPON_SYSTEM_COLUMNS,
     Kind.MANUFACTURERS: MANUFACTURER_COLUMNS,
     Kind.SOURCES: SOURCE_COLUMNS,
+    Kind.CUSTOMS: CUSTOMS_COLUMNS,
 }
 #: The columns every row of a layout needs.
 REQUIRED_OF: dict[Kind, tuple[str, ...]] = {
@@ -95,6 +115,7 @@ REQUIRED_OF: dict[Kind, tuple[str, ...]] = {
     Kind.WEAPON_SYSTEMS: ("designation",),
     Kind.MANUFACTURERS: ("name",),
     Kind.SOURCES: ("publisher", "title"),
+    Kind.CUSTOMS: (),
 }
 #: Columns of the reference layouts that hold several values: a JSON list (``["RU", "BY"]``) or
 #: values separated by ``;``. Several columns of a file may fill one of them.

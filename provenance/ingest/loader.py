@@ -130,6 +130,14 @@ def _transient(exc: DBAPIError) -> bool:
     return getattr(exc.orig, "sqlstate", None) in _TRANSIENT_SQLSTATES
 
 
+def _not_customs(options: LoadOptions) -> None:
+    if options.mapping.kind is Kind.CUSTOMS:
+        raise ProvenanceError(
+            "a customs mapping (kind: customs) is for customs records: "
+            "provenance customs load FILE --mapping NAME"
+        )
+
+
 def load_files(
     engine: Engine,
     paths: Sequence[Path | str],
@@ -156,6 +164,7 @@ def load_files(
         str(p) != "-" and Path(p).resolve() == rejects.resolve() for p in paths
     ):
         raise ProvenanceError(f"{rejects}: the rejects file cannot be a file being loaded")
+    _not_customs(options)
     if options.mapping.kind is not Kind.FINDINGS:
         if rejects is not None:
             raise ProvenanceError(

@@ -46,6 +46,7 @@ class _ColumnsSpec(Schema):
     weapon_systems: _Values = Field([], description="a list of our columns")
     manufacturers: _Values = Field([], description="a list of our columns")
     sources: _Values = Field([], description="a list of our columns")
+    customs: _Values = Field([], description="a list of our columns")
 
 
 class _UnknownFile(Schema):

@@ -28,6 +28,9 @@ from provenance.models import (
     Citation,
     Component,
     Country,
+    CustomsLink,
+    CustomsLinkStatus,
+    CustomsShipment,
     EvidenceLink,
     Manufacturer,
     ManufacturerAlias,
@@ -355,6 +358,11 @@ def merge(engine: Engine, keep: str, merged: str, note: str | None = None) -> Me
         subsidiaries = _move_relatives(conn, kept, gone)
         _move_screening(conn, kept.id, gone.id)
         conn.execute(
+            update(CustomsShipment)
+            .where(CustomsShipment.manufacturer_id == gone.id)
+            .values(manufacturer_id=kept.id)
+        )
+        conn.execute(
             update(ManufacturerMerge)
             .where(ManufacturerMerge.kept_id == gone.id)
             .values(kept_id=kept.id)
@@ -498,6 +506,7 @@ def _combine(conn: Connection, component_id: int, survivor_id: int) -> int:
     if fill:
         conn.execute(update(Component).where(Component.id == survivor_id).values(fill))
     _move_evidence(conn, component_id, survivor_id)
+    _move_customs_links(conn, component_id, survivor_id)
     conn.execute(delete(Citation).where(Citation.component_id == component_id))
     conn.execute(delete(Component).where(Component.id == component_id))
     choose_for(conn, [survivor_id])
@@ -517,6 +526,34 @@ def _move_evidence(conn: Connection, gone_id: int, survivor_id: int) -> None:
         .where(EvidenceLink.component_id == gone_id)
         .values(component_id=survivor_id)
     )
+
+
+def _move_customs_links(conn: Connection, gone_id: int, survivor_id: int) -> None:
+    """The combined component keeps the customs links of both; where both had one to the same
+    shipment, a decided link wins over a proposed one (the survivor's when both are decided)."""
+    link = CustomsLink
+    theirs = {
+        shipment_id: status
+        for shipment_id, status in conn.execute(
+            select(link.shipment_id, link.status).where(link.component_id == survivor_id)
+        )
+    }
+    for link_id, shipment_id, status in conn.execute(
+        select(link.id, link.shipment_id, link.status).where(link.component_id == gone_id)
+    ).all():
+        if shipment_id in theirs:
+            if (
+                status == CustomsLinkStatus.PROPOSED
+                or theirs[shipment_id] != CustomsLinkStatus.PROPOSED
+            ):
+                conn.execute(delete(link).where(link.id == link_id))
+                continue
+            conn.execute(
+                delete(link).where(
+                    link.component_id == survivor_id, link.shipment_id == shipment_id
+                )
+            )
+        conn.execute(update(link).where(link.id == link_id).values(component_id=survivor_id))
 
 
 def _move_aliases(conn: Connection, kept: Any, gone: Any) -> int:
