@@ -93,6 +93,17 @@ SCHEMA: dict[str, dict[str, str]] = {
     "Ownership": {**_INTEREST, "owner": "entity:LegalEntity", "asset": "entity:Asset"},
     "UnknownLink": {**_INTEREST, "subject": "entity:Thing", "object": "entity:Thing"},
     "Documentation": {**_INTEREST, "document": "entity:Document", "entity": "entity:Thing"},
+    "EconomicActivity": {
+        **_INTERVAL,
+        "summary": "text",
+        "vedCode": "identifier",
+        "goodsDescription": "text",
+        "sender": "entity:LegalEntity",
+        "receiver": "entity:LegalEntity",
+        "originCountry": "country",
+        "departureCountry": "country",
+        "invoiceAmount": "string",
+    },
     "Similar": {
         "candidate": "entity:Thing",
         "match": "entity:Thing",
@@ -117,6 +128,7 @@ REQUIRED = {
     "UnknownLink": ["subject", "object"],
     "Documentation": ["document", "entity"],
     "Similar": ["candidate", "match"],
+    "EconomicActivity": [],
     "LegalEntity": ["name"],
     "Organization": ["name"],
     "Person": ["name"],
@@ -133,6 +145,7 @@ IS_A = {
     "UnknownLink": {"UnknownLink", "Interest", "Interval"},
     "Documentation": {"Documentation", "Interest", "Interval"},
     "Similar": {"Similar"},
+    "EconomicActivity": {"EconomicActivity", "Interval"},
     "LegalEntity": {"LegalEntity", "Thing"},
     "Organization": {"Organization", "LegalEntity", "Thing"},
     "Person": {"Person", "LegalEntity", "Thing"},
@@ -621,3 +634,56 @@ def test_a_confirmed_screening_hit_is_a_similar_to_the_listed_entity(
     assert props["matcher"] == ["provenance screen run, accepted by Analyst"]
     assert 0.88 <= float(props["confidenceScore"][0]) <= 1.0
     assert "NK-ti" not in exported
+
+
+def test_customs_records_are_economic_activities_and_accepted_links_unknown_links(
+    engine: Engine, tmp_path: Path
+) -> None:
+    from provenance.ingest.customs import load_customs
+    from provenance.ingest.customs_match import links, match_customs, review_link
+    from provenance.models import CustomsLinkStatus
+
+    _load(engine, tmp_path / "data")
+    shipments = tmp_path / "shipments.csv"
+    header = "date,hs_code,description,brand,part_number,exporter,importer,origin_country,"
+    header += "dispatch_country,value,currency,quantity,record_id\n"
+    shipments.write_text(
+        header
+        + "2023-03,8504.40,DC/DC converter,XP Power,TDR-15,Made-up Trading Co.,Example Import LLC,"
+        "United Kingdom,Hong Kong,1200.50,USD,10,C-1\n"
+        + "2023-04,8504.40,DC/DC converter,XP Power,TDR-99,Made-up Trading Co.,Example Import LLC,"
+        "United Kingdom,Hong Kong,99,USD,1,C-2\n",
+        encoding="utf-8",
+    )
+    load_customs(engine, shipments)
+    match_customs(engine)
+    with engine.connect() as conn:
+        proposed = links(conn)
+    assert [k.record_id for k in proposed] == ["C-1"]  # the TDR-15 converter; not TDR-99
+    review_link(engine, proposed[0].link_id, CustomsLinkStatus.ACCEPTED, "Analyst")
+    entities = check_ftm(_export(engine, tmp_path / "out.ftm.jsonl"))
+    activities = [e for e in entities.values() if e["schema"] == "EconomicActivity"]
+    assert len(activities) == 2
+    c1 = _one(entities, "EconomicActivity", recordId=["C-1"])
+    assert c1["properties"]["date"] == ["2023-03"]
+    assert c1["properties"]["vedCode"] == ["850440"]  # digits, as the record is stored
+    assert c1["properties"]["originCountry"] == ["gb"]
+    assert c1["properties"]["departureCountry"] == ["hk"]
+    assert c1["properties"]["invoiceAmount"] == ["1200.5000 USD"]
+    sender = entities[c1["properties"]["sender"][0]]
+    assert (sender["schema"], sender["properties"]["name"]) == (
+        "LegalEntity",
+        ["Made-up Trading Co."],
+    )
+    roles = sorted(
+        (
+            e["properties"]["role"][0],
+            entities[e["properties"]["object"][0]]["properties"]["name"][0],
+        )
+        for e in entities.values()
+        if e["schema"] == "UnknownLink" and "customs record" in e["properties"]["role"][0]
+    )  # only the accepted link: the part to the record's two traders
+    assert roles == [
+        ("exporter (customs record C-1)", "Made-up Trading Co."),
+        ("importer (customs record C-1)", "Example Import LLC"),
+    ]

@@ -18,7 +18,13 @@ by hand: followthemoney itself is not needed. The mapping (docs/ftm.md):
   under its own OpenSanctions id (its schema, name, aliases, countries, as the list gave them:
   tools that hold the list merge the two) and a ``Similar`` (candidate: the manufacturer's
   company, match: the listed entity, confidenceScore, criteria: the reasons, matcher: who
-  decided). Open and rejected candidates are not exported.
+  decided). Open and rejected candidates are not exported;
+- a customs record (``provenance customs load``) is an ``EconomicActivity`` (date, vedCode: the
+  HS code, goodsDescription, sender and receiver: the exporter and importer as ``LegalEntity``
+  entities named as the record writes them, originCountry, departureCountry, invoiceAmount);
+  a link a person accepted (``customs review --accept``) is an ``UnknownLink`` from the component
+  to each trader (role "exporter (customs record C-1)"): FtM links no asset to an activity.
+  Proposed and rejected links are not exported.
 
 Ids are ``prov-<kind>-<sha1>`` of the database's own stable keys (a manufacturer's matching key,
 a specimen's label key, a source's publisher and title keys, a component's specimen and identity),
@@ -46,6 +52,9 @@ from provenance.models import (
     Authenticity,
     Citation,
     Component,
+    CustomsLink,
+    CustomsLinkStatus,
+    CustomsShipment,
     DatePrecision,
     EvidenceFile,
     EvidenceLink,
@@ -490,6 +499,95 @@ def _confirmed_hits(conn: Connection) -> Iterator[Entity]:
         )
 
 
+# --- customs records ---------------------------------------------------------------------------
+
+
+def _traders(conn: Connection) -> Iterator[Entity]:
+    """The exporters and importers of the customs records, one LegalEntity per name key."""
+    names: dict[str, set[str]] = defaultdict(set)
+    for name, key in _rows(
+        conn,
+        select(CustomsShipment.exporter, CustomsShipment.exporter_key).union(
+            select(CustomsShipment.importer, CustomsShipment.importer_key)
+        ),
+    ):
+        if name and key:
+            names[key].add(name)
+    for key in sorted(names, key=lambda k: k.encode("utf-8")):
+        written = sorted(names[key])
+        yield entity(
+            entity_id("trader", key),
+            "LegalEntity",
+            {"name": written[:1], "alias": written[1:]},
+        )
+
+
+def _customs(conn: Connection) -> Iterator[Entity]:
+    """Each customs record, then the accepted links of components to it."""
+    yield from _traders(conn)
+    s = CustomsShipment
+    for r in _rows(conn, select(s.__table__).order_by(_bytewise(conn, s.identity))):
+        amount = f"{r.value:f} {r.currency or ''}".strip() if r.value is not None else None
+        facts = [("Brand", r.brand), ("Part number", r.part_number), ("Quantity", r.quantity)]
+        yield entity(
+            entity_id("customs", r.identity),
+            "EconomicActivity",
+            {
+                "date": [ftm_date(r.shipped_on, r.shipped_precision)],
+                "vedCode": [r.hs_code],
+                "goodsDescription": [r.description],
+                "sender": [entity_id("trader", r.exporter_key) if r.exporter_key else None],
+                "receiver": [entity_id("trader", r.importer_key) if r.importer_key else None],
+                "originCountry": [ftm_country(r.origin_code)],
+                "departureCountry": [ftm_country(r.dispatch_code)],
+                "invoiceAmount": [amount],
+                "recordId": [r.record_id],
+                "summary": ["\n".join(f"{k}: {v}" for k, v in facts if v is not None) or None],
+            },
+        )
+    query = (
+        select(
+            s.identity,
+            s.record_id,
+            s.exporter_key,
+            s.importer_key,
+            Specimen.label_key,
+            Component.identity.label("part"),
+            CustomsLink.rule,
+            CustomsLink.decided_by,
+        )
+        .select_from(CustomsLink)
+        .join(s, s.id == CustomsLink.shipment_id)
+        .join(Component, Component.id == CustomsLink.component_id)
+        .join(Specimen, Specimen.id == Component.specimen_id)
+        .where(CustomsLink.status == CustomsLinkStatus.ACCEPTED)
+        .order_by(
+            _bytewise(conn, s.identity),
+            _bytewise(conn, Specimen.label_key),
+            _bytewise(conn, Component.identity),
+        )
+    )
+    # FtM links no Asset to an EconomicActivity (an Interval, not a Thing): an accepted link is
+    # an UnknownLink from the part to each trader of the record, naming the record.
+    for r in _rows(conn, query):
+        record = r.record_id or entity_id("customs", r.identity)
+        for role, key in (("exporter", r.exporter_key), ("importer", r.importer_key)):
+            if key is None:
+                continue
+            yield entity(
+                entity_id(f"customs-{role}", r.identity, r.label_key, r.part),
+                "UnknownLink",
+                {
+                    "subject": [component_id(r.label_key, r.part)],
+                    "object": [entity_id("trader", key)],
+                    "role": [f"{role} (customs record {record})"],
+                    "description": [
+                        f"rule {r.rule}, accepted by {r.decided_by or '(not recorded)'}"
+                    ],
+                },
+            )
+
+
 # --- writing -----------------------------------------------------------------------------------
 
 
@@ -505,6 +603,7 @@ def entities(conn: Connection) -> Iterator[Entity]:
     yield from _evidence_files(conn)
     yield from _evidence_links(conn)
     yield from _confirmed_hits(conn)
+    yield from _customs(conn)
 
 
 def dumps(item: Entity) -> str:
