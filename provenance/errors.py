@@ -361,3 +361,11 @@ class EvidenceError(ProvenanceError):
 class ScreeningError(ProvenanceError):
     """A screening step that cannot be done: a file that is no sanctions list, an unknown
     candidate, a decision without the name of who made it."""
+
+
+# provenance.chain ----------------------------------------------------------------------------
+
+
+class ChainError(ProvenanceError):
+    """A supply-chain step that cannot be done: an unknown party, component or trace request, a
+    trace request answered twice, a party named twice."""

@@ -1,0 +1,316 @@
+"""The supply chain (issue 16): parties, transfers, trace requests and the chain, on SQLite and
+PostgreSQL.
+
+The KN-23 case is made by hand here (no real company's records): a voltage regulator found in a
+KN-23 recovered in Kharkiv, made by Texas Instruments (a party too: the same company), sold as a
+batch to the distributor Arrow; a trace request to Arrow, answered late, names the buyer (Hongda);
+a second source (customs records) names another buyer (Lianxin) for the same part: both steps are
+kept and shown "disputed".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from provenance.chain.parties import PartySpec, add_party, list_parties, show_party
+from provenance.chain.read import chain_of_component, chain_of_manufacturer, chain_of_weapon
+from provenance.chain.render import to_dot, to_markdown, to_text
+from provenance.chain.trace import (
+    NamedStep,
+    TraceSpec,
+    add_request,
+    answer_request,
+    close_request,
+    list_requests,
+)
+from provenance.chain.transfers import load_transfers
+from provenance.errors import ChainError, InvalidDataError
+from provenance.ingest.loader import LoadOptions, load_files
+from provenance.models import DatePrecision, PartyKind
+from tests.helpers import dump, row, write_csv
+
+TRANSFER_COLUMNS = [
+    *("component_id", "part_number", "lot", "manufacturer", "from_party", "from_role"),
+    *("to_party", "to_role", "date", "place", "country", "document_kind", "document_ref"),
+    *("source_publisher", "source_title"),
+]
+
+
+def _findings(engine: Engine, tmp_path: Path) -> None:
+    findings = write_csv(
+        tmp_path / "kn23.csv",
+        [
+            row(
+                specimen="KN23-KH-2024-01",
+                component="voltage regulator",
+                part_number="LM2596",
+                manufacturer="Texas Instruments",
+                manufacturer_country="United States",
+            ),
+            row(specimen="KN23-KH-2024-01", component="voltage converter"),
+        ],
+    )
+    load_files(engine, [findings], options=LoadOptions(new_manufacturers=True))
+
+
+def _parties(engine: Engine) -> None:
+    add_party(
+        engine,
+        PartySpec("Texas Instruments Incorporated", country="US", manufacturer="Texas Instruments"),
+    )
+    add_party(
+        engine,
+        PartySpec(
+            "Arrow Electronics, Inc.",
+            country="United States",
+            aliases=["Arrow"],
+            identifiers=[("lei", "549300XXXXXXXXXXXX01")],
+        ),
+    )
+    add_party(engine, PartySpec("Shenzhen Hongda Trading Co., Ltd.", country="China"))
+    add_party(engine, PartySpec("Shenzhen Lianxin Electronics Ltd", country="CN"))
+    add_party(engine, PartySpec("Kim Chol", kind=PartyKind.PERSON))  # country: not known
+
+
+def _transfers_file(path: Path, rows: list[dict[str, str]]) -> Path:
+    return write_csv(path, rows, columns=TRANSFER_COLUMNS)
+
+
+def _batch_step() -> dict[str, str]:
+    return {
+        "part_number": "LM2596",
+        "lot": "L2231",
+        "manufacturer": "Texas Instruments",
+        "from_party": "Texas Instruments Inc",  # legal form ignored
+        "from_role": "manufacturer",
+        "to_party": "ARROW ELECTRONICS",
+        "to_role": "distributor",
+        "date": "2022-03",
+        "country": "US",
+        "document_kind": "invoice",
+        "document_ref": "INV-1",
+        "source_publisher": "Conflict Armament Research",
+        "source_title": "Dispatch from Kharkiv",
+    }
+
+
+def _customs_step() -> dict[str, str]:
+    return {
+        "component_id": "1",
+        "from_party": "Arrow",
+        "from_role": "exporter",
+        "to_party": "Shenzhen Lianxin Electronics",
+        "to_role": "importer",
+        "date": "2022-07-14",
+        "place": "Hong Kong",
+        "country": "Hong Kong",
+        "document_kind": "customs declaration",
+        "document_ref": "HK-123",
+        "source_publisher": "KSE Institute",
+        "source_title": "Customs records 2022",
+    }
+
+
+def _kn23(engine: Engine, tmp_path: Path) -> int:
+    """The whole case; the trace request's id."""
+    _findings(engine, tmp_path)
+    _parties(engine)
+    summary = load_transfers(engine, _transfers_file(tmp_path / "car.csv", [_batch_step()]))
+    assert (summary.transfers_added, summary.sources_added) == (1, 1)
+    request = add_request(
+        engine,
+        TraceSpec(
+            sent_on=dt.date(2024, 3, 1),
+            party="Arrow",
+            components=[1],
+            disclosure_terms="name of the buyer may be published",
+        ),
+    )
+    assert [r.status for r in list_requests_at(engine, dt.date(2024, 3, 29))] == ["open"]
+    overdue = list_requests_at(engine, dt.date(2024, 4, 1), overdue=True)
+    assert [(r.id, r.status, r.due_on) for r in overdue] == [
+        (request, "overdue", dt.date(2024, 3, 29))
+    ]
+    added = answer_request(
+        engine,
+        request,
+        dt.date(2024, 5, 10),
+        "Sold to Shenzhen Hongda Trading in June 2022.",
+        steps=[
+            NamedStep(
+                "Shenzhen Hongda Trading", on=dt.date(2022, 6, 1), precision=DatePrecision.MONTH
+            )
+        ],
+    )
+    assert added == 1
+    load_transfers(engine, _transfers_file(tmp_path / "kse.csv", [_customs_step()]))
+    return request
+
+
+def list_requests_at(engine: Engine, as_of: dt.date, overdue: bool = False) -> list:  # type: ignore[type-arg]
+    with engine.connect() as conn:
+        return list_requests(conn, overdue=overdue, as_of=as_of)
+
+
+EXPECTED_TEXT = """\
+Chain of component 1
+
+KN-23 / specimen KN23-KH-2024-01 recovered 2024-01-02, Kharkiv / component 1: voltage regulator \
+LM2596 / made by Texas Instruments (US)
+  [1]  2022-03  Texas Instruments Incorporated (manufacturer) -> Arrow Electronics, Inc. \
+(distributor)  (batch LM2596 lot L2231 of Texas Instruments)  at US  doc: invoice INV-1  \
+source: Conflict Armament Research: Dispatch from Kharkiv
+  [2]  2022-06  Arrow Electronics, Inc. (seller) -> Shenzhen Hongda Trading Co., Ltd. (buyer)  \
+doc: trace_reply trace request 1  source: Arrow Electronics, Inc.: Reply to trace request 1  \
+DISPUTED by [3]
+  [3]  2022-07-14  Arrow Electronics, Inc. (exporter) -> Shenzhen Lianxin Electronics Ltd \
+(importer)  at Hong Kong, HK  doc: customs_declaration HK-123  source: KSE Institute: Customs \
+records 2022  DISPUTED by [2]
+  trace request 1 to Arrow Electronics, Inc.: sent 2024-03-01, due 2024-03-29, answered \
+2024-05-10 (late): answered
+"""
+
+
+def test_the_kn23_case_prints_as_a_chain_with_the_late_answer_and_the_dispute(
+    engine: Engine, tmp_path: Path
+) -> None:
+    request = _kn23(engine, tmp_path)
+    with engine.connect() as conn:
+        chain = chain_of_component(conn, 1, as_of=dt.date(2024, 6, 1))
+    assert to_text(chain) == EXPECTED_TEXT
+    data = json.loads(json.dumps(chain.as_dict()))
+    (component,) = data["components"]
+    assert component["manufacturer"] == "Texas Instruments"
+    steps = [
+        (s["id"], s["scope"], s["from_party"], s["to_party"], s["date"], s["disputed"])
+        for s in component["steps"]
+    ]
+    assert steps == [
+        (1, "batch", "Texas Instruments Incorporated", "Arrow Electronics, Inc.", "2022-03", False),
+        (
+            2,
+            "component",
+            "Arrow Electronics, Inc.",
+            "Shenzhen Hongda Trading Co., Ltd.",
+            "2022-06",
+            True,
+        ),
+        (
+            3,
+            "component",
+            "Arrow Electronics, Inc.",
+            "Shenzhen Lianxin Electronics Ltd",
+            "2022-07-14",
+            True,
+        ),
+    ]
+    assert component["steps"][1]["trace_request"] == request
+    assert component["steps"][1]["document_kind"] == "trace_reply"
+    (trace,) = component["trace_requests"]
+    assert (trace["status"], trace["late"], trace["answered_on"]) == (
+        "answered",
+        True,
+        "2024-05-10",
+    )
+    assert "| 2 | 2022-06 |" in to_markdown(chain)
+    dot = to_dot(chain)
+    assert dot.startswith("digraph chain {")
+    assert '"Arrow Electronics, Inc." -> "Shenzhen Lianxin Electronics Ltd"' in dot
+    assert "style=dashed, color=red" in dot
+
+
+def test_the_chain_by_weapon_and_by_manufacturer_shows_only_the_parts_with_steps(
+    engine: Engine, tmp_path: Path
+) -> None:
+    _kn23(engine, tmp_path)
+    with engine.connect() as conn:
+        by_weapon = chain_of_weapon(conn, "kn-23")
+        by_maker = chain_of_manufacturer(conn, "TEXAS INSTRUMENTS INC.")
+        xp = chain_of_manufacturer(conn, "XP Power")
+    assert [c.component_id for c in by_weapon.components] == [1]
+    assert [len(c.steps) for c in by_maker.components] == [3]
+    assert xp.components == []
+    assert "No steps recorded." in to_text(xp)
+
+
+def test_a_trace_request_is_closed_after_the_right_of_reply_and_not_answered_twice(
+    engine: Engine, tmp_path: Path
+) -> None:
+    request = _kn23(engine, tmp_path)
+    with pytest.raises(ChainError, match="answered already"):
+        answer_request(engine, request, dt.date(2024, 6, 1), "again")
+    close_request(
+        engine,
+        request,
+        dt.date(2024, 7, 1),
+        reply_offered_on=dt.date(2024, 6, 1),
+        reply_due_on=dt.date(2024, 6, 15),
+    )
+    (closed,) = list_requests_at(engine, dt.date(2024, 8, 1))
+    assert (closed.status, closed.reply_due_on, closed.transfers) == (
+        "closed",
+        dt.date(2024, 6, 15),
+        1,
+    )
+    assert list_requests_at(engine, dt.date(2025, 1, 1), overdue=True) == []
+
+
+def test_parties_match_without_legal_forms_and_keep_an_unknown_country_unknown(
+    engine: Engine, tmp_path: Path
+) -> None:
+    _kn23(engine, tmp_path)
+    with engine.connect() as conn:
+        arrow = show_party(conn, "arrow electronics inc")
+        kim = show_party(conn, "Kim Chol")
+        names = [p.name for p in list_parties(conn, "Shenzhen")]
+    assert (arrow.country_code, arrow.aliases, arrow.transfers) == ("US", ["Arrow"], 3)
+    assert arrow.identifiers == [("lei", "549300XXXXXXXXXXXX01")]
+    assert (kim.kind, kim.country_code) == ("person", None)
+    assert names == ["Shenzhen Hongda Trading Co., Ltd.", "Shenzhen Lianxin Electronics Ltd"]
+    with pytest.raises(ChainError, match="exists already"):
+        add_party(engine, PartySpec("Arrow Electronics Ltd"))
+
+
+def test_a_bad_transfers_file_names_each_row_and_column_and_changes_nothing(
+    engine: Engine, tmp_path: Path
+) -> None:
+    _findings(engine, tmp_path)
+    _parties(engine)
+    before = dump(engine)
+    bad = _transfers_file(
+        tmp_path / "bad.csv",
+        [
+            _batch_step(),  # good, but the file is all or nothing
+            {**_customs_step(), "component_id": "99", "date": "July 2022?"},
+            {**_customs_step(), "to_party": "Nobody Trading", "document_kind": "fax"},
+        ],
+    )
+    with pytest.raises(InvalidDataError) as caught:
+        load_transfers(engine, bad)
+    found = {(e.row, e.column) for e in caught.value.errors}
+    assert found == {(3, "component_id"), (3, "date"), (4, "to_party"), (4, "document_kind")}
+    assert "bad.csv:4" in str(caught.value)
+    assert dump(engine) == before
+
+
+def test_loading_the_same_transfers_again_adds_nothing_and_new_parties_need_asking(
+    engine: Engine, tmp_path: Path
+) -> None:
+    _findings(engine, tmp_path)
+    _parties(engine)
+    path = _transfers_file(tmp_path / "car.csv", [_batch_step()])
+    load_transfers(engine, path)
+    again = load_transfers(engine, path)
+    assert (again.transfers_added, again.already_known) == (0, 1)
+    newcomer = _transfers_file(
+        tmp_path / "new.csv", [{**_customs_step(), "to_party": "Vostok Logistics LLC"}]
+    )
+    with pytest.raises(InvalidDataError, match="unknown party"):
+        load_transfers(engine, newcomer)
+    summary = load_transfers(engine, newcomer, new_parties=True)
+    assert (summary.transfers_added, summary.parties_added) == (1, 1)
