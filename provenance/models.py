@@ -744,9 +744,7 @@ class TraceRequest(Base):
 class TraceRequestComponent(Base):
     __tablename__ = "trace_request_components"
 
-    trace_request_id: Mapped[int] = mapped_column(
-        ForeignKey("trace_requests.id"), primary_key=True
-    )
+    trace_request_id: Mapped[int] = mapped_column(ForeignKey("trace_requests.id"), primary_key=True)
     component_id: Mapped[int] = mapped_column(
         ForeignKey("components.id"), primary_key=True, index=True
     )
