@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import Engine
 
 from provenance.chain.parties import PartySpec, add_party, list_parties, show_party
@@ -22,6 +23,7 @@ from provenance.chain.read import chain_of_component, chain_of_manufacturer, cha
 from provenance.chain.render import to_dot, to_markdown, to_text
 from provenance.chain.trace import (
     NamedStep,
+    TraceRow,
     TraceSpec,
     add_request,
     answer_request,
@@ -29,6 +31,8 @@ from provenance.chain.trace import (
     list_requests,
 )
 from provenance.chain.transfers import load_transfers
+from provenance.cli.main import cli
+from provenance.db import ENV_VAR
 from provenance.errors import ChainError, InvalidDataError
 from provenance.ingest.loader import LoadOptions, load_files
 from provenance.models import DatePrecision, PartyKind
@@ -152,7 +156,7 @@ def _kn23(engine: Engine, tmp_path: Path) -> int:
     return request
 
 
-def list_requests_at(engine: Engine, as_of: dt.date, overdue: bool = False) -> list:  # type: ignore[type-arg]
+def list_requests_at(engine: Engine, as_of: dt.date, overdue: bool = False) -> list[TraceRow]:
     with engine.connect() as conn:
         return list_requests(conn, overdue=overdue, as_of=as_of)
 
@@ -314,3 +318,93 @@ def test_loading_the_same_transfers_again_adds_nothing_and_new_parties_need_aski
         load_transfers(engine, newcomer)
     summary = load_transfers(engine, newcomer, new_parties=True)
     assert (summary.transfers_added, summary.parties_added) == (1, 1)
+
+
+def _invoke(args: list[str], code: int = 0) -> str:
+    result = CliRunner().invoke(cli, args, env={ENV_VAR: None}, prog_name="provenance")
+    assert result.exit_code == code, result.output
+    assert "Traceback" not in result.output
+    return result.output
+
+
+def test_the_kn23_case_through_the_command_line(
+    db_url: str, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _findings(engine, tmp_path)
+    db = ["--db", db_url]
+    _invoke(
+        [
+            "parties",
+            "add",
+            "Texas Instruments Incorporated",
+            "--country",
+            "US",
+            "--manufacturer",
+            "Texas Instruments",
+            *db,
+        ]
+    )
+    _invoke(
+        [
+            "parties",
+            "add",
+            "Arrow Electronics, Inc.",
+            "--country",
+            "United States",
+            "--alias",
+            "Arrow",
+            "--identifier",
+            "lei=549300XXXXXXXXXXXX01",
+            *db,
+        ]
+    )
+    _invoke(["parties", "add", "Shenzhen Hongda Trading Co., Ltd.", "--country", "China", *db])
+    _invoke(["parties", "add", "Shenzhen Lianxin Electronics Ltd", "--country", "CN", *db])
+    out = _invoke(
+        ["transfers", "load", str(_transfers_file(tmp_path / "car.csv", [_batch_step()])), *db]
+    )
+    assert "1 transfers added" in out
+    assert (
+        _invoke(["trace", "add", "--to", "Arrow", "--component", "1", "--sent", "2024-03-01", *db])
+        == "trace request 1\n"
+    )
+    overdue = json.loads(
+        _invoke(["trace", "list", "--overdue", "--as-of", "2024-04-01", "--format", "json", *db])
+    )
+    assert [(r["id"], r["status"], r["due_on"]) for r in overdue] == [(1, "overdue", "2024-03-29")]
+    out = _invoke(
+        [
+            "trace",
+            "answer",
+            "1",
+            "--on",
+            "2024-05-10",
+            "--text",
+            "Sold to Shenzhen Hongda Trading in June 2022.",
+            "--sold-to",
+            "Shenzhen Hongda Trading",
+            "--sold-on",
+            "2022-06",
+            *db,
+        ]
+    )
+    assert out == "trace request 1: answered, 1 transfers added\n"
+    _invoke(
+        ["transfers", "load", str(_transfers_file(tmp_path / "kse.csv", [_customs_step()])), *db]
+    )
+    assert _invoke(["chain", "1", "--as-of", "2024-06-01", *db]) == EXPECTED_TEXT
+    data = json.loads(_invoke(["chain", "--weapon", "KN-23", "--format", "json", *db]))
+    assert [s["disputed"] for s in data["components"][0]["steps"]] == [False, True, True]
+    assert "digraph chain" in _invoke(
+        ["chain", "--manufacturer", "Texas Instruments", "--format", "dot", *db]
+    )
+    shown = json.loads(_invoke(["parties", "show", "arrow", "--format", "json", *db]))
+    assert (shown["name"], shown["transfers"]) == ("Arrow Electronics, Inc.", 3)
+    monkeypatch.setattr("shutil.which", lambda _name: None)
+    out = _invoke(["chain", "1", "--format", "svg", *db], code=1)
+    assert "Graphviz's `dot` program is not installed" in out
+    out = _invoke(["chain", "--weapon", "KN-99", *db], code=1)
+    assert "Error:" in out
+    _invoke(["chain", *db], code=2)
+    _invoke(["trace", "close", "1", "--on", "2024-07-01", "--reply-offered", "2024-06-01", *db])
+    assert "closed" in _invoke(["trace", "list", *db])
