@@ -36,6 +36,7 @@ from provenance.db import ENV_VAR
 from provenance.errors import ChainError, InvalidDataError
 from provenance.ingest.loader import LoadOptions, load_files
 from provenance.models import DatePrecision, PartyKind
+from provenance.reports.parties import parties_report
 from tests.helpers import dump, row, write_csv
 
 TRANSFER_COLUMNS = [
@@ -408,3 +409,43 @@ def test_the_kn23_case_through_the_command_line(
     _invoke(["chain", *db], code=2)
     _invoke(["trace", "close", "1", "--on", "2024-07-01", "--reply-offered", "2024-06-01", *db])
     assert "closed" in _invoke(["trace", "list", *db])
+
+
+def test_report_parties_counts_parts_by_party_and_role_with_batch_steps(
+    db_url: str, engine: Engine, tmp_path: Path
+) -> None:
+    """A second LM2596 of the same maker (2 pieces, another KN-23) shares the batch step only:
+    Texas Instruments and Arrow as distributor count 2 components, 3 parts; the steps of
+    component 1 alone count it once."""
+    _kn23(engine, tmp_path)
+    more = write_csv(
+        tmp_path / "more.csv",
+        [
+            row(
+                specimen="KN23-KH-2024-02",
+                component="voltage regulator",
+                part_number="lm 2596",
+                manufacturer="Texas Instruments",
+                quantity="2",
+            )
+        ],
+    )
+    load_files(engine, [more])
+    with engine.connect() as conn:
+        report = parties_report(conn, "KN-23")
+        everything = parties_report(conn)
+    rows = [(r.party, r.country, r.role, r.components, r.parts) for r in report.rows]
+    assert rows == [
+        ("Arrow Electronics, Inc.", "US", "distributor", 2, 3),
+        ("Texas Instruments Incorporated", "US", "manufacturer", 2, 3),
+        ("Arrow Electronics, Inc.", "US", "exporter", 1, 1),
+        ("Arrow Electronics, Inc.", "US", "seller", 1, 1),
+        ("Shenzhen Hongda Trading Co., Ltd.", "CN", "buyer", 1, 1),
+        ("Shenzhen Lianxin Electronics Ltd", "CN", "importer", 1, 1),
+    ]
+    assert (report.weapon, everything.rows) == ("KN-23", report.rows)
+    out = _invoke(["report", "parties", "--weapon", "KN-23", "--format", "csv", "--db", db_url])
+    assert out.splitlines()[:2] == [
+        "party,country,role,components,parts",
+        '"Arrow Electronics, Inc.",US,distributor,2,3',
+    ]
