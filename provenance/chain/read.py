@@ -1,6 +1,7 @@
 """The chain read back: for each component, what it is and where it was found, then every step
 that applies to it, oldest first: its own steps, its batch's (same manufacturer and part number)
-and its manufacturer's product line's, each with its source.
+and its manufacturer's product line's, each with its source (one rule, in SQL:
+``reports.parties.transfer_applies``).
 
 Steps are claims. Two steps of one component are *disputed* when different sources tell them and
 they name the same buyer but different sellers, or (for the component itself) the same seller
@@ -13,9 +14,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import aliased
 
 from provenance.chain.trace import TraceRow, requests_about
@@ -31,6 +31,7 @@ from provenance.models import (
 )
 from provenance.reference.manufacturers import find as find_manufacturer
 from provenance.reports.core import resolve_weapon
+from provenance.reports.parties import transfer_applies
 from provenance.values.dates import format_partial_date
 
 
@@ -98,10 +99,6 @@ class Chain:
         return {"title": self.title, "components": [c.as_dict() for c in self.components]}
 
 
-def _part_key(text: str | None) -> str | None:
-    return "".join(text.upper().split()) if text else None
-
-
 def _components(conn: Connection, ids: Sequence[int]) -> list[ComponentChain]:
     rows = conn.execute(
         select(
@@ -138,7 +135,9 @@ def _components(conn: Connection, ids: Sequence[int]) -> list[ComponentChain]:
     ]
 
 
-def _transfers(conn: Connection, ids: Sequence[int], makers: set[int]) -> list[tuple[Step, Any]]:
+def _transfers(conn: Connection, ids: Sequence[int]) -> list[tuple[int, Step]]:
+    """Each step that applies to one of the components ``ids``, with that component's id (the
+    rule: ``reports.parties.transfer_applies``), oldest first."""
     seller, buyer = aliased(Party), aliased(Party)
     maker = aliased(Manufacturer)
     query = (
@@ -149,20 +148,18 @@ def _transfers(conn: Connection, ids: Sequence[int], makers: set[int]) -> list[t
             maker.name.label("maker"),
             Source.publisher,
             Source.title,
+            Component.id.label("for_component"),
         )
+        .select_from(Transfer)
+        .join(Component, transfer_applies())
         .outerjoin(seller, seller.id == Transfer.from_party_id)
         .join(buyer, buyer.id == Transfer.to_party_id)
         .outerjoin(maker, maker.id == Transfer.manufacturer_id)
         .join(Source, Source.id == Transfer.source_id)
-        .where(
-            or_(
-                Transfer.component_id.in_(list(ids)),
-                Transfer.component_id.is_(None) & Transfer.manufacturer_id.in_(sorted(makers)),
-            )
-        )
+        .where(Component.id.in_(list(ids)))
         .order_by(Transfer.transferred_on.is_(None), Transfer.transferred_on, Transfer.id)
     )
-    out: list[tuple[Step, Any]] = []
+    out: list[tuple[int, Step]] = []
     for row in conn.execute(query):
         t = row
         if t.component_id is not None:
@@ -191,16 +188,8 @@ def _transfers(conn: Connection, ids: Sequence[int], makers: set[int]) -> list[t
             from_id=t.from_party_id,
             to_id=t.to_party_id,
         )
-        out.append((step, t))
+        out.append((row.for_component, step))
     return out
-
-
-def _applies(t: Any, c: ComponentChain, maker_id: int | None) -> bool:
-    if t.component_id is not None:
-        return bool(t.component_id == c.component_id)
-    if t.manufacturer_id != maker_id:
-        return False
-    return t.part_number is None or _part_key(t.part_number) == _part_key(c.part_number)
 
 
 def _contradict(a: Step, b: Step) -> bool:
@@ -229,19 +218,11 @@ def chain_of_components(
     when ``only_with_steps``)."""
     today = as_of or dt.date.today()
     components = _components(conn, ids)
-    makers = {
-        r.id: r.manufacturer_id
-        for r in conn.execute(
-            select(Component.id, Component.manufacturer_id).where(Component.id.in_(list(ids)))
-        )
-    }
-    found = _transfers(conn, ids, {m for m in makers.values() if m is not None})
+    found = _transfers(conn, ids)
     for c in components:
+        # A fresh Step per component: disputes are marked within one chain.
         c.steps = [
-            # A fresh Step per component: disputes are marked within one chain.
-            Step(**{**vars(s), "disputed_by": []})
-            for s, t in found
-            if _applies(t, c, makers.get(c.component_id))
+            Step(**{**vars(s), "disputed_by": []}) for cid, s in found if cid == c.component_id
         ]
         _mark_disputes(c.steps)
         c.trace_requests = requests_about(conn, [c.component_id], today)
