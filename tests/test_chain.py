@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -449,3 +450,56 @@ def test_report_parties_counts_parts_by_party_and_role_with_batch_steps(
         "party,country,role,components,parts",
         '"Arrow Electronics, Inc.",US,distributor,2,3',
     ]
+
+
+def test_the_kn23_chain_exports_to_followthemoney_with_stable_ids(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """Parties as Company/Person (Texas Instruments the party is the manufacturer's Company),
+    transfers as UnknownLinks from seller to buyer; checked against the FtM schema of
+    tests/test_ftm.py (followthemoney itself is not installed here)."""
+    from provenance.bi import ftm
+    from tests.test_ftm import check_ftm
+
+    _kn23(engine, tmp_path)
+    with engine.connect() as conn:
+        lines = [ftm.dumps(e) for e in ftm.entities(conn)]
+        again = [ftm.dumps(e) for e in ftm.entities(conn)]
+    assert lines == again
+    exported = check_ftm(lines)
+    by_schema: dict[str, list[dict[str, Any]]] = {}
+    for item in exported.values():
+        by_schema.setdefault(item["schema"], []).append(item)
+    names = {e["properties"]["name"][0]: e for e in by_schema["Company"] + by_schema["Person"]}
+    assert names["Arrow Electronics, Inc."]["properties"]["leiCode"] == ["549300XXXXXXXXXXXX01"]
+    assert names["Kim Chol"]["schema"] == "Person"
+    assert "Texas Instruments Incorporated" not in names  # it is the manufacturer's Company
+    links = [
+        e["properties"]
+        for e in by_schema["UnknownLink"]
+        if e["properties"]["role"][0].endswith(("buyer", "distributor", "importer"))
+    ]
+    named = {
+        (
+            exported[p["subject"][0]]["properties"]["name"][0],
+            exported[p["object"][0]]["properties"]["name"][0],
+            p["role"][0],
+            p["date"][0],
+        )
+        for p in links
+    }
+    assert named == {
+        ("Texas Instruments", "Arrow Electronics, Inc.", "manufacturer -> distributor", "2022-03"),
+        (
+            "Arrow Electronics, Inc.",
+            "Shenzhen Hongda Trading Co., Ltd.",
+            "seller -> buyer",
+            "2022-06",
+        ),
+        (
+            "Arrow Electronics, Inc.",
+            "Shenzhen Lianxin Electronics Ltd",
+            "exporter -> importer",
+            "2022-07-14",
+        ),
+    }
