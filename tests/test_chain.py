@@ -503,3 +503,22 @@ def test_the_kn23_chain_exports_to_followthemoney_with_stable_ids(
             "2022-07-14",
         ),
     }
+
+
+def test_the_dossier_has_the_chain_of_the_weapons_parts(engine: Engine, tmp_path: Path) -> None:
+    from provenance.publish import dossier
+    from provenance.reports.core import Filters
+    from tests.analysis_data import ensure_reference_lists
+
+    ensure_reference_lists(engine)  # the country groups a dossier shows
+    _kn23(engine, tmp_path)
+    with engine.connect() as conn:
+        built = dossier.build(conn, Filters(weapon="KN-23"), tmp_path / "out")
+    page = built.html.read_text("utf-8")
+    assert '<section class="report" id="report-chain">' in page
+    assert "<h2>Chain of the parts of KN-23</h2>" in page
+    assert "<td>Arrow Electronics, Inc. (exporter)</td>" in page
+    assert "<td>Shenzhen Lianxin Electronics Ltd (importer)</td>" in page
+    markdown = built.markdown.read_text("utf-8")
+    assert "## Chain of the parts of KN-23" in markdown
+    assert "| 3 | 2022-07-14 | Arrow Electronics, Inc. (exporter) |" in markdown

@@ -7,6 +7,7 @@ its label) and one edge per step, dashed and red when the step is disputed.
 
 from __future__ import annotations
 
+import html
 import shutil
 import subprocess
 
@@ -83,10 +84,11 @@ def _md(text: str | None) -> str:
     return (text or "").replace("|", "\\|").replace("\n", " ")
 
 
-def to_markdown(chain: Chain) -> str:
-    lines = [f"# {chain.title}", ""]
+def to_markdown(chain: Chain, level: int = 1) -> str:
+    """The chain as Markdown: its title at heading ``level``, a table of steps per component."""
+    lines = [f"{'#' * level} {chain.title}", ""]
     for c in chain.components:
-        lines += [f"## {_md(_heading(c))}", ""]
+        lines += [f"{'#' * (level + 1)} {_md(_heading(c))}", ""]
         lines += [
             "| step | date | from | to | document | source | disputed |",
             "|---|---|---|---|---|---|---|",
@@ -108,6 +110,32 @@ def to_markdown(chain: Chain) -> str:
             lines += [f"- {_md(_trace_line(t))}" for t in c.trace_requests]
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def to_html(chain: Chain) -> str:
+    """The chain as a section of the dossier (escaped HTML): per component, a table of steps."""
+    e = html.escape
+    out = ['<section class="report" id="report-chain">', f"<h2>{e(chain.title)}</h2>"]
+    out.append(
+        '<p class="note">Each step as its source tells it; steps that sources tell differently '
+        "are both shown, marked disputed.</p>"
+    )
+    for c in chain.components:
+        out.append(f"<h3>{e(_heading(c))}</h3>")
+        out.append("<table><thead><tr>")
+        out += [f"<th>{h}</th>" for h in ("step", "date", "from", "to", "document", "source")]
+        out.append("<th>disputed</th></tr></thead><tbody>")
+        for s in c.steps:
+            disputed = ", ".join(str(i) for i in s.disputed_by)
+            cells = [str(s.id), s.date, _party(s.from_party, s.from_role)]
+            cells += [_party(s.to_party, s.to_role), _document(s), s.source, disputed]
+            out.append("<tr>" + "".join(f"<td>{e(x)}</td>" for x in cells) + "</tr>")
+        out.append("</tbody></table>")
+        if c.trace_requests:
+            out.append("<ul>" + "".join(f"<li>{e(_trace_line(t))}</li>" for t in c.trace_requests))
+            out.append("</ul>")
+    out.append("</section>")
+    return "\n".join(out)
 
 
 def _quote(text: str) -> str:
