@@ -36,9 +36,9 @@ from provenance.cli.main import cli
 from provenance.db import ENV_VAR
 from provenance.errors import ChainError, InvalidDataError
 from provenance.ingest.loader import LoadOptions, load_files
-from provenance.models import DatePrecision, PartyKind
+from provenance.models import DatePrecision, PartyKind, PartyRole
 from provenance.reports.parties import parties_report
-from tests.helpers import dump, row, write_csv
+from tests.helpers import dump, row, write_csv, write_json
 
 TRANSFER_COLUMNS = [
     *("component_id", "part_number", "lot", "manufacturer", "from_party", "from_role"),
@@ -522,3 +522,95 @@ def test_the_dossier_has_the_chain_of_the_weapons_parts(engine: Engine, tmp_path
     markdown = built.markdown.read_text("utf-8")
     assert "## Chain of the parts of KN-23" in markdown
     assert "| 3 | 2022-07-14 | Arrow Electronics, Inc. (exporter) |" in markdown
+
+
+def test_a_batch_request_to_a_manufacturer_is_answered_with_its_reply_as_evidence(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """A request about a batch goes to the maker; the maker's answer names its distributor: the
+    step is of the batch, from the maker's party, cited to the reply; the reply's PDF is the
+    answer's evidence. Before the maker is a party, the answer says how to make it one."""
+    from provenance.evidence.files import sha256_of
+    from provenance.evidence.records import add_evidence
+    from provenance.evidence.store import Store
+
+    _findings(engine, tmp_path)
+    add_party(engine, PartySpec("Arrow Electronics, Inc.", country="US"))
+    request = add_request(
+        engine,
+        TraceSpec(
+            dt.date(2024, 3, 1),
+            recipient_manufacturer="Texas Instruments",
+            manufacturer="Texas Instruments",
+            part_number="LM2596",
+            lot="L2231",
+            due_on=dt.date(2024, 4, 30),
+        ),
+    )
+    reply = tmp_path / "reply.pdf"
+    reply.write_bytes(b"%PDF-1.4 the maker's reply")
+    add_evidence(engine, Store(tmp_path / "store"), [reply], component_id=1, by="analyst")
+    step = NamedStep(
+        "Arrow Electronics", PartyRole.DISTRIBUTOR, dt.date(2022, 3, 1), DatePrecision.MONTH
+    )
+    with pytest.raises(ChainError, match="no party yet: provenance parties add"):
+        answer_request(engine, request, dt.date(2024, 4, 2), "sold to Arrow", steps=[step])
+    add_party(engine, PartySpec("Texas Instruments Inc", manufacturer="Texas Instruments"))
+    added = answer_request(
+        engine,
+        request,
+        dt.date(2024, 4, 2),
+        "sold to Arrow",
+        steps=[step],
+        evidence_sha256=sha256_of(reply),
+    )
+    assert added == 1
+    (answered,) = list_requests_at(engine, dt.date(2024, 6, 1))
+    assert (answered.recipient, answered.batch, answered.status, answered.late) == (
+        "Texas Instruments",
+        "LM2596 L2231",
+        "answered",
+        False,
+    )
+    with engine.connect() as conn:
+        (component,) = chain_of_component(conn, 1).components
+    (only,) = component.steps
+    assert (only.scope_text, only.from_party, only.to_party, only.to_role, only.source) == (
+        "batch LM2596 lot L2231 of Texas Instruments",
+        "Texas Instruments Inc",
+        "Arrow Electronics, Inc.",
+        "distributor",
+        "Texas Instruments Inc: Reply to trace request 1",
+    )
+
+
+def test_a_declined_request_and_requests_about_nothing_or_nobody(
+    engine: Engine, tmp_path: Path
+) -> None:
+    _findings(engine, tmp_path)
+    _parties(engine)
+    with pytest.raises(ChainError, match="about components"):
+        add_request(engine, TraceSpec(dt.date(2024, 3, 1), party="Arrow"))
+    with pytest.raises(
+        ChainError, match=r"unknown party 'Arow Electronic' .*; closest: Arrow Electronics, Inc.$"
+    ):
+        add_request(engine, TraceSpec(dt.date(2024, 3, 1), party="Arow Electronic", components=[1]))
+    with pytest.raises(ChainError, match="no component with id 7"):
+        add_request(engine, TraceSpec(dt.date(2024, 3, 1), party="Arrow", components=[7]))
+    request = add_request(engine, TraceSpec(dt.date(2024, 3, 1), party="Arrow", components=[1]))
+    answer_request(engine, request, dt.date(2024, 3, 20), "we do not answer", declined=True)
+    (declined,) = list_requests_at(engine, dt.date(2025, 1, 1))
+    assert (declined.status, declined.late, declined.transfers) == ("declined", False, 0)
+    with pytest.raises(ChainError, match="unknown country 'Narnia'"):
+        add_party(engine, PartySpec("Somebody Ltd", country="Narnia"))
+
+
+def test_transfers_load_from_json_too(engine: Engine, tmp_path: Path) -> None:
+    _findings(engine, tmp_path)
+    _parties(engine)
+    path = write_json(tmp_path / "steps.json", [_batch_step(), _customs_step()])
+    summary = load_transfers(engine, path)
+    assert (summary.rows, summary.transfers_added, summary.sources_added) == (2, 2, 2)
+    bad = write_json(tmp_path / "bad.json", [{**_customs_step(), "colour": "red"}])
+    with pytest.raises(InvalidDataError, match="colour: unknown column"):
+        load_transfers(engine, bad)

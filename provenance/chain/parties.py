@@ -89,7 +89,9 @@ def party_id(conn: Connection, name: str) -> int:
         from rapidfuzz import fuzz, process
 
         names = list(conn.scalars(select(Party.name)))
-        close = [c[0] for c in process.extract(name, names, scorer=fuzz.WRatio, limit=3)]
+        close = [
+            c[0] for c in process.extract(name, names, scorer=fuzz.WRatio, limit=3, score_cutoff=80)
+        ]
         hint = f"; closest: {', '.join(close)}" if close else ""
         raise ChainError(f"unknown party {name!r} (add it: provenance parties add){hint}")
     return found
