@@ -14,8 +14,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Select, select
 from sqlalchemy.orm import aliased
 
 from provenance.chain.trace import TraceRow, requests_about
@@ -33,6 +34,13 @@ from provenance.reference.manufacturers import find as find_manufacturer
 from provenance.reports.core import resolve_weapon
 from provenance.reports.parties import transfer_applies
 from provenance.values.dates import format_partial_date
+
+#: Components asked for: their ids, or a query of them (a weapon's parts: no long IN list).
+Ids = Sequence[int] | Select[Any]
+
+
+def _in(ids: Ids) -> list[int] | Select[Any]:
+    return ids if isinstance(ids, Select) else list(ids)
 
 
 @dataclass
@@ -99,7 +107,7 @@ class Chain:
         return {"title": self.title, "components": [c.as_dict() for c in self.components]}
 
 
-def _components(conn: Connection, ids: Sequence[int]) -> list[ComponentChain]:
+def _components(conn: Connection, ids: Ids) -> list[ComponentChain]:
     rows = conn.execute(
         select(
             Component.id,
@@ -116,7 +124,7 @@ def _components(conn: Connection, ids: Sequence[int]) -> list[ComponentChain]:
         .join(Specimen, Specimen.id == Component.specimen_id)
         .join(WeaponSystem, WeaponSystem.id == Specimen.weapon_system_id)
         .outerjoin(Manufacturer, Manufacturer.id == Component.manufacturer_id)
-        .where(Component.id.in_(list(ids)))
+        .where(Component.id.in_(_in(ids)))
         .order_by(Component.id)
     ).all()
     return [
@@ -135,7 +143,7 @@ def _components(conn: Connection, ids: Sequence[int]) -> list[ComponentChain]:
     ]
 
 
-def _transfers(conn: Connection, ids: Sequence[int]) -> list[tuple[int, Step]]:
+def _transfers(conn: Connection, ids: Ids) -> list[tuple[int, Step]]:
     """Each step that applies to one of the components ``ids``, with that component's id (the
     rule: ``reports.parties.transfer_applies``), oldest first."""
     seller, buyer = aliased(Party), aliased(Party)
@@ -156,7 +164,7 @@ def _transfers(conn: Connection, ids: Sequence[int]) -> list[tuple[int, Step]]:
         .join(buyer, buyer.id == Transfer.to_party_id)
         .outerjoin(maker, maker.id == Transfer.manufacturer_id)
         .join(Source, Source.id == Transfer.source_id)
-        .where(Component.id.in_(list(ids)))
+        .where(Component.id.in_(_in(ids)))
         .order_by(Transfer.transferred_on.is_(None), Transfer.transferred_on, Transfer.id)
     )
     out: list[tuple[int, Step]] = []
@@ -208,7 +216,7 @@ def _mark_disputes(steps: list[Step]) -> None:
 
 def chain_of_components(
     conn: Connection,
-    ids: Sequence[int],
+    ids: Ids,
     title: str,
     *,
     as_of: dt.date | None = None,
@@ -219,13 +227,14 @@ def chain_of_components(
     today = as_of or dt.date.today()
     components = _components(conn, ids)
     found = _transfers(conn, ids)
+    requests = requests_about(conn, _in(ids), today)
     for c in components:
         # A fresh Step per component: disputes are marked within one chain.
         c.steps = [
             Step(**{**vars(s), "disputed_by": []}) for cid, s in found if cid == c.component_id
         ]
         _mark_disputes(c.steps)
-        c.trace_requests = requests_about(conn, [c.component_id], today)
+        c.trace_requests = [t for t in requests if c.component_id in t.components]
     if only_with_steps:
         components = [c for c in components if c.steps or c.trace_requests]
     return Chain(title, components)
@@ -246,7 +255,7 @@ def chain_of_manufacturer(conn: Connection, name: str, *, as_of: dt.date | None 
     """The chains of a manufacturer's components that have a step or a trace request."""
     maker = find_manufacturer(conn, name)
     shown = conn.execute(select(Manufacturer.name).where(Manufacturer.id == maker)).scalar_one()
-    ids = list(conn.scalars(select(Component.id).where(Component.manufacturer_id == maker)))
+    ids = select(Component.id).where(Component.manufacturer_id == maker)
     return chain_of_components(
         conn, ids, f"Chain of the parts of {shown}", as_of=as_of, only_with_steps=True
     )
@@ -258,12 +267,10 @@ def chain_of_weapon(conn: Connection, name: str, *, as_of: dt.date | None = None
     shown = conn.execute(
         select(WeaponSystem.designation).where(WeaponSystem.id == weapon)
     ).scalar_one()
-    ids = list(
-        conn.scalars(
-            select(Component.id)
-            .join(Specimen, Specimen.id == Component.specimen_id)
-            .where(Specimen.weapon_system_id == weapon)
-        )
+    ids = (
+        select(Component.id)
+        .join(Specimen, Specimen.id == Component.specimen_id)
+        .where(Specimen.weapon_system_id == weapon)
     )
     return chain_of_components(
         conn, ids, f"Chain of the parts of {shown}", as_of=as_of, only_with_steps=True

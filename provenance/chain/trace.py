@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, Select, func, insert, select, update
 
 from provenance.chain.parties import party_id
 from provenance.chain.transfers import TransferSpec, insert_transfer, source_id
@@ -339,11 +339,12 @@ def _row(conn: Connection, request: Any, status: str, late: bool) -> TraceRow:
 
 
 def requests_about(
-    conn: Connection, component_ids: Sequence[int], as_of: dt.date
+    conn: Connection, component_ids: Sequence[int] | Select[Any], as_of: dt.date
 ) -> list[TraceRow]:
-    """The trace requests about any of these components, by date sent."""
+    """The trace requests about any of these components (ids, or a query of them), by date
+    sent."""
     ids = select(TraceRequestComponent.trace_request_id).where(
-        TraceRequestComponent.component_id.in_(list(component_ids))
+        TraceRequestComponent.component_id.in_(component_ids)
     )
     query = _REQUESTS.where(TraceRequest.id.in_(ids)).order_by(
         TraceRequest.sent_on, TraceRequest.id

@@ -24,11 +24,19 @@ from provenance.chain.parties import PartySpec, find_party, insert_party
 from provenance.db import write_transaction
 from provenance.errors import InvalidDataError, ProvenanceError, RowError
 from provenance.ingest.readers import inspect_file, read_tables
-from provenance.models import Component, DatePrecision, DocumentKind, PartyRole, Source, Transfer
+from provenance.models import (
+    Base,
+    Component,
+    DatePrecision,
+    DocumentKind,
+    PartyRole,
+    Source,
+    Transfer,
+)
 from provenance.reference.manufacturers import find as find_manufacturer
 from provenance.values.countries import default_resolver
 from provenance.values.dates import parse_partial_date
-from provenance.values.text import clean_text, name_key
+from provenance.values.text import clean_text, manufacturer_key, name_key
 
 #: The columns of a transfers file (``to_party`` and ``source_title`` are required).
 COLUMNS = (
@@ -52,6 +60,7 @@ COLUMNS = (
 )
 REQUIRED = ("to_party", "source_title")
 _E = TypeVar("_E", PartyRole, DocumentKind)
+_TRANSFERS = Base.metadata.tables["transfers"]
 
 
 @dataclass
@@ -103,21 +112,28 @@ _SAME = (
 )
 
 
+def known_steps(conn: Connection, like: TransferSpec | None = None) -> set[tuple[object, ...]]:
+    """What makes a step the same, for every step the database holds (one query per load), or
+    for those of the same subject and buyer as ``like``."""
+    query = select(*[getattr(Transfer, k) for k in _SAME])
+    if like is not None:
+        subject = Transfer.component_id == like.component_id
+        if like.component_id is None:
+            subject = Transfer.component_id.is_(None) & (
+                Transfer.manufacturer_id == like.manufacturer_id
+            )
+        query = query.where(subject, Transfer.to_party_id == like.to_party_id)
+    return {tuple(r) for r in conn.execute(query)}
+
+
 def insert_transfer(conn: Connection, spec: TransferSpec) -> bool:
     """Add ``spec`` in the open transaction unless the same source told the same step already;
     True when added."""
     values = dict(vars(spec))
-    same = select(Transfer.id).where(
-        *[
-            getattr(Transfer, k).is_(None)
-            if values[k] is None
-            else getattr(Transfer, k) == values[k]
-            for k in _SAME
-        ]
-    )
-    if conn.execute(same.limit(1)).first() is not None:
+    key = tuple(values[k] for k in _SAME)
+    if key in known_steps(conn, spec):
         return False
-    conn.execute(insert(Transfer).values(**values, added_at=dt.datetime.now(dt.UTC)))
+    conn.execute(insert(_TRANSFERS), [{**values, "added_at": dt.datetime.now(dt.UTC)}])
     return True
 
 
@@ -165,15 +181,20 @@ class _Row:
             return None
 
 
-def _party(conn: Connection, row: _Row, column: str, new_parties: bool) -> int | None:
+def _party(
+    conn: Connection, row: _Row, column: str, new_parties: bool, seen: dict[str, int | None]
+) -> int | None:
     name = row.get(column)
     if name is None:
         if column == "to_party":
             row.error(column, "required: who received the part")
         return None
-    found = find_party(conn, name)
+    key = manufacturer_key(name)
+    if key not in seen:
+        seen[key] = find_party(conn, name)
+    found = seen[key]
     if found is None and new_parties:
-        found = insert_party(conn, PartySpec(name=name))
+        found = seen[key] = insert_party(conn, PartySpec(name=name))
         row.values["_new_" + column] = "1"
     if found is None:
         row.error(column, "unknown party (add it with `provenance parties add`, or --new-parties)")
@@ -222,9 +243,11 @@ def _when_where(row: _Row, spec: TransferSpec) -> None:
     spec.place = row.get("place")
 
 
-def _check_row(conn: Connection, row: _Row, new_parties: bool) -> TransferSpec | None:
-    to_party = _party(conn, row, "to_party", new_parties)
-    from_party = _party(conn, row, "from_party", new_parties)
+def _check_row(
+    conn: Connection, row: _Row, new_parties: bool, seen: dict[str, int | None]
+) -> TransferSpec | None:
+    to_party = _party(conn, row, "to_party", new_parties, seen)
+    from_party = _party(conn, row, "from_party", new_parties, seen)
     title = row.get("source_title")
     if title is None:
         row.error("source_title", "required: the source that shows this step")
@@ -260,22 +283,36 @@ def load_transfers(engine: Engine, path: Path, *, new_parties: bool = False) -> 
     summary = TransfersSummary(file=str(path))
     errors: list[RowError] = []
     with write_transaction(engine) as conn:
+        known = known_steps(conn)
+        seen: dict[str, int | None] = {}
+        sources: dict[tuple[str, str, str | None], int] = {}
+        pending: list[dict[str, object]] = []
         for row in _rows(path):
             summary.rows += 1
-            spec = _check_row(conn, row, new_parties)
+            spec = _check_row(conn, row, new_parties, seen)
             errors += row.errors
             if spec is None or errors:
                 continue
-            publisher = row.get("source_publisher") or "unknown publisher"
-            spec.source_id, added = source_id(
-                conn, publisher, str(row.get("source_title")), row.get("source_url")
+            cited = (
+                row.get("source_publisher") or "unknown publisher",
+                str(row.get("source_title")),
+                row.get("source_url"),
             )
-            summary.sources_added += added
+            if cited not in sources:
+                sources[cited], added = source_id(conn, *cited)
+                summary.sources_added += added
+            spec.source_id = sources[cited]
             summary.parties_added += sum(1 for k in row.values if k.startswith("_new_"))
-            if insert_transfer(conn, spec):
-                summary.transfers_added += 1
-            else:
+            values = dict(vars(spec))
+            key = tuple(values[k] for k in _SAME)
+            if key in known:
                 summary.already_known += 1
+                continue
+            known.add(key)
+            pending.append({**values, "added_at": dt.datetime.now(dt.UTC)})
+        if pending and not errors:  # one executemany
+            conn.execute(insert(_TRANSFERS), pending)
+            summary.transfers_added = len(pending)
         if errors:
             raise InvalidDataError(errors)  # the transaction rolls back: nothing is kept
     return summary
