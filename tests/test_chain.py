@@ -408,6 +408,9 @@ def test_the_kn23_case_through_the_command_line(
     out = _invoke(["chain", "--weapon", "KN-99", *db], code=1)
     assert "Error:" in out
     _invoke(["chain", *db], code=2)
+    listed = _invoke(["parties", "list", "--format", "csv", *db]).splitlines()
+    assert listed[0] == "id,name,kind,country,manufacturer,aliases,identifiers,transfers"
+    assert '2,"Arrow Electronics, Inc.",company,US,,Arrow,lei=549300XXXXXXXXXXXX01,3' in listed
     _invoke(["trace", "close", "1", "--on", "2024-07-01", "--reply-offered", "2024-06-01", *db])
     assert "closed" in _invoke(["trace", "list", *db])
 
@@ -601,6 +604,10 @@ def test_a_declined_request_and_requests_about_nothing_or_nobody(
     answer_request(engine, request, dt.date(2024, 3, 20), "we do not answer", declined=True)
     (declined,) = list_requests_at(engine, dt.date(2025, 1, 1))
     assert (declined.status, declined.late, declined.transfers) == ("declined", False, 0)
+    arrow_too = PartySpec("Arrow Trading", aliases=["ARROW trading", "Arrow-Trading Ltd", "AT"])
+    add_party(engine, arrow_too)
+    with engine.connect() as conn:
+        assert show_party(conn, "at").aliases == ["AT"]  # one name, one key
     with pytest.raises(ChainError, match="unknown country 'Narnia'"):
         add_party(engine, PartySpec("Somebody Ltd", country="Narnia"))
 

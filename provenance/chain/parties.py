@@ -129,12 +129,10 @@ def insert_party(conn: Connection, spec: PartySpec) -> int:
         )
         .returning(Party.id)
     ).scalar_one()
-    for alias in dict.fromkeys(a.strip() for a in spec.aliases if a.strip()):
-        conn.execute(
-            insert(PartyAlias).values(
-                party_id=new_id, alias=alias, alias_key=manufacturer_key(alias)
-            )
-        )
+    aliases = {manufacturer_key(a): a.strip() for a in reversed(spec.aliases) if a.strip()}
+    aliases.pop(manufacturer_key(name), None)  # the name itself is no alias
+    for key, alias in sorted(aliases.items()):
+        conn.execute(insert(PartyAlias).values(party_id=new_id, alias=alias, alias_key=key))
     for kind, value in spec.identifiers:
         _add_identifier(conn, new_id, kind, value)
     return int(new_id)
