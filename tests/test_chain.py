@@ -621,3 +621,30 @@ def test_transfers_load_from_json_too(engine: Engine, tmp_path: Path) -> None:
     bad = write_json(tmp_path / "bad.json", [{**_customs_step(), "colour": "red"}])
     with pytest.raises(InvalidDataError, match="colour: unknown column"):
         load_transfers(engine, bad)
+
+
+def test_merging_manufacturers_moves_their_chain(engine: Engine, tmp_path: Path) -> None:
+    """A batch step, a trace request and the party of a merged maker follow it to the kept one."""
+    from provenance.reference.manufacturers import merge
+
+    _kn23(engine, tmp_path)
+    more = write_csv(
+        tmp_path / "ti-twin.csv",
+        [row(specimen="KN23-KH-2024-03", manufacturer="TI Semiconductors", part_number="X1")],
+    )
+    load_files(engine, [more], options=LoadOptions(new_manufacturers=True))
+    add_party(engine, PartySpec("TI Semiconductors GmbH", manufacturer="TI Semiconductors"))
+    steps = {**_batch_step(), "manufacturer": "TI Semiconductors", "part_number": "X1", "lot": ""}
+    load_transfers(engine, _transfers_file(tmp_path / "twin.csv", [steps]))
+    add_request(
+        engine,
+        TraceSpec(dt.date(2024, 3, 1), recipient_manufacturer="TI Semiconductors", components=[3]),
+    )
+    merge(engine, "Texas Instruments", "TI Semiconductors")
+    with engine.connect() as conn:
+        (component,) = chain_of_component(conn, 3).components
+        twin = show_party(conn, "TI Semiconductors GmbH")
+        recipients = [r.recipient for r in list_requests(conn, as_of=dt.date(2024, 3, 2))]
+    assert [s.scope_text for s in component.steps] == ["batch X1 of Texas Instruments"]
+    assert twin.manufacturer is None  # Texas Instruments has its own party already
+    assert recipients == ["Arrow Electronics, Inc.", "Texas Instruments"]

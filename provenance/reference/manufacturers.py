@@ -32,8 +32,11 @@ from provenance.models import (
     Manufacturer,
     ManufacturerAlias,
     ManufacturerMerge,
+    Party,
     ScreeningCandidate,
     Specimen,
+    TraceRequest,
+    Transfer,
     WeaponSystem,
 )
 from provenance.values.identity import component_identity
@@ -354,6 +357,7 @@ def merge(engine: Engine, keep: str, merged: str, note: str | None = None) -> Me
         aliases = _move_aliases(conn, kept, gone)
         subsidiaries = _move_relatives(conn, kept, gone)
         _move_screening(conn, kept.id, gone.id)
+        _move_chain(conn, kept.id, gone.id)
         conn.execute(
             update(ManufacturerMerge)
             .where(ManufacturerMerge.kept_id == gone.id)
@@ -573,6 +577,28 @@ def _move_screening(conn: Connection, kept_id: int, gone_id: int) -> None:
         if key in decided:
             conn.execute(delete(c).where(c.manufacturer_id == kept_id, c.entity_key == key))
         conn.execute(update(c).where(c.id == c_id).values(manufacturer_id=kept_id))
+
+
+def _move_chain(conn: Connection, kept_id: int, gone_id: int) -> None:
+    """The merged manufacturer's supply-chain rows become the kept one's: batch and product-line
+    steps, trace requests (to it, or about its batches), and the party that is it, unless the
+    kept one has a party already (the merged one's party then stays, no longer linked to a maker:
+    a person can see the two parties and keep both)."""
+    conn.execute(
+        update(Transfer).where(Transfer.manufacturer_id == gone_id).values(manufacturer_id=kept_id)
+    )
+    for column in ("manufacturer_id", "recipient_manufacturer_id"):
+        conn.execute(
+            update(TraceRequest)
+            .where(getattr(TraceRequest, column) == gone_id)
+            .values({column: kept_id})
+        )
+    has_party = conn.execute(select(Party.id).where(Party.manufacturer_id == kept_id)).first()
+    conn.execute(
+        update(Party)
+        .where(Party.manufacturer_id == gone_id)
+        .values(manufacturer_id=None if has_party else kept_id)
+    )
 
 
 def _move_relatives(conn: Connection, kept: Any, gone: Any) -> int:
