@@ -648,3 +648,43 @@ def test_merging_manufacturers_moves_their_chain(engine: Engine, tmp_path: Path)
     assert [s.scope_text for s in component.steps] == ["batch X1 of Texas Instruments"]
     assert twin.manufacturer is None  # Texas Instruments has its own party already
     assert recipients == ["Arrow Electronics, Inc.", "Texas Instruments"]
+
+
+def test_a_component_combined_by_a_merge_keeps_its_steps_and_requests(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """The same op amp filed under two makers: merging them combines the two components; the
+    steps and the trace request of the one that goes are the survivor's."""
+    from provenance.reference.manufacturers import merge
+
+    twins = [
+        row(manufacturer="Texas Instruments", component="op amp", part_number="LM358",
+            manufacturer_country="US", source_title="Report A"),
+        row(manufacturer="TI Semiconductors", component="op amp", part_number="LM358",
+            manufacturer_country="", source_title="Report B"),
+    ]  # fmt: skip
+    load_files(
+        engine,
+        [write_csv(tmp_path / "twins.csv", twins)],
+        options=LoadOptions(new_manufacturers=True),
+    )
+    _parties(engine)
+    steps = [{**_customs_step(), "component_id": "1"}, {**_customs_step(), "component_id": "2"}]
+    steps[1]["source_title"] = "Customs records 2023"
+    load_transfers(engine, _transfers_file(tmp_path / "steps.csv", steps))
+    for component in (1, 2):
+        add_request(engine, TraceSpec(dt.date(2024, 3, 1), party="Arrow", components=[component]))
+    both = add_request(engine, TraceSpec(dt.date(2024, 3, 2), party="Arrow", components=[1, 2]))
+    summary = merge(engine, "Texas Instruments", "TI Semiconductors")
+    assert summary.components_combined == 1
+    with engine.connect() as conn:
+        (survivor,) = chain_of_weapon(conn, "KN-23").components
+    assert [s.source for s in survivor.steps] == [
+        "KSE Institute: Customs records 2022",
+        "KSE Institute: Customs records 2023",
+    ]
+    assert [(t.id, t.components) for t in survivor.trace_requests] == [
+        (1, [survivor.component_id]),
+        (2, [survivor.component_id]),
+        (both, [survivor.component_id]),
+    ]

@@ -36,6 +36,7 @@ from provenance.models import (
     ScreeningCandidate,
     Specimen,
     TraceRequest,
+    TraceRequestComponent,
     Transfer,
     WeaponSystem,
 )
@@ -502,10 +503,22 @@ def _combine(conn: Connection, component_id: int, survivor_id: int) -> int:
     if fill:
         conn.execute(update(Component).where(Component.id == survivor_id).values(fill))
     _move_evidence(conn, component_id, survivor_id)
+    _move_component_chain(conn, component_id, survivor_id)
     conn.execute(delete(Citation).where(Citation.component_id == component_id))
     conn.execute(delete(Component).where(Component.id == component_id))
     choose_for(conn, [survivor_id])
     return len(moving)
+
+
+def _move_component_chain(conn: Connection, gone_id: int, survivor_id: int) -> None:
+    """The combined component keeps the chain steps and trace requests of both."""
+    conn.execute(
+        update(Transfer).where(Transfer.component_id == gone_id).values(component_id=survivor_id)
+    )
+    link = TraceRequestComponent
+    asked = select(link.trace_request_id).where(link.component_id == survivor_id)
+    conn.execute(delete(link).where(link.component_id == gone_id, link.trace_request_id.in_(asked)))
+    conn.execute(update(link).where(link.component_id == gone_id).values(component_id=survivor_id))
 
 
 def _move_evidence(conn: Connection, gone_id: int, survivor_id: int) -> None:
