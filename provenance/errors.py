@@ -369,3 +369,11 @@ class ScreeningError(ProvenanceError):
 class CustomsError(ProvenanceError):
     """A customs step that cannot be done: a missing file, an unknown link or rule, a decision
     without the name of who made it."""
+
+
+# provenance.chain ----------------------------------------------------------------------------
+
+
+class ChainError(ProvenanceError):
+    """A supply-chain step that cannot be done: an unknown party, component or trace request, a
+    trace request answered twice, a party named twice."""

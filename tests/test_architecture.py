@@ -21,6 +21,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("values",),
     ("reference", "evidence"),
     ("ingest", "reports"),
+    ("chain",),
     ("publish",),
     ("bi",),
     ("cli",),

@@ -76,6 +76,7 @@ _LEGAL_ENTITY = {
 }
 SCHEMA: dict[str, dict[str, str]] = {
     "Company": {**_THING, **_LEGAL_ENTITY, "amount": "number", "currency": "string"},
+    "Person": {**_THING, **_LEGAL_ENTITY},
     "Asset": {**_THING, "amount": "number", "currency": "string"},
     "Document": {
         **_THING,
@@ -120,6 +121,7 @@ SCHEMA["Image"] = {**SCHEMA["Document"], "pictured": "entity:Person"}
 #: source has no file, and provenance invents none.
 REQUIRED = {
     "Company": ["name"],
+    "Person": ["name"],
     "Asset": ["name"],
     "Document": [],  # a title (a source) or a fileName (a file), checked in check_ftm
     "Image": [],
@@ -131,12 +133,12 @@ REQUIRED = {
     "EconomicActivity": [],
     "LegalEntity": ["name"],
     "Organization": ["name"],
-    "Person": ["name"],
     "PublicBody": ["name"],
 }
 #: The schemata each schema is (itself and what it extends), for entity ranges.
 IS_A = {
     "Company": {"Company", "Organization", "LegalEntity", "Asset", "Thing", "Value"},
+    "Person": {"Person", "LegalEntity", "Thing"},
     "Asset": {"Asset", "Thing", "Value"},
     "Document": {"Document", "Thing", "Analyzable"},
     "Image": {"Image", "Document", "Thing", "Analyzable"},
@@ -148,7 +150,6 @@ IS_A = {
     "EconomicActivity": {"EconomicActivity", "Interval"},
     "LegalEntity": {"LegalEntity", "Thing"},
     "Organization": {"Organization", "LegalEntity", "Thing"},
-    "Person": {"Person", "LegalEntity", "Thing"},
     "PublicBody": {"PublicBody", "Organization", "LegalEntity", "Thing"},
 }
 #: Listed entities keep the list's own (OpenSanctions) ids.

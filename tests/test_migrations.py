@@ -703,6 +703,32 @@ def _fill_every_table(engine: Engine, tmp_path: Path) -> None:
     load_customs(engine, shipments)
     match_customs(engine, "hs-brand")
     review_link(engine, 1, CustomsLinkStatus.ACCEPTED, "analyst", "made-up")
+    _fill_chain(engine, tmp_path)
+
+
+def _fill_chain(engine: Engine, tmp_path: Path) -> None:
+    """Parties (with an alias and an identifier), a transfer and an answered trace request."""
+    import datetime as dt
+
+    from provenance.chain.parties import PartySpec, add_party
+    from provenance.chain.trace import NamedStep, TraceSpec, add_request, answer_request
+    from provenance.chain.transfers import load_transfers
+
+    add_party(
+        engine, PartySpec("Arrow Electronics", aliases=["Arrow"], identifiers=[("lei", "X1")])
+    )
+    add_party(engine, PartySpec("Hongda Trading", country="CN"))
+    steps = tmp_path / "transfers.csv"
+    steps.write_text(
+        "component_id,from_party,to_party,date,source_publisher,source_title\n"
+        "1,Arrow,Hongda Trading,2022-06,CAR,Dispatch\n",
+        "utf-8",
+    )
+    load_transfers(engine, steps)
+    request = add_request(engine, TraceSpec(dt.date(2024, 3, 1), party="Arrow", components=[1]))
+    answer_request(
+        engine, request, dt.date(2024, 5, 1), "sold to Hongda", steps=[NamedStep("Hongda Trading")]
+    )
 
 
 def test_every_step_down_and_up_keeps_the_data_of_every_table(

@@ -24,7 +24,13 @@ by hand: followthemoney itself is not needed. The mapping (docs/ftm.md):
   entities named as the record writes them, originCountry, departureCountry, invoiceAmount);
   a link a person accepted (``customs review --accept``) is an ``UnknownLink`` from the component
   to each trader (role "exporter (customs record C-1)"): FtM links no asset to an activity.
-  Proposed and rejected links are not exported.
+  Proposed and rejected links are not exported;
+- a party is a ``Company`` or a ``Person`` (name, alias, country, registrationNumber, taxNumber,
+  leiCode, idNumber; an OpenSanctions id is left out), or, when it is the same company as a
+  manufacturer, that manufacturer's ``Company``;
+- a transfer is an ``UnknownLink`` from the seller (the part, or its maker, when the seller is
+  not known) to the buyer, role "seller role -> buyer role", date as precisely as known, the
+  document and the source in its description.
 
 Ids are ``prov-<kind>-<sha1>`` of the database's own stable keys (a manufacturer's matching key,
 a specimen's label key, a source's publisher and title keys, a component's specimen and identity),
@@ -60,11 +66,16 @@ from provenance.models import (
     EvidenceLink,
     Manufacturer,
     ManufacturerAlias,
+    Party,
+    PartyAlias,
+    PartyIdentifier,
+    PartyKind,
     ScreeningCandidate,
     ScreeningDecision,
     ScreeningEntity,
     Source,
     Specimen,
+    Transfer,
     WeaponSystem,
 )
 from provenance.values.dates import format_partial_date
@@ -588,6 +599,123 @@ def _customs(conn: Connection) -> Iterator[Entity]:
             )
 
 
+# --- the supply chain (parties and transfers) --------------------------------------------------
+
+#: A party identifier's kind -> the FtM property (an OpenSanctions id has none: it is left out).
+_IDENTIFIER_PROPERTIES = {
+    "registration": "registrationNumber",
+    "tax": "taxNumber",
+    "lei": "leiCode",
+    "other": "idNumber",
+}
+
+
+def party_id(name_key: str, maker_key: str | None) -> str:
+    """A party's id: its manufacturer's Company when it is the same company, else its own."""
+    return entity_id("manufacturer", maker_key) if maker_key else entity_id("party", name_key)
+
+
+def _party_names(conn: Connection) -> dict[int, dict[str, set[str]]]:
+    out: dict[int, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for pid, alias in conn.execute(select(PartyAlias.party_id, PartyAlias.alias)):
+        out[pid]["alias"].add(alias)
+    for pid, kind, value in conn.execute(
+        select(PartyIdentifier.party_id, PartyIdentifier.kind, PartyIdentifier.value)
+    ):
+        if kind in _IDENTIFIER_PROPERTIES:
+            out[pid][_IDENTIFIER_PROPERTIES[kind]].add(value)
+    return out
+
+
+def _parties(conn: Connection) -> Iterator[Entity]:
+    """Parties as Company or Person; one that is a manufacturer is that manufacturer's Company
+    (written with the manufacturers), its own names not repeated."""
+    query = (
+        select(Party.__table__)
+        .where(Party.manufacturer_id.is_(None))
+        .order_by(_bytewise(conn, Party.name_key))
+    )
+    names = _party_names(conn)
+    for r in _rows(conn, query):
+        props: dict[str, Iterable[str | None]] = {
+            "name": [r.name],
+            "country": [ftm_country(r.country_code)],
+            "notes": [r.notes],
+        }
+        for prop, values in sorted(names.get(r.id, {}).items()):
+            props[prop] = sorted(values)
+        schema = "Person" if r.kind == PartyKind.PERSON else "Company"
+        yield entity(party_id(r.name_key, None), schema, props)
+
+
+def _transfers(conn: Connection) -> Iterator[Entity]:
+    """Each transfer an UnknownLink from the seller (the part itself, or its maker, when the
+    seller is not known) to the buyer, role "seller role -> buyer role", dated as precisely as
+    known, with its source and document in the description."""
+    seller, buyer = aliased(Party), aliased(Party)
+    seller_maker, buyer_maker, maker = (aliased(Manufacturer) for _ in range(3))
+    query = (
+        select(
+            Transfer.__table__,
+            seller.name_key.label("seller_key"),
+            seller_maker.name_key.label("seller_maker_key"),
+            buyer.name_key.label("buyer_key"),
+            buyer_maker.name_key.label("buyer_maker_key"),
+            maker.name_key.label("maker_key"),
+            Specimen.label_key,
+            Component.identity,
+            Source.publisher,
+            Source.title,
+            Source.publisher_key,
+            Source.title_key,
+        )
+        .outerjoin(seller, seller.id == Transfer.from_party_id)
+        .outerjoin(seller_maker, seller_maker.id == seller.manufacturer_id)
+        .join(buyer, buyer.id == Transfer.to_party_id)
+        .outerjoin(buyer_maker, buyer_maker.id == buyer.manufacturer_id)
+        .outerjoin(maker, maker.id == Transfer.manufacturer_id)
+        .outerjoin(Component, Component.id == Transfer.component_id)
+        .outerjoin(Specimen, Specimen.id == Component.specimen_id)
+        .join(Source, Source.id == Transfer.source_id)
+    )
+    links = []
+    for r in conn.execute(query):
+        what = (
+            ("component", r.label_key, r.identity)
+            if r.identity is not None
+            else ("batch", r.maker_key, r.part_number or "", r.lot or "")
+        )
+        sold_by = party_id(r.seller_key, r.seller_maker_key) if r.seller_key else None
+        if sold_by is None:
+            sold_by = (
+                component_id(r.label_key, r.identity)
+                if r.identity is not None
+                else entity_id("manufacturer", r.maker_key)
+            )
+        on = ftm_date(r.transferred_on, r.transferred_precision)
+        key = (*what, sold_by, r.buyer_key, on or "", r.document_ref or "")
+        key += (r.publisher_key, r.title_key)
+        subject = "part" if r.identity is not None else f"batch {r.part_number or 'all'}"
+        document = " ".join(str(p) for p in (r.document_kind, r.document_ref) if p)
+        links.append(
+            entity(
+                entity_id("transfer", *key),
+                "UnknownLink",
+                {
+                    "subject": [sold_by],
+                    "object": [party_id(r.buyer_key, r.buyer_maker_key)],
+                    "role": [f"{r.from_role or 'seller'} -> {r.to_role or 'buyer'}"],
+                    "date": [on],
+                    "summary": [f"transfer of the {subject}"],
+                    "description": [f"{document}; source: {r.publisher}: {r.title}".lstrip("; ")],
+                    "publisher": [r.publisher],
+                    "recordId": [r.document_ref],
+                },
+            )
+        )
+    yield from sorted(links, key=lambda e: str(e["id"]))
+
+
 # --- writing -----------------------------------------------------------------------------------
 
 
@@ -604,6 +732,8 @@ def entities(conn: Connection) -> Iterator[Entity]:
     yield from _evidence_links(conn)
     yield from _confirmed_hits(conn)
     yield from _customs(conn)
+    yield from _parties(conn)
+    yield from _transfers(conn)
 
 
 def dumps(item: Entity) -> str:

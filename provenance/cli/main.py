@@ -70,6 +70,27 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "customs_group",
         "Customs records: load shipment rows, propose links to components, review them.",
     ),
+    "parties": (
+        "chain",
+        "parties_group",
+        "Companies and people other than the maker that handled a part (distributors, "
+        "exporters, shippers, end users).",
+    ),
+    "transfers": (
+        "chain",
+        "transfers_group",
+        "The steps of the chains: who sold a part, a batch or a product line to whom.",
+    ),
+    "trace": (
+        "chain",
+        "trace_group",
+        "Trace requests to companies: sent, due (28 days), answered, declined, closed.",
+    ),
+    "chain": (
+        "chain",
+        "chain_command",
+        "Print the supply chain of a component, a manufacturer's parts or a weapon's parts.",
+    ),
     "country": (
         "country",
         "country",

@@ -484,6 +484,41 @@ def report_sources(db_url: str | None, top: int, per_weapon: bool, **options: An
         )
 
 
+@report_group.command("parties")
+@db_option
+@weapon_option(help="Only this weapon system's parts (designation or alias).", multiple=False)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("table", "csv", "json", "markdown")),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+@library_errors
+def report_parties(db_url: str | None, weapon: str | None, fmt: str) -> None:
+    """Parts counted by party and role: who handled the parts, as the chains tell it.
+
+    A component counts once per party and role: its own steps, its batch's and its maker's
+    product line's (see `provenance chain`).
+
+    \b
+    Example:
+      provenance report parties --weapon KN-23
+    """
+    from provenance.publish import render  # load summaries: the ingest layer, not for reports
+    from provenance.reports.parties import parties_report
+
+    with connect(db_url) as conn:
+        report = parties_report(conn, weapon)
+    header = ("party", "country", "role", "components", "parts")
+    data = [[r.party, r.country, r.role, r.components, r.parts] for r in report.rows]
+    if fmt == "table" and not data:
+        click.echo("no parties on the chains" + (f" of {report.weapon}" if report.weapon else ""))
+        return
+    click.echo(render.rows(header, data, fmt), nl=False)
+
+
 @report_group.command("dossier")
 @db_option
 @weapon_option(required=True, help="The weapon system.", multiple=False)

@@ -16,6 +16,8 @@ from pathlib import Path
 from sqlalchemy import Connection, select
 
 from provenance import __version__
+from provenance.chain import render as chain_render
+from provenance.chain.read import chain_of_weapon
 from provenance.errors import DossierError
 from provenance.evidence.store import Store
 from provenance.models import Country, WeaponSystem, WeaponSystemAlias
@@ -173,6 +175,10 @@ def build(
     if not screened.empty:
         html_sections.append(screening_section.to_html(screened))
         md_sections.append(screening_section.to_markdown(screened))
+    chain = chain_of_weapon(conn, weapon.designation)
+    if chain.components:  # the supply chain, when any part of the weapon has a step
+        html_sections.append(chain_render.to_html(chain))
+        md_sections.append(chain_render.to_markdown(chain, level=2).rstrip())
     if not proof.empty:
         html_sections.append(evidence_section.to_html(proof))
         md, thumbnails = evidence_section.to_markdown(proof, out_dir, name)

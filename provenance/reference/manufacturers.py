@@ -35,8 +35,12 @@ from provenance.models import (
     Manufacturer,
     ManufacturerAlias,
     ManufacturerMerge,
+    Party,
     ScreeningCandidate,
     Specimen,
+    TraceRequest,
+    TraceRequestComponent,
+    Transfer,
     WeaponSystem,
 )
 from provenance.values.identity import component_identity
@@ -357,6 +361,7 @@ def merge(engine: Engine, keep: str, merged: str, note: str | None = None) -> Me
         aliases = _move_aliases(conn, kept, gone)
         subsidiaries = _move_relatives(conn, kept, gone)
         _move_screening(conn, kept.id, gone.id)
+        _move_chain(conn, kept.id, gone.id)
         conn.execute(
             update(CustomsShipment)
             .where(CustomsShipment.manufacturer_id == gone.id)
@@ -507,10 +512,22 @@ def _combine(conn: Connection, component_id: int, survivor_id: int) -> int:
         conn.execute(update(Component).where(Component.id == survivor_id).values(fill))
     _move_evidence(conn, component_id, survivor_id)
     _move_customs_links(conn, component_id, survivor_id)
+    _move_component_chain(conn, component_id, survivor_id)
     conn.execute(delete(Citation).where(Citation.component_id == component_id))
     conn.execute(delete(Component).where(Component.id == component_id))
     choose_for(conn, [survivor_id])
     return len(moving)
+
+
+def _move_component_chain(conn: Connection, gone_id: int, survivor_id: int) -> None:
+    """The combined component keeps the chain steps and trace requests of both."""
+    conn.execute(
+        update(Transfer).where(Transfer.component_id == gone_id).values(component_id=survivor_id)
+    )
+    link = TraceRequestComponent
+    asked = select(link.trace_request_id).where(link.component_id == survivor_id)
+    conn.execute(delete(link).where(link.component_id == gone_id, link.trace_request_id.in_(asked)))
+    conn.execute(update(link).where(link.component_id == gone_id).values(component_id=survivor_id))
 
 
 def _move_evidence(conn: Connection, gone_id: int, survivor_id: int) -> None:
@@ -610,6 +627,28 @@ def _move_screening(conn: Connection, kept_id: int, gone_id: int) -> None:
         if key in decided:
             conn.execute(delete(c).where(c.manufacturer_id == kept_id, c.entity_key == key))
         conn.execute(update(c).where(c.id == c_id).values(manufacturer_id=kept_id))
+
+
+def _move_chain(conn: Connection, kept_id: int, gone_id: int) -> None:
+    """The merged manufacturer's supply-chain rows become the kept one's: batch and product-line
+    steps, trace requests (to it, or about its batches), and the party that is it, unless the
+    kept one has a party already (the merged one's party then stays, no longer linked to a maker:
+    a person can see the two parties and keep both)."""
+    conn.execute(
+        update(Transfer).where(Transfer.manufacturer_id == gone_id).values(manufacturer_id=kept_id)
+    )
+    for column in ("manufacturer_id", "recipient_manufacturer_id"):
+        conn.execute(
+            update(TraceRequest)
+            .where(getattr(TraceRequest, column) == gone_id)
+            .values({column: kept_id})
+        )
+    has_party = conn.execute(select(Party.id).where(Party.manufacturer_id == kept_id)).first()
+    conn.execute(
+        update(Party)
+        .where(Party.manufacturer_id == gone_id)
+        .values(manufacturer_id=None if has_party else kept_id)
+    )
 
 
 def _move_relatives(conn: Connection, kept: Any, gone: Any) -> int:
