@@ -688,3 +688,64 @@ def test_a_component_combined_by_a_merge_keeps_its_steps_and_requests(
         (2, [survivor.component_id]),
         (both, [survivor.component_id]),
     ]
+
+
+def test_done_when_the_kn23_case_is_chained_screened_in_both_formats_and_exported(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """Issue 16's 'done when', in one case: recovery to the distributor that sold the part (a
+    trace request answered late, a contradicting transfer), printed as a chain, screened against
+    a small list in both formats (one true candidate accepted, one false rejected), exported to
+    FollowTheMoney."""
+    from provenance.bi import export
+    from provenance.ingest.screening import load_list
+    from provenance.ingest.screening_run import candidates, review, run_screening
+    from provenance.models import ScreeningDecision
+    from tests.test_ftm import check_ftm
+
+    _kn23(engine, tmp_path)
+    with engine.connect() as conn:
+        text = to_text(chain_of_weapon(conn, "KN-23"))
+    assert "DISPUTED" in text and "Shenzhen Hongda Trading" in text and "Lianxin" in text
+
+    simple = tmp_path / "targets.simple.csv"
+    simple.write_text(
+        "id,schema,name,aliases,countries,sanctions,dataset,last_change\n"
+        "NK-ti,Company,TEXAS INSTRUMENTS INCORPORATED,TI,us,Test programme,Test List,2026-11-30\n",
+        encoding="utf-8",
+    )
+    ftm_lines = tmp_path / "entities.ftm.json"
+    ftm_lines.write_text(
+        json.dumps(
+            {
+                "id": "NK-tix",
+                "schema": "Company",
+                "properties": {"name": ["Texas Instrument"]},
+                "datasets": ["other_list"],
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    load_list(engine, simple)
+    load_list(engine, ftm_lines)
+    run_screening(engine)
+    with engine.connect() as conn:
+        found = {c.entity_id: c.candidate_id for c in candidates(conn)}
+    assert set(found) == {"NK-ti", "NK-tix"}
+    review(engine, found["NK-ti"], ScreeningDecision.ACCEPTED, "Analyst", "same LEI")
+    review(engine, found["NK-tix"], ScreeningDecision.REJECTED, "Analyst", "another company")
+
+    out = tmp_path / "kn23.ftm.jsonl"
+    export.export(engine, out, "ftm", evidence=False)
+    entities = check_ftm(out.read_text("utf-8").splitlines())
+    similar = [e["properties"] for e in entities.values() if e["schema"] == "Similar"]
+    assert [(s["match"], s["matcher"]) for s in similar] == [
+        (["NK-ti"], ["provenance screen run, accepted by Analyst"])
+    ]
+    assert "NK-tix" not in entities
+    steps = [
+        e for e in entities.values()
+        if e["schema"] == "UnknownLink" and "->" in e["properties"]["role"][0]
+    ]  # fmt: skip
+    assert len(steps) == 3  # maker -> Arrow, Arrow -> Hongda (the late answer), Arrow -> Lianxin
