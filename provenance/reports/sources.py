@@ -8,10 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Integer, Select, exists, func, literal, select
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy import Connection, Select, exists, func, literal, select
 
 from provenance.errors import UnknownGroupError
 from provenance.models import Citation, Component, Source, Specimen, WeaponSystem
@@ -23,6 +20,7 @@ from provenance.reports.core import (
     Scope,
     as_int,
     components_joined,
+    unindexed_id,
 )
 from provenance.values.dates import format_partial_date
 
@@ -85,29 +83,6 @@ def sources(
     return SourcesReport(ctx.scope, out, as_int(uncited), list(references), by_weapon, weapons)
 
 
-class _unindexed_id(FunctionElement[int]):
-    """An id column read from the row rather than through an index of it. Grouping the citations
-    by ``source_id``, SQLite would walk them through the index on source_id (no sort) and look up
-    each citation's component at random; read in the primary key's order (component_id) the
-    look-ups are in the components' own order: at 1M rows about 1 s against 3.4 s."""
-
-    type = Integer()
-    inherit_cache = True
-    name = "unindexed_id"
-
-
-@compiles(_unindexed_id, "sqlite")
-def _unindexed_id_sqlite(element: _unindexed_id, compiler: SQLCompiler, **kw: Any) -> str:
-    (column,) = list(element.clauses)
-    return f"+{compiler.process(column, **kw)}"  # SQLite's unary + : the value, no index
-
-
-@compiles(_unindexed_id)
-def _unindexed_id_default(element: _unindexed_id, compiler: SQLCompiler, **kw: Any) -> str:
-    (column,) = list(element.clauses)
-    return str(compiler.process(column, **kw))
-
-
 def _components(joined: bool, *columns: Any) -> Select[Any]:
     """``columns`` of :func:`components_joined` when ``joined`` (a filter or a column needs the
     joins), else of the components alone: every component has a specimen and a weapon system
@@ -127,7 +102,7 @@ def _source_rows(
     The citations are counted by source id (and weapon system id) first; the sources' and weapon
     systems' names are joined to the few rows that gives."""
     keys: list[Any] = [Specimen.weapon_system_id] if by_weapon else []
-    source_id = _unindexed_id(Citation.source_id)
+    source_id = unindexed_id(Citation.source_id)
     counted = (
         _components(bool(ctx.where) or by_weapon, *keys)
         .add_columns(

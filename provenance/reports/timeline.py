@@ -44,6 +44,7 @@ from provenance.reports.core import (
     Scope,
     as_int,
     components_joined,
+    unindexed_id,
 )
 
 
@@ -269,7 +270,7 @@ def _dated_parts(
     # with bound parameters as the same expression in the select list.
     parts = (
         components_joined(
-            Specimen.weapon_system_id.label("weapon_id"),
+            unindexed_id(Specimen.weapon_system_id).label("weapon_id"),
             year.label("year"),
             month.label("month"),
             standing.label("standing"),
@@ -324,6 +325,10 @@ def _controls(dated: DatedParts) -> list[ControlsRow]:
     return [*controls_rows, all_controls]
 
 
+#: What a part counts as in the lag: no lag (a date missing), dated only to the year, counted.
+_NO_LAG, _YEAR_ONLY, _COUNTED = 0, 1, 2
+
+
 def _stats(row: LagRow, values: Mapping[int, int]) -> LagRow:
     """``row`` with the quartiles of ``values`` (value -> how many parts), when there are some."""
     if values:
@@ -339,29 +344,45 @@ def _stats(row: LagRow, values: Mapping[int, int]) -> LagRow:
 
 
 def _lag(conn: Connection, ctx: FilteredParts, names: Mapping[int, str]) -> list[LagRow]:
-    """Per weapon system (then all together): days from manufacture to recovery."""
+    """Per weapon system (then all together): days from manufacture to recovery.
+
+    Grouped by the weapon system's id, by what a part counts as (no lag, dated only to the
+    year, counted) and by the lag of the counted ones only: the fewest rows the quartiles need."""
     made = Component.manufactured_on
-    ws = Specimen.weapon_system_id
-    lag_days = days_between(Specimen.recovered_on, made).label("lag")
     both = and_(made.isnot(None), Specimen.recovered_on.isnot(None))
-    lag_values: dict[str, Counter[int]] = defaultdict(Counter)
-    lag_rows: dict[str, LagRow] = {}
-    for weapon_id, precision, lag, parts in conn.execute(
+    kind = case(
+        (~both, _NO_LAG),
+        (Component.manufactured_precision == DatePrecision.YEAR, _YEAR_ONLY),
+        else_=_COUNTED,
+    )
+    counted = and_(both, Component.manufactured_precision != DatePrecision.YEAR)
+    # A subquery, grouped by its columns (bound parameters in the expressions: see
+    # _dated_parts), the weapon system's id read from the row (see unindexed_id).
+    lags = (
         components_joined(
-            ws,
-            Component.manufactured_precision,
-            case((both, lag_days), else_=null()).label("lag"),
-            func.sum(Component.quantity),
+            unindexed_id(Specimen.weapon_system_id).label("weapon_id"),
+            kind.label("kind"),
+            case((counted, days_between(Specimen.recovered_on, made)), else_=null()).label("lag"),
+            Component.quantity.label("quantity"),
         )
         .where(*ctx.where)
-        .group_by(ws, Component.manufactured_precision, case((both, lag_days), else_=null()))
-    ):
+        .subquery("lags")
+    )
+    keys = [lags.c.weapon_id, lags.c.kind, lags.c.lag]
+    rows: Sequence[Any] = conn.execute(
+        select(*keys, func.sum(lags.c.quantity)).group_by(*keys)
+    ).all()
+    lag_values: dict[str, Counter[int]] = defaultdict(Counter)
+    lag_rows: dict[str, LagRow] = {}
+    for weapon_id, how, lag, parts in rows:
         designation = names[weapon_id]
-        row = lag_rows.setdefault(designation, LagRow(designation, 0, 0, 0, 0))
+        row = lag_rows.get(designation)
+        if row is None:
+            row = lag_rows[designation] = LagRow(designation, 0, 0, 0, 0)
         n = as_int(parts)
-        if lag is None:
+        if how == _NO_LAG:
             row.missing += n
-        elif precision == DatePrecision.YEAR:
+        elif how == _YEAR_ONLY:
             row.year_only += n
         else:
             row.parts += n
