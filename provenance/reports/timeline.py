@@ -24,8 +24,6 @@ from sqlalchemy import (
     Integer,
     and_,
     case,
-    cast,
-    extract,
     func,
     literal,
     null,
@@ -77,6 +75,39 @@ def _days_between_default(element: days_between, compiler: SQLCompiler, **kw: An
     # PostgreSQL: date - date is a whole number of days.
     later, earlier = list(element.clauses)
     return f"({compiler.process(later, **kw)} - {compiler.process(earlier, **kw)})"
+
+
+class year_of(FunctionElement[int]):
+    """The year of a date column, as an integer (NULL for NULL)."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "year_of"
+    part = "YEAR"
+
+
+class month_of(year_of):
+    """The month of a date column, as an integer (NULL for NULL)."""
+
+    inherit_cache = True
+    name = "month_of"
+    part = "MONTH"
+
+
+@compiles(year_of, "sqlite")
+@compiles(month_of, "sqlite")
+def _date_part_sqlite(element: year_of, compiler: SQLCompiler, **kw: Any) -> str:
+    # SQLite stores a Date as YYYY-MM-DD: its digits, without strftime's parse of the date.
+    (column,) = list(element.clauses)
+    start, length = (1, 4) if element.part == "YEAR" else (6, 2)
+    return f"CAST(substr({compiler.process(column, **kw)}, {start}, {length}) AS INTEGER)"
+
+
+@compiles(year_of)
+@compiles(month_of)
+def _date_part_default(element: year_of, compiler: SQLCompiler, **kw: Any) -> str:
+    (column,) = list(element.clauses)
+    return f"CAST(EXTRACT({element.part} FROM {compiler.process(column, **kw)}) AS INTEGER)"
 
 
 @dataclass
@@ -256,12 +287,12 @@ def _dated_parts(
         (made < _before_threshold(controls_from, dates), CONTROLS_CLASSES[4]),
         else_=CONTROLS_CLASSES[5],
     )
-    year = cast(extract("year", made), Integer)
+    year = year_of(made)
     # By month, a date known only to the year has no month: it gets a bucket of its own.
     month: ColumnElement[Any] = (
         case(
             (Component.manufactured_precision == DatePrecision.YEAR, null()),
-            else_=cast(extract("month", made), Integer),
+            else_=month_of(made),
         )
         if period is Period.MONTH
         else null()
