@@ -36,6 +36,7 @@ from sqlalchemy import (
     CTE,
     ColumnElement,
     Connection,
+    Integer,
     Select,
     and_,
     case,
@@ -44,7 +45,10 @@ from sqlalchemy import (
     literal,
     select,
 )
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from provenance.errors import FilterError, UnknownWeaponError
 from provenance.models import (
@@ -233,6 +237,32 @@ def components_joined(*columns: Any) -> Select[Any]:
         .join(WeaponSystem, WeaponSystem.id == Specimen.weapon_system_id)
         .outerjoin(Manufacturer, Manufacturer.id == Component.manufacturer_id)
     )
+
+
+class unindexed_id(FunctionElement[int]):
+    """An id column read from the row rather than through an index of it (SQLite's unary +).
+
+    Grouping by a column with an index of its own (``specimens.weapon_system_id``,
+    ``citations.source_id``), SQLite walks that index to skip the sort and looks up each row of
+    the larger table at random; read in the larger table's own order the look-ups are in order
+    and the sort is cheaper (issue 14: at 1M components 4.1 s -> 2.6 s for the timeline's pass,
+    3.4 s -> 1.0 s for the sources' count). Other databases: the column."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "unindexed_id"
+
+
+@compiles(unindexed_id, "sqlite")
+def _unindexed_id_sqlite(element: unindexed_id, compiler: SQLCompiler, **kw: Any) -> str:
+    (column,) = list(element.clauses)
+    return f"+{compiler.process(column, **kw)}"
+
+
+@compiles(unindexed_id)
+def _unindexed_id_default(element: unindexed_id, compiler: SQLCompiler, **kw: Any) -> str:
+    (column,) = list(element.clauses)
+    return str(compiler.process(column, **kw))
 
 
 # Filters ---------------------------------------------------------------------------------------

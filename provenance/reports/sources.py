@@ -8,10 +8,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, func, literal, select
+from sqlalchemy import Connection, Select, exists, func, literal, select
 
 from provenance.errors import UnknownGroupError
-from provenance.models import Citation, Component, Source, WeaponSystem
+from provenance.models import Citation, Component, Source, Specimen, WeaponSystem
 from provenance.reference import chpl, groups
 from provenance.reports.core import (
     FilteredParts,
@@ -20,6 +20,7 @@ from provenance.reports.core import (
     Scope,
     as_int,
     components_joined,
+    unindexed_id,
 )
 from provenance.values.dates import format_partial_date
 
@@ -73,26 +74,50 @@ def sources(
         if per_weapon
         else []
     )
-    cited = select(Citation.component_id)
+    cited = exists(select(Citation.component_id).where(Citation.component_id == Component.id))
     uncited = conn.execute(
-        components_joined(func.count(Component.id)).where(*ctx.where, Component.id.not_in(cited))
+        _components(bool(ctx.where), func.count(Component.id)).where(*ctx.where, ~cited)
     ).scalar_one()
-    weapons = conn.execute(
-        components_joined(func.count(func.distinct(WeaponSystem.id))).where(*ctx.where)
-    ).scalar_one()
-    return SourcesReport(
-        ctx.scope, out, as_int(uncited), list(references), by_weapon, as_int(weapons)
-    )
+    # The weapon systems with components in the filters: counted with the scope already.
+    weapons = ctx.scope.weapon_systems
+    return SourcesReport(ctx.scope, out, as_int(uncited), list(references), by_weapon, weapons)
+
+
+def _components(joined: bool, *columns: Any) -> Select[Any]:
+    """``columns`` of :func:`components_joined` when ``joined`` (a filter or a column needs the
+    joins), else of the components alone: every component has a specimen and a weapon system
+    (foreign keys, not null), and the manufacturer is an outer join, so the joins change no
+    count."""
+    if joined:
+        return components_joined(*columns)
+    return select(*columns).select_from(Component)
 
 
 def _source_rows(
     conn: Connection, ctx: FilteredParts, by_weapon: bool
 ) -> dict[str | None, list[SourceRow]]:
     """The sources, largest first: of all the report's components (key None), or per weapon
-    system."""
+    system.
+
+    The citations are counted by source id (and weapon system id) first; the sources' and weapon
+    systems' names are joined to the few rows that gives."""
+    keys: list[Any] = [Specimen.weapon_system_id] if by_weapon else []
+    source_id = unindexed_id(Citation.source_id)
+    counted = (
+        _components(bool(ctx.where) or by_weapon, *keys)
+        .add_columns(
+            source_id.label("source_id"),
+            func.count(Component.id).label("components"),
+            func.sum(Component.quantity).label("parts"),
+        )
+        .join(Citation, Citation.component_id == Component.id)
+        .where(*ctx.where)
+        .group_by(*keys, source_id)
+        .subquery("counted")
+    )
     weapon: Any = WeaponSystem.designation if by_weapon else literal(None)
-    rows = conn.execute(
-        components_joined(
+    query = (
+        select(
             weapon.label("weapon"),
             Source.publisher,
             Source.title,
@@ -100,22 +125,17 @@ def _source_rows(
             Source.published_on,
             Source.published_precision,
             Source.reliability,
-            func.count(Component.id),
-            func.sum(Component.quantity),
+            counted.c.components,
+            counted.c.parts,
         )
-        .join(Citation, Citation.component_id == Component.id)
-        .join(Source, Source.id == Citation.source_id)
-        .where(*ctx.where)
-        .group_by(
-            *([WeaponSystem.designation] if by_weapon else []),
-            Source.id,
-            Source.publisher,
-            Source.title,
-            Source.url,
-            Source.published_on,
-            Source.published_precision,
-            Source.reliability,
-        )
+        .select_from(counted)
+        .join(Source, Source.id == counted.c.source_id)
+    )
+    if by_weapon:
+        query = query.join(WeaponSystem, WeaponSystem.id == counted.c.weapon_system_id)
+    # In the order of the source ids (per weapon system): the order ties keep below.
+    rows = conn.execute(
+        query.order_by(*([counted.c.weapon_system_id] if by_weapon else []), counted.c.source_id)
     ).all()
     out: dict[str | None, list[SourceRow]] = {None: []} if not by_weapon else {}
     for designation, pub, title, url, on, precision, rel, n, parts in rows:

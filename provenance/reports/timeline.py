@@ -13,11 +13,22 @@ import datetime as dt
 import enum
 import itertools
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Integer, and_, case, cast, extract, func, null
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Date,
+    Integer,
+    and_,
+    case,
+    func,
+    literal,
+    null,
+    select,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
@@ -31,7 +42,7 @@ from provenance.reports.core import (
     Scope,
     as_int,
     components_joined,
-    period_end,
+    unindexed_id,
 )
 
 
@@ -64,6 +75,39 @@ def _days_between_default(element: days_between, compiler: SQLCompiler, **kw: An
     # PostgreSQL: date - date is a whole number of days.
     later, earlier = list(element.clauses)
     return f"({compiler.process(later, **kw)} - {compiler.process(earlier, **kw)})"
+
+
+class year_of(FunctionElement[int]):
+    """The year of a date column, as an integer (NULL for NULL)."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "year_of"
+    part = "YEAR"
+
+
+class month_of(year_of):
+    """The month of a date column, as an integer (NULL for NULL)."""
+
+    inherit_cache = True
+    name = "month_of"
+    part = "MONTH"
+
+
+@compiles(year_of, "sqlite")
+@compiles(month_of, "sqlite")
+def _date_part_sqlite(element: year_of, compiler: SQLCompiler, **kw: Any) -> str:
+    # SQLite stores a Date as YYYY-MM-DD: its digits, without strftime's parse of the date.
+    (column,) = list(element.clauses)
+    start, length = (1, 4) if element.part == "YEAR" else (6, 2)
+    return f"CAST(substr({compiler.process(column, **kw)}, {start}, {length}) AS INTEGER)"
+
+
+@compiles(year_of)
+@compiles(month_of)
+def _date_part_default(element: year_of, compiler: SQLCompiler, **kw: Any) -> str:
+    (column,) = list(element.clauses)
+    return f"CAST(EXTRACT({element.part} FROM {compiler.process(column, **kw)}) AS INTEGER)"
 
 
 @dataclass
@@ -158,43 +202,128 @@ def timeline(
     "After the controls": the origin country's ``controls_from`` in ``controls_group``; a part
     counts as made after when its manufacture period starts on or after that day, before when
     the period ends before it, and undetermined when the period (e.g. the year 2022) contains it.
+
+    The buckets and the controls come from one pass over the components (grouped by the weapon
+    system's id, the manufacture year or month and what the controls count the part as), the lag
+    from a second; designations are joined after aggregating.
     """
     filters = filters or Filters()
     info = groups.get_group(conn, controls_group)
     ctx = FilteredParts(conn, filters)
-    controls = _controls(conn, ctx, info)
+    names = _designations(conn)
+    dated = _dated_parts(conn, ctx, info, names, period)
+    controls = _controls(dated)
     dates = sorted(set(groups.controls_dates(conn, info.code).values()))
     return TimelineReport(
         scope=ctx.scope,
         period=period,
         weapons=sorted(c.designation for c in controls[:-1]),
-        buckets=_buckets(conn, ctx, period),
+        buckets=_buckets(dated, period),
         controls_group=info,
         controls_dates=dates,
         controls=controls,
-        lag=_lag(conn, ctx),
+        lag=_lag(conn, ctx, names),
         references=[
             ReferenceRow("country group (controls dates)", f"{info.name} ({info.code})", info.basis)
         ],
     )
 
 
-def _buckets(conn: Connection, ctx: FilteredParts, period: Period) -> list[TimelineBucket]:
-    """Parts per manufacture year (or month) and weapon system."""
+def _designations(conn: Connection) -> dict[int, str]:
+    """Every weapon system's designation by id."""
+    return dict(conn.execute(select(WeaponSystem.id, WeaponSystem.designation)).tuples().all())
+
+
+#: What the controls count a part as (the fields of :class:`ControlsRow`).
+CONTROLS_CLASSES = ("unknown_origin", "no_controls", "no_date", "after", "before", "undetermined")
+
+#: (designation, manufacture year, month (None: not counted by month, or not known), what the
+#: controls count the parts as, parts)
+DatedParts = list[tuple[str, int | None, int | None, str, int]]
+
+
+def _before_threshold(
+    controls_from: ColumnElement[Any], dates: list[dt.date]
+) -> ColumnElement[Any]:
+    """The day a manufacture date (the first day of its period) must be before for its whole
+    period to end before ``controls_from``: :func:`period_end` turned round, one bound date per
+    distinct controls date and precision (a group has few distinct controls dates)."""
+    if not dates:
+        return null()
+    precision = Component.manufactured_precision
+
+    def threshold(day: dt.date) -> ColumnElement[Any]:
+        # period_end(start, YEAR) < day  <=>  start < 1 January of day's year; and so on.
+        return case(
+            (precision == DatePrecision.YEAR, literal(dt.date(day.year, 1, 1), Date)),
+            (precision == DatePrecision.MONTH, literal(day.replace(day=1), Date)),
+            (precision == DatePrecision.WEEK, literal(day - dt.timedelta(days=6), Date)),
+            else_=literal(day, Date),
+        )
+
+    return case(*((controls_from == literal(d, Date), threshold(d)) for d in dates))
+
+
+def _dated_parts(
+    conn: Connection,
+    ctx: FilteredParts,
+    info: groups.GroupInfo,
+    names: Mapping[int, str],
+    period: Period,
+) -> DatedParts:
+    """Parts per weapon system, manufacture year (and month) and what the controls count them
+    as, in one pass: what both the buckets and the controls count. Grouped by the weapon
+    system's id; the designations are joined after."""
     made = Component.manufactured_on
-    ws = WeaponSystem.designation
-    year = cast(extract("year", made), Integer).label("year")
+    controls = groups.controls_subquery(info.id)
+    controls_from = controls.c.controls_from
+    dates = sorted(conn.scalars(select(controls_from).distinct()))
+    origin = ctx.origin
+    standing = case(
+        (origin.is_(None), CONTROLS_CLASSES[0]),
+        (controls_from.is_(None), CONTROLS_CLASSES[1]),
+        (made.is_(None), CONTROLS_CLASSES[2]),
+        (made >= controls_from, CONTROLS_CLASSES[3]),
+        (made < _before_threshold(controls_from, dates), CONTROLS_CLASSES[4]),
+        else_=CONTROLS_CLASSES[5],
+    )
+    year = year_of(made)
     # By month, a date known only to the year has no month: it gets a bucket of its own.
-    month: ColumnElement[Any] = case(
-        (Component.manufactured_precision == DatePrecision.YEAR, null()),
-        else_=cast(extract("month", made), Integer),
-    ).label("month")
-    keys: list[Any] = [ws, year, month] if period is Period.MONTH else [ws, year]
+    month: ColumnElement[Any] = (
+        case(
+            (Component.manufactured_precision == DatePrecision.YEAR, null()),
+            else_=month_of(made),
+        )
+        if period is Period.MONTH
+        else null()
+    )
+    # A subquery, grouped by its columns: PostgreSQL does not take a GROUP BY of an expression
+    # with bound parameters as the same expression in the select list.
+    parts = (
+        components_joined(
+            unindexed_id(Specimen.weapon_system_id).label("weapon_id"),
+            year.label("year"),
+            month.label("month"),
+            standing.label("standing"),
+            Component.quantity.label("quantity"),
+        )
+        .outerjoin(controls, controls.c.country_code == origin)
+        .where(*ctx.where)
+        .subquery("dated_parts")
+    )
+    keys = [parts.c.weapon_id, parts.c.year, parts.c.month, parts.c.standing]
+    rows: Sequence[Any] = conn.execute(
+        select(*keys, func.sum(parts.c.quantity)).group_by(*keys)
+    ).all()
+    return [(names[w], y, m, standing, as_int(n)) for w, y, m, standing, n in rows]
+
+
+def _buckets(dated: DatedParts, period: Period) -> list[TimelineBucket]:
+    """Parts per manufacture year (or month) and weapon system."""
     cells: dict[tuple[int | None, int | None], dict[str, int]] = defaultdict(dict)
-    for designation, y, *by_month, parts in conn.execute(
-        components_joined(*keys, func.sum(Component.quantity)).where(*ctx.where).group_by(*keys)
-    ):
-        cells[(y, by_month[0] if by_month else None)][designation] = as_int(parts)
+    for designation, y, m, _, n in dated:
+        cell = cells[(y, m)]
+        cell[designation] = cell.get(designation, 0) + n
     buckets = []
     for (y, m), by_weapon in sorted(
         cells.items(), key=lambda kv: (kv[0][0] is None, kv[0][0] or 0, kv[0][1] or 0)
@@ -207,59 +336,28 @@ def _buckets(conn: Connection, ctx: FilteredParts, period: Period) -> list[Timel
             label = str(y)
         else:
             label = f"{y}-{m:02d}"
+        by_weapon = {k: by_weapon[k] for k in sorted(by_weapon)}
         buckets.append(TimelineBucket(label, y, m, by_weapon, sum(by_weapon.values())))
     return buckets
 
 
-def _controls(conn: Connection, ctx: FilteredParts, info: groups.GroupInfo) -> list[ControlsRow]:
+def _controls(dated: DatedParts) -> list[ControlsRow]:
     """Per weapon system (then all together): parts made before or after the controls."""
-    made = Component.manufactured_on
-    ws = WeaponSystem.designation
-    controls = groups.controls_subquery(info.id)
-    origin = ctx.origin
-    rows = conn.execute(
-        components_joined(
-            ws,
-            made,
-            Component.manufactured_precision,
-            origin.is_(None).label("no_origin"),
-            controls.c.controls_from,
-            func.sum(Component.quantity),
-        )
-        .outerjoin(controls, controls.c.country_code == origin)
-        .where(*ctx.where)
-        .group_by(
-            ws,
-            made,
-            Component.manufactured_precision,
-            origin.is_(None),
-            controls.c.controls_from,
-        )
-    ).all()
     by_weapon_controls: dict[str, ControlsRow] = {}
-    for designation, made_on, precision, no_origin, controls_from, parts in rows:
+    for designation, _, _, standing, n in dated:
         row = by_weapon_controls.setdefault(designation, ControlsRow(designation, 0))
-        n = as_int(parts)
         row.parts += n
-        if no_origin:
-            row.unknown_origin += n
-        elif controls_from is None:
-            row.no_controls += n
-        elif made_on is None:
-            row.no_date += n
-        elif made_on >= controls_from:
-            row.after += n
-        elif period_end(made_on, precision) < controls_from:
-            row.before += n
-        else:
-            row.undetermined += n
+        setattr(row, standing, getattr(row, standing) + n)
     controls_rows = [by_weapon_controls[k] for k in sorted(by_weapon_controls)]
     all_controls = ControlsRow("All weapon systems", 0)
     for r in controls_rows:
-        for name in ("parts", "after", "before", "undetermined", "no_date", "no_controls"):
+        for name in ("parts", *CONTROLS_CLASSES):
             setattr(all_controls, name, getattr(all_controls, name) + getattr(r, name))
-        all_controls.unknown_origin += r.unknown_origin
     return [*controls_rows, all_controls]
+
+
+#: What a part counts as in the lag: no lag (a date missing), dated only to the year, counted.
+_NO_LAG, _YEAR_ONLY, _COUNTED = 0, 1, 2
 
 
 def _stats(row: LagRow, values: Mapping[int, int]) -> LagRow:
@@ -276,29 +374,46 @@ def _stats(row: LagRow, values: Mapping[int, int]) -> LagRow:
     return row
 
 
-def _lag(conn: Connection, ctx: FilteredParts) -> list[LagRow]:
-    """Per weapon system (then all together): days from manufacture to recovery."""
+def _lag(conn: Connection, ctx: FilteredParts, names: Mapping[int, str]) -> list[LagRow]:
+    """Per weapon system (then all together): days from manufacture to recovery.
+
+    Grouped by the weapon system's id, by what a part counts as (no lag, dated only to the
+    year, counted) and by the lag of the counted ones only: the fewest rows the quartiles need."""
     made = Component.manufactured_on
-    ws = WeaponSystem.designation
-    lag_days = days_between(Specimen.recovered_on, made).label("lag")
     both = and_(made.isnot(None), Specimen.recovered_on.isnot(None))
-    lag_values: dict[str, Counter[int]] = defaultdict(Counter)
-    lag_rows: dict[str, LagRow] = {}
-    for designation, precision, lag, parts in conn.execute(
+    kind = case(
+        (~both, _NO_LAG),
+        (Component.manufactured_precision == DatePrecision.YEAR, _YEAR_ONLY),
+        else_=_COUNTED,
+    )
+    counted = and_(both, Component.manufactured_precision != DatePrecision.YEAR)
+    # A subquery, grouped by its columns (bound parameters in the expressions: see
+    # _dated_parts), the weapon system's id read from the row (see unindexed_id).
+    lags = (
         components_joined(
-            ws,
-            Component.manufactured_precision,
-            case((both, lag_days), else_=null()).label("lag"),
-            func.sum(Component.quantity),
+            unindexed_id(Specimen.weapon_system_id).label("weapon_id"),
+            kind.label("kind"),
+            case((counted, days_between(Specimen.recovered_on, made)), else_=null()).label("lag"),
+            Component.quantity.label("quantity"),
         )
         .where(*ctx.where)
-        .group_by(ws, Component.manufactured_precision, case((both, lag_days), else_=null()))
-    ):
-        row = lag_rows.setdefault(designation, LagRow(designation, 0, 0, 0, 0))
+        .subquery("lags")
+    )
+    keys = [lags.c.weapon_id, lags.c.kind, lags.c.lag]
+    rows: Sequence[Any] = conn.execute(
+        select(*keys, func.sum(lags.c.quantity)).group_by(*keys)
+    ).all()
+    lag_values: dict[str, Counter[int]] = defaultdict(Counter)
+    lag_rows: dict[str, LagRow] = {}
+    for weapon_id, how, lag, parts in rows:
+        designation = names[weapon_id]
+        row = lag_rows.get(designation)
+        if row is None:
+            row = lag_rows[designation] = LagRow(designation, 0, 0, 0, 0)
         n = as_int(parts)
-        if lag is None:
+        if how == _NO_LAG:
             row.missing += n
-        elif precision == DatePrecision.YEAR:
+        elif how == _YEAR_ONLY:
             row.year_only += n
         else:
             row.parts += n
