@@ -231,7 +231,7 @@ def timeline(
 
 def _designations(conn: Connection) -> dict[int, str]:
     """Every weapon system's designation by id."""
-    return dict(conn.execute(select(WeaponSystem.id, WeaponSystem.designation)).tuples().all())
+    return dict(conn.execute(select(WeaponSystem.id, WeaponSystem.designation)).all())
 
 
 #: What the controls count a part as (the fields of :class:`ControlsRow`).
