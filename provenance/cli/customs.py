@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from provenance.cli.common import connect, db_option, format_option, library_errors, open_engine
+from provenance.cli.review import chosen, rows_text
 from provenance.ingest.customs import CustomsSummary, load_customs
 from provenance.ingest.customs_match import (
     RULES,
@@ -179,18 +180,15 @@ def review_command(
       provenance customs review --accept 3 --by "A. Analyst" --note "same lot number"
       provenance customs review --reject 4 --by "A. Analyst" --note "another year"
     """
-    if accept_id is not None and reject_id is not None:
-        raise click.UsageError("give --accept or --reject, not both")
-    chosen = accept_id if accept_id is not None else reject_id
-    if chosen is None:
+    asked = chosen(accept_id, reject_id, by)
+    if asked is None:
         with connect(db_url) as conn:
             rows = links(conn, "proposed")
         click.echo(_rows(rows, fmt), nl=False)
         return
-    if not by:
-        raise click.UsageError("--by NAME is required with --accept and --reject")
-    status = CustomsLinkStatus.ACCEPTED if accept_id is not None else CustomsLinkStatus.REJECTED
-    decided = review_link(open_engine(db_url), chosen, status, by, note)
+    target, accepted = asked
+    status = CustomsLinkStatus.ACCEPTED if accepted else CustomsLinkStatus.REJECTED
+    decided = review_link(open_engine(db_url), target, status, by or "", note)
     click.echo(_rows([decided], fmt), nl=False)
 
 
@@ -213,8 +211,4 @@ def list_command(status: str | None, db_url: str | None, fmt: str) -> None:
 
 
 def _rows(rows: list[Link], fmt: str) -> str:
-    if fmt == "table" and not rows:
-        return "no links\n"
-    header = _TABLE_COLUMNS if fmt == "table" else LIST_COLUMNS
-    data = [[getattr(r, name) for name in header] for r in rows]
-    return render.rows(header, data, fmt)
+    return rows_text(rows, fmt, _TABLE_COLUMNS, LIST_COLUMNS, "no links")

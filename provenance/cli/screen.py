@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from provenance.cli.common import connect, db_option, format_option, library_errors, open_engine
+from provenance.cli.review import chosen, rows_text
 from provenance.ingest.screening import ListSummary, load_list, loaded_lists
 from provenance.ingest.screening_run import (
     DEFAULT_THRESHOLD,
@@ -199,18 +200,15 @@ def review_command(
       provenance screen review --accept 3 --by "A. Analyst" --note "same address and LEI"
       provenance screen review --reject 4 --by "A. Analyst" --note "another company, Delaware"
     """
-    if accept_id is not None and reject_id is not None:
-        raise click.UsageError("give --accept or --reject, not both")
-    chosen = accept_id if accept_id is not None else reject_id
-    if chosen is None:
+    asked = chosen(accept_id, reject_id, by)
+    if asked is None:
         with connect(db_url) as conn:
             rows = candidates(conn, "open")
         click.echo(_rows(rows, fmt), nl=False)
         return
-    if not by:
-        raise click.UsageError("--by NAME is required with --accept and --reject")
-    decision = ScreeningDecision.ACCEPTED if accept_id is not None else ScreeningDecision.REJECTED
-    decided = review(open_engine(db_url), chosen, decision, by, note)
+    target, accepted = asked
+    decision = ScreeningDecision.ACCEPTED if accepted else ScreeningDecision.REJECTED
+    decided = review(open_engine(db_url), target, decision, by or "", note)
     click.echo(_rows([decided], fmt), nl=False)
 
 
@@ -233,8 +231,4 @@ def list_command(status: str | None, db_url: str | None, fmt: str) -> None:
 
 
 def _rows(rows: list[Candidate], fmt: str) -> str:
-    if fmt == "table" and not rows:
-        return "no candidates\n"
-    header = _TABLE_COLUMNS if fmt == "table" else LIST_COLUMNS
-    data = [[getattr(r, name) for name in header] for r in rows]
-    return render.rows(header, data, fmt)
+    return rows_text(rows, fmt, _TABLE_COLUMNS, LIST_COLUMNS, "no candidates")

@@ -27,6 +27,7 @@ from sqlalchemy import Connection, Engine, and_, insert, select, update
 from provenance.db import write_transaction
 from provenance.errors import CustomsError
 from provenance.ingest.customs import brand_index, lock_customs, part_key
+from provenance.ingest.decisions import decider
 from provenance.migrate import ensure_current
 from provenance.models import (
     Component,
@@ -44,8 +45,6 @@ from provenance.values.text import clean_text
 RULES = ("hs-brand-part", "hs-brand")
 #: The statuses of a link (``customs list --status``).
 STATUSES = tuple(s.value for s in CustomsLinkStatus)
-#: The longest name of who decided (``customs_links.decided_by``).
-NAME_LENGTH = 200
 
 
 @dataclass(frozen=True)
@@ -169,11 +168,7 @@ def review_link(
     """Record a person's decision on a link (a later decision replaces an earlier one)."""
     if status is CustomsLinkStatus.PROPOSED:
         raise CustomsError("a decision accepts or rejects a link")
-    who = clean_text(by)
-    if not who:
-        raise CustomsError("a decision needs the name of who made it (--by NAME)")
-    if len(who) > NAME_LENGTH:
-        raise CustomsError(f"--by: a name of at most {NAME_LENGTH} characters, please")
+    who = decider(by, CustomsError)
     ensure_current(engine)
     with write_transaction(engine) as conn:
         done = conn.execute(

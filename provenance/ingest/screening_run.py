@@ -30,6 +30,7 @@ from sqlalchemy import Connection, Engine, and_, bindparam, delete, func, insert
 
 from provenance.db import write_transaction
 from provenance.errors import ScreeningError
+from provenance.ingest.decisions import decider
 from provenance.ingest.screening import lock_screening
 from provenance.migrate import ensure_current
 from provenance.models import (
@@ -50,8 +51,6 @@ COUNTRY_DISAGREES = 10.0
 #: The schemas matched fuzzily; people only on the same key.
 FUZZY_SCHEMAS = frozenset({"Company", "Organization", "LegalEntity", "PublicBody"})
 STATUSES = ("open", "accepted", "rejected")
-#: The longest name of who decided (``screening_candidates.decided_by``).
-NAME_LENGTH = 200
 
 
 @dataclass(frozen=True)
@@ -337,11 +336,7 @@ def review(
     note: str | None = None,
 ) -> Candidate:
     """Record a person's decision on a candidate (a later decision replaces an earlier one)."""
-    who = clean_text(by)
-    if not who:
-        raise ScreeningError("a decision needs the name of who made it (--by NAME)")
-    if len(who) > NAME_LENGTH:
-        raise ScreeningError(f"--by: a name of at most {NAME_LENGTH} characters, please")
+    who = decider(by, ScreeningError)
     ensure_current(engine)
     with write_transaction(engine) as conn:
         done = conn.execute(
