@@ -355,6 +355,10 @@ class EvidenceError(ProvenanceError):
     """An evidence file that cannot be added, found or verified, or a store that cannot be used."""
 
 
+class EvidenceChangedError(EvidenceError):
+    """A file's bytes are not those of the hash it is stored under (it changed, or was altered)."""
+
+
 # provenance.ingest.screening ---------------------------------------------------------------------
 
 

@@ -354,6 +354,22 @@ def test_strip_gps_leaves_no_position_in_the_copy(loaded: Engine, tmp_path: Path
     assert not store_for(loaded, tmp_path / "nogps.evidence").has(photo)
 
 
+def test_an_export_stops_when_evidence_is_altered(loaded: Engine, tmp_path: Path) -> None:
+    store = store_for(loaded)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    for victim in sorted(store.root.glob("??/??/*")):
+        victim.chmod(0o644)
+        victim.write_bytes(victim.read_bytes() + b"x")
+        for strip_gps in (False, True):  # copied whole, or read to strip its EXIF
+            with pytest.raises(ExportError, match=rf"{victim.name[:12]} altered; run `provenance"):
+                export.export(
+                    loaded, out_dir / "copy.db", "sqlite", store=store, strip_gps=strip_gps
+                )
+            assert list(out_dir.iterdir()) == []
+        victim.write_bytes(victim.read_bytes()[:-1])
+
+
 def test_an_export_stops_when_evidence_is_missing(loaded: Engine, tmp_path: Path) -> None:
     store = store_for(loaded)
     victim = next(p for p in store.root.glob("??/??/*"))

@@ -12,7 +12,8 @@ A SQLite copy's chain of custody gains a ``copied`` event per file (the hash see
 the source database is only read.
 
 An export that finds a named file missing or altered in the store stops: a copy must not lack
-evidence silently (``provenance evidence verify`` names them).
+evidence silently (``provenance evidence verify`` names them). Each file is hashed once, as it
+is copied.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from pathlib import Path
 from sqlalchemy import Engine, insert, select, update
 
 from provenance.db import make_engine, write_transaction
-from provenance.errors import ExportError
-from provenance.evidence.files import sha256_of, strip_jpeg_exif
+from provenance.errors import EvidenceChangedError, ExportError
+from provenance.evidence.files import strip_jpeg_exif
 from provenance.evidence.store import Store
 from provenance.models import CustodyEvent, CustodyRecord, EvidenceFile
 
@@ -79,26 +80,22 @@ def copy_evidence(
             f"the database names {len(files)} evidence file(s) but no evidence store was given: "
             "name it with --store DIR, or export without them with --no-evidence"
         )
-    problems = []
-    for _id, sha256, _media, _gps in files:
-        path = store.path_for(sha256)
-        if not path.is_file():
-            problems.append(f"{sha256[:12]} missing")
-        elif sha256_of(path) != sha256:
-            problems.append(f"{sha256[:12]} altered")
-    if problems:
-        raise ExportError(
-            f"evidence store {store.root}: {', '.join(problems[:10])}"
-            + (f" and {len(problems) - 10} more" if len(problems) > 10 else "")
-            + "; run `provenance evidence verify`"
-        )
+    missing = [f"{sha[:12]} missing" for _i, sha, _m, _g in files if not store.has(sha)]
+    if missing:  # before anything is copied
+        _stop(store, missing)
     target = Store(folder)
     folder.mkdir()
     renamed: list[tuple[int, str, bytes]] = []
+    altered: list[str] = []
+    # Each file is hashed once, as it is copied (Store.put checks the bytes it writes).
     for file_id, sha256, media_type, has_gps in files:
         source = store.path_for(sha256)
         if strip_gps and has_gps:
-            stripped = strip_jpeg_exif(source.read_bytes()) if media_type == "image/jpeg" else None
+            data = source.read_bytes()
+            if hashlib.sha256(data).hexdigest() != sha256:
+                altered.append(f"{sha256[:12]} altered")
+                continue
+            stripped = strip_jpeg_exif(data) if media_type == "image/jpeg" else None
             if stripped is None or sqlite_copy is None:
                 result.withheld += 1
                 continue
@@ -113,13 +110,27 @@ def copy_evidence(
             renamed.append((file_id, sha256, stripped))
             result.stripped += 1
         else:
-            target.put(source, sha256)
+            try:
+                target.put(source, sha256)
+            except EvidenceChangedError:
+                altered.append(f"{sha256[:12]} altered")
+                continue
         result.files += 1
         result.carried.append((file_id, sha256))
+    if altered:  # the partial folder is removed by the export
+        _stop(store, altered)
     if sqlite_copy is not None:
         _record_in_copy(sqlite_copy, result.carried, renamed, strip_gps)
     result.folder = folder
     return result
+
+
+def _stop(store: Store, problems: list[str]) -> None:
+    raise ExportError(
+        f"evidence store {store.root}: {', '.join(problems[:10])}"
+        + (f" and {len(problems) - 10} more" if len(problems) > 10 else "")
+        + "; run `provenance evidence verify`"
+    )
 
 
 def _record_in_copy(

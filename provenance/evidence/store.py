@@ -20,7 +20,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
-from provenance.errors import EvidenceError
+from provenance.errors import EvidenceChangedError, EvidenceError
 
 __all__ = ["ENV_VAR", "Store", "store_for"]
 
@@ -61,7 +61,7 @@ class Store:
                 dst.flush()
                 os.fsync(dst.fileno())
             if digest.hexdigest() != sha256:
-                raise EvidenceError(f"{source}: the file changed while it was being added")
+                raise EvidenceChangedError(f"{source}: the file changed while it was being added")
             os.chmod(temp, 0o444)
             try:
                 os.link(temp, target)  # never replaces a file already there
