@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ from sqlalchemy import Connection, Engine, func, insert, select
 
 from provenance.db import write_transaction
 from provenance.errors import InvalidDataError, RowError, ScreeningError
+from provenance.evidence.files import sha256_of
 from provenance.limits import Limits, size_text
 from provenance.migrate import ensure_current
 from provenance.models import ScreeningEntity, ScreeningList
@@ -188,14 +188,6 @@ def _too_big(name: str, limits: Limits) -> InvalidDataError:
             )
         ]
     )
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def sniff(path: Path, name: str) -> str:
@@ -438,7 +430,7 @@ def load_list(engine: Engine, path: Path, limits: Limits | None = None) -> ListS
     limits = limits or Limits()
     if path.stat().st_size > limits.file_size:
         raise _too_big(name, limits)  # before reading it whole for its SHA-256
-    digest = _sha256(path)
+    digest = sha256_of(path)
     with engine.connect() as conn:
         known = _known(conn, digest)
     if known is not None:
