@@ -467,6 +467,7 @@ def chain_command(
       provenance chain 1
       provenance chain --weapon KN-23 --format markdown
       provenance chain --manufacturer "Texas Instruments" --format dot -o chain.dot
+      provenance chain 1 --format svg -o chain.svg
     """
     if sum(x is not None for x in (component_id, manufacturer, weapon)) != 1:
         raise click.UsageError("give one of COMPONENT_ID, --manufacturer or --weapon")
