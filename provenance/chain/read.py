@@ -237,19 +237,23 @@ def chain_of_components(
     link or trace request when ``only_with_steps``)."""
     today = as_of or dt.date.today()
     components = _components(conn, ids)
-    found = _transfers(conn, ids)
-    requests = requests_about(conn, _in(ids), today)
+    # Each grouped by component in one pass, in the order read (not a scan per component).
+    steps: defaultdict[int, list[Step]] = defaultdict(list)
+    for cid, step in _transfers(conn, ids):
+        steps[cid].append(step)
+    requests: defaultdict[int, list[TraceRow]] = defaultdict(list)
+    for request in requests_about(conn, _in(ids), today):
+        for cid in dict.fromkeys(request.components):
+            requests[cid].append(request)
     shipments: defaultdict[int, list[CustomsStep]] = defaultdict(list)
     for cid, shipment in accepted_customs(conn, _in(ids)):
         shipments[cid].append(shipment)
     proposed = proposed_counts(conn, _in(ids))
     for c in components:
         # A fresh Step per component: disputes are marked within one chain.
-        c.steps = [
-            Step(**{**vars(s), "disputed_by": []}) for cid, s in found if cid == c.component_id
-        ]
+        c.steps = [Step(**{**vars(s), "disputed_by": []}) for s in steps[c.component_id]]
         _mark_disputes(c.steps)
-        c.trace_requests = [t for t in requests if c.component_id in t.components]
+        c.trace_requests = requests[c.component_id]
         c.customs = shipments[c.component_id]
         c.customs_proposed = proposed[c.component_id]
     if only_with_steps:
