@@ -204,7 +204,8 @@ def to_html(chain: Chain) -> str:
     out = ['<section class="report" id="report-chain">', f"<h2>{e(chain.title)}</h2>"]
     out.append(
         '<p class="note">Each step as its source tells it; steps that sources tell differently '
-        "are both shown, marked disputed.</p>"
+        "are both shown, marked disputed. A customs record is a step once a person has accepted "
+        "its link to the part (customs link N); links not reviewed are only counted.</p>"
     )
     for c in chain.components:
         out.append(f"<h3>{e(_heading(c))}</h3>")
