@@ -9,7 +9,8 @@ defaults to the package this interpreter imports). Each round times, on the same
 csv.reader + executemany), then a load of each version into a fresh SQLite database, each in a
 fresh interpreter (only ``load_files`` is timed, not the imports), the order of the two versions
 swapped every round so that neither always runs on a warmer or quieter machine. The result is
-the median of each step and its ratio to the floor's median; the two versions' counts must be
+the median of each step and its ratio to the floor's median, in wall time and in CPU time
+(the process's: less moved by other work on a shared machine); the two versions' counts must be
 the generator's, or the run fails. ``--profile FILE`` also writes a cProfile of one more load of
 the after version (``python -m pstats FILE``). See docs/bench/README.md.
 """
@@ -25,6 +26,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -45,9 +47,9 @@ if profile:
     import cProfile
     profiler = cProfile.Profile()
     profiler.enable()
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 s = load_files(engine, [csv_path], options=LoadOptions())[0]
-seconds = time.perf_counter() - start
+seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
 if profiler is not None:
     profiler.disable()
     profiler.dump_stats(profile)
@@ -56,6 +58,7 @@ db.unlink(missing_ok=True)
 import provenance
 print(json.dumps({
     "seconds": seconds,
+    "cpu": cpu,
     "package": provenance.__file__,
     "components": s.components_added,
     "citations": s.citations_added,
@@ -113,23 +116,28 @@ def main(argv: list[str] | None = None) -> int:
         csv_path = work / f"findings-{args.rows}-{args.seed}.csv"
         expected = bench.benchgen.generate(csv_path, args.rows, args.seed).as_dict()
         runs: dict[str, list[float]] = {"floor": [], "before": [], "after": []}
+        cpu: dict[str, list[float]] = {"floor": [], "before": [], "after": []}
         counts: dict[str, dict[str, Any]] = {}
         trees = {"before": args.before.resolve(), "after": args.after}
         for i in range(args.repeat):
+            start = time.process_time()
             runs["floor"].append(bench.timed(lambda: bench.floor_sqlite(csv_path, work / "f.db")))
+            cpu["floor"].append(time.process_time() - start)
             for name in ("before", "after") if i % 2 == 0 else ("after", "before"):
                 got = _load(trees[name], csv_path, work / f"{name}.db")
                 runs[name].append(got.pop("seconds"))
+                cpu[name].append(got.pop("cpu"))
                 counts[name] = got
             print(
                 f"round {i + 1}/{args.repeat}: "
-                + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in runs.items()),
+                + ", ".join(f"{k} {v[-1]:.2f} s ({cpu[k][-1]:.2f} s CPU)" for k, v in runs.items()),
                 file=sys.stderr,
                 flush=True,
             )
         if args.profile is not None:
             _load(trees["after"], csv_path, work / "profile.db", str(args.profile))
     medians = {k: statistics.median(v) for k, v in runs.items()}
+    cpu_medians = {k: statistics.median(v) for k, v in cpu.items()}
     wrong = {
         name: {k: (got[k], v) for k, v in expected.items() if k in got and got[k] != v}
         for name, got in counts.items()
@@ -146,6 +154,11 @@ def main(argv: list[str] | None = None) -> int:
         "median_s": medians,
         "ratio_to_floor": {k: v / medians["floor"] for k, v in medians.items()},
         "after_vs_before": medians["after"] / medians["before"],
+        # CPU seconds of the process (the floor's: this one's): less moved by a busy machine
+        "cpu_runs_s": cpu,
+        "cpu_median_s": cpu_medians,
+        "cpu_ratio_to_floor": {k: v / cpu_medians["floor"] for k, v in cpu_medians.items()},
+        "cpu_after_vs_before": cpu_medians["after"] / cpu_medians["before"],
     }
     text = json.dumps(result, indent=2)
     if args.json:
