@@ -1,21 +1,19 @@
 """The load's cheaper paths (issue 14) give the answers of the paths they replace: the header
-test that stops early, the page cache a load takes and gives back, and the claims chosen again
-only where a component's one citation does not already match it."""
+test that stops early, and the claims chosen again only where a component's one citation does
+not already match it."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, select
 
 from provenance.claims import choose_for
 from provenance.db import write_transaction
-from provenance.errors import InvalidDataError
 from provenance.ingest.fields import repeats_header
 from provenance.ingest.loader import load_files
 from provenance.ingest.readers import Record
-from provenance.ingest.write import LOAD_CACHE_KIB, load_cache
 from provenance.models import Component
 from tests.helpers import dump, row, write_csv
 
@@ -49,35 +47,6 @@ def _record(*values: str) -> Record:
 )
 def test_a_repeated_header_is_told_from_a_row(values: tuple[str, ...], expected: bool) -> None:
     assert repeats_header(_record(*values)) is expected
-
-
-def _cache_size(conn: object) -> tuple[int, int]:
-    sizes = [
-        conn.execute(text(f"PRAGMA {schema}.cache_size")).scalar_one()  # type: ignore[attr-defined]
-        for schema in ("main", "temp")
-    ]
-    return sizes[0], sizes[1]
-
-
-def test_a_load_takes_a_larger_page_cache_and_gives_it_back(engine: Engine, tmp_path: Path) -> None:
-    if engine.dialect.name != "sqlite":
-        pytest.skip("a SQLite page cache")
-    with engine.connect() as conn:
-        before = _cache_size(conn)
-        with load_cache(conn):
-            assert _cache_size(conn) == (-LOAD_CACHE_KIB, -LOAD_CACHE_KIB)
-        assert _cache_size(conn) == before
-        with pytest.raises(RuntimeError), load_cache(conn):
-            raise RuntimeError("a failed load")
-        assert _cache_size(conn) == before
-    good = write_csv(tmp_path / "good.csv", [row()])
-    bad = write_csv(tmp_path / "bad.csv", [row(quantity="many")])
-    load_files(engine, [good])
-    with pytest.raises(InvalidDataError):
-        load_files(engine, [bad])
-    engine.dispose()  # a pooled connection comes back as it was, whichever the load's
-    with engine.connect() as conn:
-        assert _cache_size(conn) == before
 
 
 def _chosen_again_changes(engine: Engine) -> list[tuple[object, ...]]:

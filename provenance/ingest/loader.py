@@ -55,7 +55,7 @@ from provenance.ingest.readers import STDIN_NAME, copy_stream, stage_input
 from provenance.ingest.reference_rows import load_reference_rows
 from provenance.ingest.rejects import write_rejects
 from provenance.ingest.summary import FileLoad, LoadSummary
-from provenance.ingest.write import Writer, load_cache
+from provenance.ingest.write import Writer
 from provenance.limits import Limits
 from provenance.migrate import ensure_current
 from provenance.models import Component
@@ -273,7 +273,7 @@ def _load(
     decided: dict[ConflictKey, str],
 ) -> list[FileLoad]:
     """Check and write, in one transaction; the rejects go to ``staged`` before it commits."""
-    with write_transaction(engine) as conn, load_cache(conn):
+    with write_transaction(engine) as conn:
         if conn.dialect.name == "postgresql":
             # One load at a time per database: a second one waits here, then reads what the
             # first one wrote (so they can neither deadlock nor create the same row twice).

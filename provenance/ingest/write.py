@@ -10,7 +10,6 @@ citations in one statement, and its counts go to its summary and its load batch.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -56,32 +55,7 @@ from provenance.models import (
     WeaponSystem,
 )
 
-__all__ = ["LOAD_CACHE_KIB", "ROWS", "BulkInsert", "Writer", "insert_new", "load_cache"]
-
-#: SQLite's page cache while a load writes (KiB; SQLite's default is 2,000): a load inserts
-#: into the indexes of tables larger than the default cache, in no order of theirs (a
-#: component's identity is a digest), and with a small cache most inserts wait for the disk.
-#: A bound, not an allocation: the cache only grows to the pages a load touches.
-LOAD_CACHE_KIB = 64 * 1024
-
-
-@contextlib.contextmanager
-def load_cache(conn: Connection) -> Iterator[None]:
-    """A larger SQLite page cache (main database and temporary tables) for the block, the
-    connection's own size restored after it (the connection goes back to the pool)."""
-    if conn.dialect.name != "sqlite":
-        yield
-        return
-    driver = conn.connection.driver_connection
-    assert driver is not None
-    before = [driver.execute(f"PRAGMA {s}.cache_size").fetchone()[0] for s in ("main", "temp")]
-    for schema in ("main", "temp"):
-        driver.execute(f"PRAGMA {schema}.cache_size=-{LOAD_CACHE_KIB:d}")
-    try:
-        yield
-    finally:
-        for schema, size in zip(("main", "temp"), before, strict=True):
-            driver.execute(f"PRAGMA {schema}.cache_size={int(size):d}")
+__all__ = ["ROWS", "BulkInsert", "Writer", "insert_new"]
 
 
 def insert_new(conn: Connection, table: Table, index_elements: Sequence[str]) -> Insert:
