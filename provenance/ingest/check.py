@@ -34,6 +34,7 @@ from provenance.ingest.fields import (
     Bad,
     Fields,
     clean,
+    hs6,
     key,
     listing,
     repeats_header,
@@ -57,7 +58,6 @@ from provenance.models import (
     WeaponSystem,
 )
 from provenance.values.datecodes import Outcome, decode
-from provenance.values.hs import normalize_hs6
 from provenance.values.identity import component_identity, record_identity, unknown_maker_key
 from provenance.values.text import fold_mixed_script, manufacturer_key, mixed_script
 
@@ -406,7 +406,7 @@ class RowChecker:
             "manufactured_precision": made[1] if made else None,
             "quantity": parsed["quantity"] or 1,
             "hs_code": hs_code,
-            "hs6": normalize_hs6(hs_code),
+            "hs6": hs6(hs_code),
             "authenticity": parsed["authenticity"] or Authenticity.UNKNOWN,
             "notes": v.get("notes"),
         }

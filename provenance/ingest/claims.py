@@ -5,20 +5,22 @@ reports use is chosen).
 When a load ends (:func:`settle_claims`): a source that already holds a claim on a component
 and whose rows now say another is a conflict naming the rows (a correction is another source's
 claim, or a change made on purpose); a citation without a claim gets the one its source's rows
-give; then every component the load cited gets its chosen claim again (``provenance.claims``).
+give; then every component the load cited gets its chosen claim again (``provenance.claims``),
+but for those that one citation states exactly what the component holds (most of a load: the
+rule picks the one claim there is; set-based, one statement).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from sqlalchemy import Connection, Table, and_, select, update
+from sqlalchemy import Connection, Select, Table, and_, case, func, literal, or_, select, update
 
 from provenance.claims import STATEMENTS, choose_for
 from provenance.ingest.catalogue import chunks
 from provenance.ingest.conflicts import Conflicts, Place
 from provenance.ingest.write import ROWS
-from provenance.models import Citation, Component, Specimen
+from provenance.models import Authenticity, Citation, Component, Specimen
 
 __all__ = ["settle_claims"]
 
@@ -87,10 +89,33 @@ def settle_claims(
                 .where(Citation.component_id == component_id, Citation.source_id == source_id)
                 .values(values)
             )
-    cited = (
-        select(c.id)
-        .distinct()
-        .join_from(ROWS, components, (c.specimen_id == t.specimen_id) & (c.identity == t.identity))
-    )
-    for chunk in chunks(sorted(conn.execute(cited).scalars())):
+    for chunk in chunks(sorted(conn.execute(_to_choose(components, citations)).scalars())):
         choose_for(conn, chunk)
+
+
+def _to_choose(components: Table, citations: Table) -> Select[tuple[int]]:
+    """The components the load cited whose chosen statements may change: all but those with
+    one citation whose statements the component already holds (with one claim, the rule of
+    ``provenance.claims.choose`` picks it; with none, the component holds nothing)."""
+    t, c, ct = ROWS.c, components.c, citations.c
+    cited = components.alias("cited")
+    unknown = literal(Authenticity.UNKNOWN, type_=ct.authenticity.type)
+    holds = and_(
+        c.authenticity == func.coalesce(ct.authenticity, unknown),
+        c.made_in_code.is_not_distinct_from(ct.made_in_code),
+        c.manufactured_on.is_not_distinct_from(ct.manufactured_on),
+        # a date and its precision are one statement: no date, no precision
+        c.manufactured_precision.is_not_distinct_from(
+            case((ct.manufactured_on.is_(None), None), else_=ct.manufactured_precision)
+        ),
+    )
+    by_load = select(cited.c.id).join_from(
+        ROWS, cited, (cited.c.specimen_id == t.specimen_id) & (cited.c.identity == t.identity)
+    )
+    return (
+        select(c.id)
+        .join(citations, ct.component_id == c.id, isouter=True)
+        .where(c.id.in_(by_load))
+        .group_by(c.id)
+        .having(or_(func.count(ct.component_id) != 1, func.max(case((holds, 1), else_=0)) == 0))
+    )

@@ -21,6 +21,7 @@ from provenance.models import Authenticity, Confidence, Reliability
 from provenance.values.countries import CountryResolver
 from provenance.values.datecodes import DateCodeRule
 from provenance.values.dates import DateCodeOrder, parse_date_code, parse_full_date, parse_period
+from provenance.values.hs import normalize_hs6
 from provenance.values.text import clean_text, name_key
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "Bad",
     "Fields",
     "clean",
+    "hs6",
     "key",
     "listing",
     "parse_hs_code",
@@ -42,9 +44,11 @@ __all__ = [
 #: Most values of a column repeat (countries, dates, weapons, makers): what is made of a value is
 #: kept for the next row, up to this many values (then forgotten, to keep memory flat).
 CACHE_LIMIT = 1 << 16
-#: ``clean_text`` and ``name_key``, remembering their last values.
+#: ``clean_text``, ``name_key`` and ``normalize_hs6``, remembering their last values (each
+#: distinct value of a load is normalised once; ``manufacturer_key`` remembers its own).
 clean = functools.lru_cache(maxsize=CACHE_LIMIT)(clean_text)
 key = functools.lru_cache(maxsize=CACHE_LIMIT)(name_key)
+hs6 = functools.lru_cache(maxsize=CACHE_LIMIT)(normalize_hs6)
 
 #: Told of a problem with a row: the column (ours) and what is wrong.
 Bad = Callable[[str, str], None]
@@ -65,13 +69,22 @@ _folded = functools.lru_cache(maxsize=1024)(str.casefold)
 def repeats_header(record: Record) -> bool:
     """True for a row whose values are its columns' names: a header repeated further down (two
     files joined into one, a page header of an export); at least two, and half the filled ones."""
-    same = 0
-    for column, val in record.values.items():  # cheap: every row
-        if val and val.strip().casefold() == _folded(column):
+    same = other = 0  # filled values that are, and are not, their column's name
+    left = len(record.values)  # values not yet looked at
+    for column, val in record.values.items():  # every row: stops as soon as it cannot be one
+        left -= 1
+        if not val:
+            continue
+        text = val.strip()
+        if not text:
+            continue
+        if text.casefold() == _folded(column):
             same += 1
-    if same < 2:
-        return False
-    return 2 * same >= sum(1 for val in record.values.values() if val and val.strip())
+        else:
+            other += 1
+            if other > same + left:  # half the filled ones can no longer be the names
+                return False
+    return same >= 2 and same >= other
 
 
 def enum_value(enum_cls: type[Enum], text: str) -> Any:

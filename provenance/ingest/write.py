@@ -120,24 +120,34 @@ class BulkInsert:
             assert order is not None  # SQLite's driver takes the parameters by position
             #: Where each parameter comes from in a row of ``columns``.
             self.order = [self.columns.index(n) for n in order]
+            #: The conversions, by the parameter's position.
+            self.placed = [(self.order.index(i), f) for i, f in self.processors]
 
     def __call__(self, rows: Iterable[Sequence[Any]]) -> None:
         """Insert rows given as values in ``columns`` order."""
-        converted: list[list[Any]] = []
         processors = self.processors
-        for row in rows:
-            values = list(row)
-            for i, process in processors:
-                if values[i] is not None:
-                    values[i] = process(values[i])
-            converted.append(values)
-        if not converted:
-            return
         if self.stage is not None:
-            self._copy(converted)
+            converted: list[list[Any]] = []
+            for row in rows:
+                values = list(row)
+                for i, process in processors:
+                    if values[i] is not None:
+                        values[i] = process(values[i])
+                converted.append(values)
+            if converted:
+                self._copy(converted)
             return
-        order = self.order
-        self.conn.exec_driver_sql(self.sql, [tuple([v[i] for i in order]) for v in converted])
+        # One list per row, already in the statement's order, converted where it stands.
+        order, placed = self.order, self.placed
+        params: list[tuple[Any, ...]] = []
+        for row in rows:
+            values = [row[i] for i in order]
+            for at, process in placed:
+                if values[at] is not None:
+                    values[at] = process(values[at])
+            params.append(tuple(values))  # the driver takes a list of tuples
+        if params:
+            self.conn.exec_driver_sql(self.sql, params)
 
     def _copy(self, rows: list[list[Any]]) -> None:
         if not self.staged:
