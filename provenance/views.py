@@ -57,7 +57,14 @@ from provenance.view_docs import (
     View,
     ViewColumn,
 )
-from provenance.view_docs_chain import V_EVIDENCE, V_SCREENING_CANDIDATES
+from provenance.view_docs_chain import (
+    V_CUSTOMS_LINKS,
+    V_CUSTOMS_SHIPMENTS,
+    V_EVIDENCE,
+    V_PARTIES,
+    V_SCREENING_CANDIDATES,
+    V_TRANSFERS,
+)
 
 __all__ = [
     "CURRENT_VERSION",
@@ -112,7 +119,7 @@ def _definitions() -> dict[str, tuple[tuple[str, str], ...]]:
 #: revision that introduced a set of definitions -> ((view name, SELECT), ...) in creation order.
 DEFINITIONS: dict[str, tuple[tuple[str, str], ...]] = _definitions()
 #: The set the newest migration creates; the documentation in ``VIEWS`` describes it.
-CURRENT_VERSION = "0011"
+CURRENT_VERSION = "0014"
 
 
 # --- the documentation of the current views -----------------------------------------------------
@@ -128,6 +135,10 @@ VIEWS: tuple[View, ...] = (
     V_CITATIONS,
     V_EVIDENCE,
     V_SCREENING_CANDIDATES,
+    V_PARTIES,
+    V_TRANSFERS,
+    V_CUSTOMS_SHIPMENTS,
+    V_CUSTOMS_LINKS,
 )
 
 
