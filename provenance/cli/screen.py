@@ -171,8 +171,8 @@ def _run_text(s: RunSummary, fmt: str) -> str:
     if fmt == "json":
         return json_text(dataclasses.asdict(s))
     return (
-        f"{s.manufacturers:,} manufacturers and {s.parties:,} parties screened against {s.entities:,} listed entities "
-        f"(threshold {s.threshold:g}): {s.candidates:,} candidates ({s.new:,} new, "
+        f"{s.manufacturers:,} manufacturers and {s.parties:,} parties screened against "
+        f"{s.entities:,} listed entities (threshold {s.threshold:g}): {s.candidates:,} candidates ({s.new:,} new, "
         f"{s.updated:,} found again); {s.dropped:,} open candidates no longer found were "
         f"dropped, {s.decided_kept:,} decided ones kept\n"
     )
