@@ -172,7 +172,8 @@ def _run_text(s: RunSummary, fmt: str) -> str:
         return json_text(dataclasses.asdict(s))
     return (
         f"{s.manufacturers:,} manufacturers and {s.parties:,} parties screened against "
-        f"{s.entities:,} listed entities (threshold {s.threshold:g}): {s.candidates:,} candidates ({s.new:,} new, "
+        f"{s.entities:,} listed entities (threshold {s.threshold:g}): "
+        f"{s.candidates:,} candidates ({s.new:,} new, "
         f"{s.updated:,} found again); {s.dropped:,} open candidates no longer found were "
         f"dropped, {s.decided_kept:,} decided ones kept\n"
     )
