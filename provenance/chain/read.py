@@ -3,6 +3,10 @@ that applies to it, oldest first: its own steps, its batch's (same manufacturer 
 and its manufacturer's product line's, each with its source (one rule, in SQL:
 ``reports.parties.transfer_applies``).
 
+A component's accepted customs links (``chain.customs``) come with its steps, and the number of
+its links nobody has reviewed; they dispute nothing (their exporter and importer are text as
+declared, not parties).
+
 Steps are claims. Two steps of one component are *disputed* when different sources tell them and
 they name the same buyer but different sellers, or (for the component itself) the same seller
 but different buyers; both are shown, each naming the other. An unknown seller disputes nothing:
@@ -12,6 +16,7 @@ unknown stays unknown.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +24,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, select
 from sqlalchemy.orm import aliased
 
+from provenance.chain.customs import CustomsStep, accepted_customs, proposed_counts
 from provenance.chain.trace import TraceRow, requests_about
 from provenance.errors import ChainError
 from provenance.models import (
@@ -61,16 +67,17 @@ class Step:
     source_id: int
     trace_request: int | None
     disputed_by: list[int] = field(default_factory=list)
-    # For the rule, not shown.
+    # For the rule and the order, not shown.
     from_id: int | None = None
     to_id: int = 0
+    on: dt.date | None = None
 
     @property
     def disputed(self) -> bool:
         return bool(self.disputed_by)
 
     def as_dict(self) -> dict[str, object]:
-        out = {k: v for k, v in vars(self).items() if k not in ("from_id", "to_id")}
+        out = {k: v for k, v in vars(self).items() if k not in ("from_id", "to_id", "on")}
         out["disputed"] = self.disputed
         return out
 
@@ -88,13 +95,16 @@ class ComponentChain:
     manufacturer_country: str | None
     steps: list[Step] = field(default_factory=list)
     trace_requests: list[TraceRow] = field(default_factory=list)
+    customs: list[CustomsStep] = field(default_factory=list)  # accepted links only
+    customs_proposed: int = 0  # links nobody has reviewed: counted, not shown
 
     def as_dict(self) -> dict[str, object]:
-        out: dict[str, object] = {
-            k: v for k, v in vars(self).items() if k not in ("steps", "trace_requests")
-        }
+        lists = ("steps", "trace_requests", "customs", "customs_proposed")
+        out: dict[str, object] = {k: v for k, v in vars(self).items() if k not in lists}
         out["steps"] = [s.as_dict() for s in self.steps]
         out["trace_requests"] = [t.as_dict() for t in self.trace_requests]
+        out["customs"] = [s.as_dict() for s in self.customs]
+        out["customs_proposed"] = self.customs_proposed
         return out
 
 
@@ -195,6 +205,7 @@ def _transfers(conn: Connection, ids: Ids) -> list[tuple[int, Step]]:
             trace_request=t.trace_request_id,
             from_id=t.from_party_id,
             to_id=t.to_party_id,
+            on=t.transferred_on,
         )
         out.append((row.for_component, step))
     return out
@@ -222,21 +233,31 @@ def chain_of_components(
     as_of: dt.date | None = None,
     only_with_steps: bool = False,
 ) -> Chain:
-    """The chain of each component of ``ids`` (those with at least one step or trace request
-    when ``only_with_steps``)."""
+    """The chain of each component of ``ids`` (those with at least one step, accepted customs
+    link or trace request when ``only_with_steps``)."""
     today = as_of or dt.date.today()
     components = _components(conn, ids)
-    found = _transfers(conn, ids)
-    requests = requests_about(conn, _in(ids), today)
+    # Each grouped by component in one pass, in the order read (not a scan per component).
+    steps: defaultdict[int, list[Step]] = defaultdict(list)
+    for cid, step in _transfers(conn, ids):
+        steps[cid].append(step)
+    requests: defaultdict[int, list[TraceRow]] = defaultdict(list)
+    for request in requests_about(conn, _in(ids), today):
+        for cid in dict.fromkeys(request.components):
+            requests[cid].append(request)
+    shipments: defaultdict[int, list[CustomsStep]] = defaultdict(list)
+    for cid, shipment in accepted_customs(conn, _in(ids)):
+        shipments[cid].append(shipment)
+    proposed = proposed_counts(conn, _in(ids))
     for c in components:
         # A fresh Step per component: disputes are marked within one chain.
-        c.steps = [
-            Step(**{**vars(s), "disputed_by": []}) for cid, s in found if cid == c.component_id
-        ]
+        c.steps = [Step(**{**vars(s), "disputed_by": []}) for s in steps[c.component_id]]
         _mark_disputes(c.steps)
-        c.trace_requests = [t for t in requests if c.component_id in t.components]
+        c.trace_requests = requests[c.component_id]
+        c.customs = shipments[c.component_id]
+        c.customs_proposed = proposed[c.component_id]
     if only_with_steps:
-        components = [c for c in components if c.steps or c.trace_requests]
+        components = [c for c in components if c.steps or c.customs or c.trace_requests]
     return Chain(title, components)
 
 

@@ -1,16 +1,23 @@
 """A chain written out: plain text, Markdown, JSON (``Chain.as_dict``) or a Graphviz DOT graph;
-SVG through Graphviz's ``dot`` program when it is installed (``svg`` says clearly when not).
+SVG through Graphviz's ``dot`` program when it is installed (``picture`` gives the text when not).
+
+A component's accepted customs links are steps among its transfers, by date (a transfer before a
+customs record of the same day); its proposed links are only counted.
 
 The DOT graph has one node per party (and one per component, its weapon system and specimen in
-its label) and one edge per step, dashed and red when the step is disputed.
+its label) and one edge per step, dashed and red when the step is disputed, blue for a customs
+record.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import shutil
 import subprocess
+from dataclasses import dataclass
 
+from provenance.chain.customs import CustomsStep
 from provenance.chain.read import Chain, ComponentChain, Step
 from provenance.chain.trace import TraceRow
 from provenance.errors import ChainError
@@ -24,6 +31,74 @@ def _party(name: str | None, role: str | None) -> str:
 def _document(step: Step) -> str:
     parts = [p for p in (step.document_kind, step.document_ref) if p]
     return " ".join(parts)
+
+
+def timeline(c: ComponentChain) -> list[Step | CustomsStep]:
+    """A component's transfers and accepted customs records in one order: by date (unknown
+    last), a transfer before a customs record of the same day; otherwise each in the order it
+    was read in (a stable sort)."""
+
+    def key(item: Step | CustomsStep) -> tuple[bool, dt.date, int]:
+        day = item.on if isinstance(item, Step) else item.shipped_on
+        return (day is None, day or dt.date.min, 0 if isinstance(item, Step) else 1)
+
+    return sorted([*c.steps, *c.customs], key=key)
+
+
+def _trader(name: str | None, role: str) -> str:
+    return f"{name or '(unknown)'} ({role})"
+
+
+def _customs_document(s: CustomsStep) -> str:
+    """The record: its own id (else the shipment's), HS code, countries of origin and dispatch."""
+    if s.record_id:
+        bits = [f"customs record {s.record_id} (shipment {s.shipment_id})"]
+    else:
+        bits = [f"customs shipment {s.shipment_id} (no record id)"]
+    if s.hs_code:
+        bits.append(f"HS {s.hs_code}")
+    bits.append(f"origin {s.origin or 'unknown'}")
+    bits.append(f"dispatch {s.dispatch or 'unknown'}")
+    return ", ".join(bits)
+
+
+def _customs_source(s: CustomsStep) -> str:
+    by = f", accepted by {s.accepted_by}" if s.accepted_by else ""
+    return f"{s.file} row {s.source_row}{by}"
+
+
+def _customs_cells(s: CustomsStep) -> list[str]:
+    """A customs record as the cells of a steps table (step, date, from, to, document, source,
+    disputed)."""
+    return [
+        f"customs link {s.link_id}",
+        s.date,
+        _trader(s.exporter, "exporter"),
+        _trader(s.importer, "importer"),
+        _customs_document(s),
+        _customs_source(s),
+        "",
+    ]
+
+
+def customs_line(s: CustomsStep) -> str:
+    """One accepted customs record in one line, like a step."""
+    return "  ".join(
+        [
+            f"[customs link {s.link_id}]",
+            s.date or "date unknown",
+            f"{_trader(s.exporter, 'exporter')} -> {_trader(s.importer, 'importer')}",
+            _customs_document(s),
+            f"file: {_customs_source(s)}",
+        ]
+    )
+
+
+def _proposed(c: ComponentChain) -> str | None:
+    if not c.customs_proposed:
+        return None
+    n = c.customs_proposed
+    return f"customs: {n} proposed link{'s' if n != 1 else ''}, not reviewed (customs review)"
 
 
 def step_line(step: Step) -> str:
@@ -74,14 +149,34 @@ def to_text(chain: Chain) -> str:
         lines.append("No steps recorded.")
     for c in chain.components:
         lines.append(_heading(c))
-        lines += [f"  {step_line(s)}" for s in c.steps] or ["  no steps recorded"]
+        lines += [
+            f"  {step_line(s) if isinstance(s, Step) else customs_line(s)}" for s in timeline(c)
+        ] or ["  no steps recorded"]
         lines += [f"  {_trace_line(t)}" for t in c.trace_requests]
+        proposed = _proposed(c)
+        if proposed:
+            lines.append(f"  {proposed}")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
 
 def _md(text: str | None) -> str:
     return (text or "").replace("|", "\\|").replace("\n", " ")
+
+
+def _cells(item: Step | CustomsStep) -> list[str]:
+    """A step (a transfer or a customs record) as the cells of a steps table."""
+    if isinstance(item, CustomsStep):
+        return _customs_cells(item)
+    return [
+        str(item.id),
+        item.date,
+        _party(item.from_party, item.from_role),
+        _party(item.to_party, item.to_role),
+        _document(item),
+        item.source,
+        ", ".join(str(i) for i in item.disputed_by),
+    ]
 
 
 def to_markdown(chain: Chain, level: int = 1) -> str:
@@ -93,21 +188,12 @@ def to_markdown(chain: Chain, level: int = 1) -> str:
             "| step | date | from | to | document | source | disputed |",
             "|---|---|---|---|---|---|---|",
         ]
-        for s in c.steps:
-            disputed = ", ".join(str(i) for i in s.disputed_by) if s.disputed else ""
-            cells = [
-                str(s.id),
-                s.date,
-                _party(s.from_party, s.from_role),
-                _party(s.to_party, s.to_role),
-                _document(s),
-                s.source,
-                disputed,
-            ]
-            lines.append("| " + " | ".join(_md(x) for x in cells) + " |")
-        if c.trace_requests:
+        for item in timeline(c):
+            lines.append("| " + " | ".join(_md(x) for x in _cells(item)) + " |")
+        notes = [_trace_line(t) for t in c.trace_requests] + [p for p in [_proposed(c)] if p]
+        if notes:
             lines.append("")
-            lines += [f"- {_md(_trace_line(t))}" for t in c.trace_requests]
+            lines += [f"- {_md(n)}" for n in notes]
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
@@ -118,28 +204,42 @@ def to_html(chain: Chain) -> str:
     out = ['<section class="report" id="report-chain">', f"<h2>{e(chain.title)}</h2>"]
     out.append(
         '<p class="note">Each step as its source tells it; steps that sources tell differently '
-        "are both shown, marked disputed.</p>"
+        "are both shown, marked disputed. A customs record is a step once a person has accepted "
+        "its link to the part (customs link N); links not reviewed are only counted.</p>"
     )
     for c in chain.components:
         out.append(f"<h3>{e(_heading(c))}</h3>")
         out.append("<table><thead><tr>")
         out += [f"<th>{h}</th>" for h in ("step", "date", "from", "to", "document", "source")]
         out.append("<th>disputed</th></tr></thead><tbody>")
-        for s in c.steps:
-            disputed = ", ".join(str(i) for i in s.disputed_by)
-            cells = [str(s.id), s.date, _party(s.from_party, s.from_role)]
-            cells += [_party(s.to_party, s.to_role), _document(s), s.source, disputed]
-            out.append("<tr>" + "".join(f"<td>{e(x)}</td>" for x in cells) + "</tr>")
+        for item in timeline(c):
+            out.append("<tr>" + "".join(f"<td>{e(x)}</td>" for x in _cells(item)) + "</tr>")
         out.append("</tbody></table>")
-        if c.trace_requests:
-            out.append("<ul>" + "".join(f"<li>{e(_trace_line(t))}</li>" for t in c.trace_requests))
-            out.append("</ul>")
+        notes = [_trace_line(t) for t in c.trace_requests] + [p for p in [_proposed(c)] if p]
+        if notes:
+            out.append("<ul>" + "".join(f"<li>{e(n)}</li>" for n in notes) + "</ul>")
     out.append("</section>")
     return "\n".join(out)
 
 
 def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+    """A DOT string: backslashes and quotes escaped, a newline a line break of the label."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def _edge(item: Step | CustomsStep) -> str:
+    """A step as a DOT edge from seller to buyer (exporter to importer)."""
+    if isinstance(item, CustomsStep):
+        ends = f"{_quote(item.exporter or '(unknown)')} -> {_quote(item.importer or '(unknown)')}"
+        what = f"customs record {item.record_id}" if item.record_id else "customs"
+        hs = f"HS {item.hs_code}" if item.hs_code else ""
+        label = " ".join(p for p in (item.date, what, hs) if p)
+        return f"{ends} [label={_quote(label)}, color=blue]"
+    style = ", style=dashed, color=red" if item.disputed else ""
+    edge = _quote(" ".join(p for p in (item.date, _document(item)) if p))
+    return (
+        f"{_quote(item.from_party or '(unknown)')} -> {_quote(item.to_party)} [label={edge}{style}]"
+    )
 
 
 def to_dot(chain: Chain) -> str:
@@ -147,23 +247,49 @@ def to_dot(chain: Chain) -> str:
     for c in chain.components:
         node = f"component{c.component_id}"
         what = c.part_number or c.function
-        label = f"{c.weapon_system} {c.specimen}\\ncomponent {c.component_id}: {what}"
+        label = f"{c.weapon_system} {c.specimen}\ncomponent {c.component_id}: {what}"
         lines.append(f"  {node} [shape=box, label={_quote(label)}];")
-        for s in c.steps:
-            seller = _quote(s.from_party or "(unknown)")
-            style = ", style=dashed, color=red" if s.disputed else ""
-            edge = _quote(" ".join(p for p in (s.date, _document(s)) if p))
-            lines.append(f"  {seller} -> {_quote(s.to_party)} [label={edge}{style}];")
-        if c.steps and c.manufacturer:
-            first = c.steps[0].from_party or "(unknown)"
-            lines.append(f"  {node} -> {_quote(first)} [style=dotted];")
+        shown = timeline(c)
+        for item in shown:
+            lines.append(f"  {_edge(item)};")
+        if shown and c.manufacturer:
+            first = shown[0]
+            seller = first.from_party if isinstance(first, Step) else first.exporter
+            lines.append(f"  {node} -> {_quote(seller or '(unknown)')} [style=dotted];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
+#: What ``picture`` says when it gives the text for want of Graphviz.
+NO_GRAPHVIZ = (
+    "Graphviz's `dot` program is not installed (not on PATH): the chain as text instead of SVG; "
+    "install Graphviz (Debian: apt-get install graphviz) or use --format dot"
+)
+
+
+def graphviz() -> str | None:
+    """Graphviz's ``dot`` program on PATH, or None."""
+    return shutil.which("dot")
+
+
+@dataclass(frozen=True)
+class Picture:
+    """The chain drawn: SVG when Graphviz is installed, else the text (``svg`` False)."""
+
+    svg: bool
+    content: bytes
+
+
+def picture(chain: Chain) -> Picture:
+    """The chain as SVG when Graphviz's ``dot`` is installed, else as text (``NO_GRAPHVIZ``)."""
+    if graphviz() is None:
+        return Picture(False, to_text(chain).encode("utf-8"))
+    return Picture(True, to_svg(chain))
+
+
 def to_svg(chain: Chain) -> bytes:
     """The DOT graph drawn by Graphviz; ChainError when ``dot`` is not installed."""
-    program = shutil.which("dot")
+    program = graphviz()
     if program is None:
         raise ChainError(
             "Graphviz's `dot` program is not installed: use --format dot and draw it elsewhere, "

@@ -19,7 +19,7 @@ from provenance.chain.parties import (
     show_party,
 )
 from provenance.chain.read import Chain, chain_of_component, chain_of_manufacturer, chain_of_weapon
-from provenance.chain.render import to_dot, to_markdown, to_svg, to_text
+from provenance.chain.render import NO_GRAPHVIZ, picture, to_dot, to_markdown, to_text
 from provenance.chain.trace import (
     NamedStep,
     TraceRow,
@@ -454,14 +454,20 @@ def chain_command(
     """Print the supply chain of a component, a manufacturer's parts or a weapon's parts.
 
     Each step shows its date, seller and buyer with their roles, the document and the source;
-    steps that sources tell differently are marked DISPUTED, side by side. --format dot writes
-    a Graphviz graph; svg draws it when Graphviz (`dot`) is installed.
+    steps that sources tell differently are marked DISPUTED, side by side. A customs record
+    linked to the part and accepted (`customs review --accept`) is a step too: exporter ->
+    importer, date, HS code, countries of origin and dispatch, the record's id and its file;
+    proposed links are only counted ("customs: N proposed links, not reviewed").
+
+    --format dot writes a Graphviz graph; svg draws it when Graphviz (`dot`) is installed, and
+    gives the text instead (with a note on stderr) when it is not.
 
     \b
     Examples:
       provenance chain 1
       provenance chain --weapon KN-23 --format markdown
       provenance chain --manufacturer "Texas Instruments" --format dot -o chain.dot
+      provenance chain 1 --format svg -o chain.svg
     """
     if sum(x is not None for x in (component_id, manufacturer, weapon)) != 1:
         raise click.UsageError("give one of COMPONENT_ID, --manufacturer or --weapon")
@@ -478,11 +484,13 @@ def chain_command(
 
 def _write(chain: Chain, fmt: str, output: Path | None) -> None:
     if fmt == "svg":
-        drawn = to_svg(chain)
+        drawn = picture(chain)
+        if not drawn.svg:
+            click.echo(f"Note: {NO_GRAPHVIZ}", err=True)
         if output is None:
-            click.echo(drawn.decode("utf-8"), nl=False)
+            click.echo(drawn.content.decode("utf-8"), nl=False)
         else:
-            output.write_bytes(drawn)
+            output.write_bytes(drawn.content)
         return
     writers = {"text": to_text, "markdown": to_markdown, "dot": to_dot}
     text = json_text(chain.as_dict()) if fmt == "json" else writers[fmt](chain)
