@@ -1,4 +1,5 @@
-"""Screening the parties of the supply chain (issue 16), on SQLite and PostgreSQL.
+"""Screening the parties of the supply chain (issue 16), on SQLite and PostgreSQL: candidates,
+decisions, and where confirmed parties show (report parties, chain, FtM).
 
 Made here, by hand: manufacturer XP Power (GB); parties Hongda Trading (CN, alias "Hongda HK",
 registration 914403-TEST), Arrow Electronics (US, LEI 5493 00ABC), "XP Power Ltd" (the party that
@@ -22,6 +23,8 @@ from sqlalchemy.exc import IntegrityError
 
 from provenance.bi import ftm
 from provenance.chain.parties import PartySpec, add_party
+from provenance.chain.read import chain_of_component
+from provenance.chain.render import to_markdown, to_text
 from provenance.chain.transfers import load_transfers
 from provenance.cli.main import cli
 from provenance.db import ENV_VAR, make_engine, write_transaction
@@ -190,6 +193,17 @@ def test_the_parties_report_and_ftm_mark_a_confirmed_party(engine: Engine, tmp_p
         # the party that is XP Power carries the manufacturer's confirmed hit
         ("XP Power Ltd", None): ["XP POWER LIMITED (NK-xp)"],
     }
+    with engine.connect() as conn:
+        chain = chain_of_component(conn, 1)
+    # The chain names its confirmed parties (not the rejected Nordic Shipping).
+    assert chain.as_dict()["sanctions_matches"] == {
+        "Hongda Trading": ["HONGDA TRADING CO LTD (NK-hongda)"],
+        "XP Power Ltd": ["XP POWER LIMITED (NK-xp)"],
+    }
+    text = to_text(chain)
+    assert "Hongda Trading: confirmed on a sanctions list as HONGDA TRADING CO LTD" in text
+    assert "Nordic Shipping: confirmed" not in text
+    assert "**Hongda Trading: confirmed" in to_markdown(chain)
     similar = sorted((e["properties"]["candidate"], e["properties"]["match"]) for e in exported)
     assert similar == sorted(
         [
