@@ -473,5 +473,5 @@ def test_views_dropped_recreates_the_views_and_their_grants(migration_op: Operat
             ("v_components", "PUBLIC", "SELECT"),
             ("v_sources", "PUBLIC", "SELECT"),
         }
-    assert _column_names(conn, "v_components") == views.V_COMPONENTS.column_names
+    assert _column_names(conn, "v_components") == views.view("v_components").column_names
     conn.execute(text("SELECT count(*) FROM v_components")).scalar_one()
