@@ -22,8 +22,13 @@ DIU was loaded first), NGO 2023-06. The capacitor's marking starts with "=" (a s
 ``add_chpl`` stores two list versions: 850440 is tier 2 on the old one and 3.A on the newest,
 854231 tier 1 on the newest, 854233 on none. ``add_evidence`` stores a photo of the converter
 (EXIF: 2024-01-03 09:15:00, "TestCam X1", 50.0 N 36.25 E) and a PDF of the specimen, and records
-one verification of both. ``add_screening`` loads a one-entity sanctions list ("KOREA RYONBONG",
-kp) and accepts the candidate it gives for Korea Ryonbong.
+one verification of both. ``add_chain`` adds the converter's chain: XP Power Ltd (the party that is
+the manufacturer XP Power) sold it to Hongda Trading (CN) in 2023-03 by invoice INV-1 (CAR), a
+batch step of lot 2306 from Hongda to Shenzhen Forwarder, and a trace request to Hongda answered
+late naming Shenzhen Forwarder; and a customs record (C-1, XP Power Ltd to Hongda Trading, the
+converter's HS code and part number) whose proposed link to the converter is accepted.
+``add_screening`` loads a two-entity sanctions list ("KOREA RYONBONG", kp; "HONGDA TRADING CO
+LTD", cn), accepts the candidate it gives for Korea Ryonbong and leaves Hongda's open.
 """
 
 from __future__ import annotations
@@ -273,11 +278,80 @@ def add_screening(engine: Engine, tmp_path: Path) -> None:
              "", "kp", "", "", "UN 1718 - DPRK", "", "", "Test Sanctions", "2017-01-01",
              "2026-11-30", "2026-11-30T06:00:00"]
         )  # fmt: skip
+        writer.writerow(
+            ["NK-hongda", "Company", "HONGDA TRADING CO LTD", "", "", "cn", "", "", "", "", "",
+             "Test Sanctions", "2020-01-01", "2026-11-30", "2026-11-30T06:00:00"]
+        )  # fmt: skip
     load_list(engine, path)
     run_screening(engine)
     with engine.connect() as conn:
-        (candidate,) = candidates(conn)
-    review(engine, candidate.candidate_id, ScreeningDecision.ACCEPTED, "Analyst", "same company")
+        found = {c.entity_id: c for c in candidates(conn)}
+    assert sorted(found) == ["NK-hongda", "NK-ryonbong"], sorted(found)
+    hongda = found["NK-hongda"]
+    assert (hongda.subject_kind, hongda.party) == ("party", "Hongda Trading")
+    ryonbong = found["NK-ryonbong"].candidate_id
+    review(engine, ryonbong, ScreeningDecision.ACCEPTED, "Analyst", "same company")
+
+
+def add_chain(engine: Engine, tmp_path: Path) -> None:
+    """The converter's chain, a trace request and a customs record (see the module docstring)."""
+    from provenance.chain.parties import PartySpec, add_party
+    from provenance.chain.trace import NamedStep, TraceSpec, add_request, answer_request
+    from provenance.chain.transfers import load_transfers
+    from provenance.ingest.customs import load_customs
+    from provenance.ingest.customs_match import links, match_customs, review_link
+    from provenance.models import CustomsLinkStatus
+
+    add_party(engine, PartySpec("XP Power Ltd", country="GB", manufacturer="XP Power"))
+    add_party(
+        engine,
+        PartySpec(
+            "Hongda Trading",
+            country="CN",
+            aliases=["Hongda"],
+            identifiers=[("registration", "914403-TEST")],
+        ),
+    )
+    add_party(engine, PartySpec("Shenzhen Forwarder", country="CN"))
+    with engine.connect() as conn:
+        converter = conn.execute(
+            select(Component.id).where(Component.part_number == "TSM0505S")
+        ).scalar_one()
+    steps = tmp_path / "transfers.csv"
+    header = "component_id,manufacturer,part_number,lot,from_party,from_role,to_party,to_role,"
+    header += "date,place,country,document_kind,document_ref,source_publisher,source_title,notes"
+    steps.write_text(
+        f"{header}\n"
+        f"{converter},,,,XP Power Ltd,manufacturer,Hongda Trading,buyer,2023-03,Shenzhen,CN,"
+        "invoice,INV-1,Conflict Armament Research,Kharkiv missile,as the invoice says\n"
+        ",XP Power,TSM0505S,2306,Hongda Trading,seller,Shenzhen Forwarder,freight_forwarder,"
+        "2023-04,,,,,Conflict Armament Research,Kharkiv missile,\n",
+        "utf-8",
+    )
+    load_transfers(engine, steps)
+    request = add_request(
+        engine, TraceSpec(dt.date(2024, 3, 1), party="Hongda Trading", components=[converter])
+    )
+    answer_request(
+        engine,
+        request,
+        dt.date(2024, 5, 1),
+        "sold on to Shenzhen Forwarder",
+        steps=[NamedStep("Shenzhen Forwarder")],
+    )
+    shipments = tmp_path / "customs.csv"
+    shipments.write_text(
+        "date,hs_code,description,brand,part_number,exporter,importer,origin_country,"
+        "dispatch_country,value,currency,quantity,record_id\n"
+        "2023-03,8504.40.00,DC-DC converters,XP Power,TSM0505S,XP Power Ltd,Hongda Trading,UK,"
+        "Singapore,1200.50,USD,10,C-1\n",
+        "utf-8",
+    )
+    load_customs(engine, shipments)
+    match_customs(engine)
+    with engine.connect() as conn:
+        (link,) = links(conn)
+    review_link(engine, link.link_id, CustomsLinkStatus.ACCEPTED, "Analyst", "same invoice")
 
 
 def load(engine: Engine, tmp_path: Path, chpl: bool = True) -> None:
@@ -292,6 +366,7 @@ def load(engine: Engine, tmp_path: Path, chpl: bool = True) -> None:
             conn.execute(delete(ChplEntry))
             conn.execute(delete(ChplList))
     add_evidence(engine, tmp_path)
+    add_chain(engine, tmp_path)
     add_screening(engine, tmp_path)
 
 

@@ -450,8 +450,9 @@ def test_report_parties_counts_parts_by_party_and_role_with_batch_steps(
     assert (report.weapon, everything.rows) == ("KN-23", report.rows)
     out = _invoke(["report", "parties", "--weapon", "KN-23", "--format", "csv", "--db", db_url])
     assert out.splitlines()[:2] == [
-        "party,country,role,components,parts",
-        '"Arrow Electronics, Inc.",US,distributor,2,3',
+        # sanctions_matches: a column of CSV always (empty: nobody confirmed a hit)
+        "party,country,role,components,parts,sanctions_matches",
+        '"Arrow Electronics, Inc.",US,distributor,2,3,',
     ]
 
 

@@ -209,7 +209,8 @@ def test_with_tables_and_again_without(loaded_pg: Engine, postgres_url: str, rol
         output = _grant(role, postgres_url)
         assert f"role {role.name} updated" in output
         assert "permission denied" in _fails(reader, "SELECT * FROM components")
-        assert _view_counts(reader)["v_sources"] == 3
+        # CAR, DIU, the NGO and the trace reply bi_data adds
+        assert _view_counts(reader)["v_sources"] == 4
     finally:
         reader.dispose()
 

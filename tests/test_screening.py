@@ -121,7 +121,7 @@ def _makers(engine: Engine, tmp_path: Path) -> None:
     load_files(engine, [findings], options=LoadOptions(new_manufacturers=True))
 
 
-def _open_pairs(engine: Engine) -> dict[str, tuple[str, str]]:
+def _open_pairs(engine: Engine) -> dict[str, tuple[str | None, str]]:
     with engine.connect() as conn:
         return {c.entity_id: (c.manufacturer, c.status) for c in candidates(conn)}
 

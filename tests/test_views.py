@@ -386,6 +386,7 @@ RELEASED = {
     "0006": "7a04198c27618def15d83ac82ac955b6ebc93a6881f28821722241c0335f09e1",
     "0009": "14665ad5b010ab4102c4dc83b9c76de064fd8da764dabfe8aa82f2e00e9307ee",
     "0010": "b5f349f9acced67aad8a1e7177ff3640d4da065d6ebf7d8e316e43ed8029b168",
+    "0011": "9fe37c4fcc77717b85ee0fa24142cd46753fcfa29b9a4405ef228cf996db3e29",
 }
 
 
@@ -472,5 +473,5 @@ def test_views_dropped_recreates_the_views_and_their_grants(migration_op: Operat
             ("v_components", "PUBLIC", "SELECT"),
             ("v_sources", "PUBLIC", "SELECT"),
         }
-    assert _column_names(conn, "v_components") == views.V_COMPONENTS.column_names
+    assert _column_names(conn, "v_components") == views.view("v_components").column_names
     conn.execute(text("SELECT count(*) FROM v_components")).scalar_one()

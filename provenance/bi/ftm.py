@@ -474,11 +474,17 @@ def _confirmed_hits(conn: Connection) -> Iterator[Entity]:
             e.schema,
             e.aliases,
             e.countries,
+            Party.name_key.label("party_key"),
         )
-        .join(Manufacturer, Manufacturer.id == c.manufacturer_id)
+        .outerjoin(Manufacturer, Manufacturer.id == c.manufacturer_id)
+        .outerjoin(Party, Party.id == c.party_id)
         .outerjoin(e, (e.list_id == c.list_id) & (e.entity_id == c.entity_key))
         .where(c.decision == ScreeningDecision.ACCEPTED)
-        .order_by(_bytewise(conn, c.entity_key), _bytewise(conn, Manufacturer.name_key))
+        .order_by(
+            _bytewise(conn, c.entity_key),
+            _bytewise(conn, Manufacturer.name_key),
+            _bytewise(conn, Party.name_key),
+        )
     )
     listed: set[str] = set()
     for r in _rows(conn, query):
@@ -495,11 +501,23 @@ def _confirmed_hits(conn: Connection) -> Iterator[Entity]:
                     ),
                 },
             )
+        # A party's hit (no manufacturer) links the party's own entity; a manufacturer's keeps
+        # the id it always had.
+        similar = (
+            entity_id("similar", r.name_key, r.entity_key)
+            if r.name_key is not None
+            else entity_id("similar", "party", r.party_key, r.entity_key)
+        )
+        subject = (
+            entity_id("manufacturer", r.name_key)
+            if r.name_key is not None
+            else party_id(r.party_key, None)
+        )
         yield entity(
-            entity_id("similar", r.name_key, r.entity_key),
+            similar,
             "Similar",
             {
-                "candidate": [entity_id("manufacturer", r.name_key)],
+                "candidate": [subject],
                 "match": [r.entity_key],
                 "confidenceScore": [f"{r.score / 100:.4f}"],
                 "criteria": [r.reasons],

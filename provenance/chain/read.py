@@ -38,7 +38,7 @@ from provenance.models import (
 )
 from provenance.reference.manufacturers import find as find_manufacturer
 from provenance.reports.core import resolve_weapon
-from provenance.reports.parties import transfer_applies
+from provenance.reports.parties import confirmed_hits, transfer_applies
 from provenance.values.dates import format_partial_date
 
 #: Components asked for: their ids, or a query of them (a weapon's parts: no long IN list).
@@ -112,9 +112,28 @@ class ComponentChain:
 class Chain:
     title: str
     components: list[ComponentChain]
+    #: party name -> the sanctions-list entities a person confirmed it (or the manufacturer it
+    #: is) to be, for the parties the steps name (``provenance screen review``)
+    sanctions_matches: dict[str, list[str]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
-        return {"title": self.title, "components": [c.as_dict() for c in self.components]}
+        return {
+            "title": self.title,
+            "components": [c.as_dict() for c in self.components],
+            "sanctions_matches": self.sanctions_matches,
+        }
+
+
+def _sanctioned(conn: Connection, components: list[ComponentChain]) -> dict[str, list[str]]:
+    """The confirmed hits of the parties the chains' steps name, by party name (sorted)."""
+    named: dict[int, str] = {}
+    for c in components:
+        for s in c.steps:
+            named[s.to_id] = s.to_party
+            if s.from_id is not None and s.from_party is not None:
+                named[s.from_id] = s.from_party
+    hits = confirmed_hits(conn) if named else {}
+    return {named[p]: hits[p] for p in sorted(named, key=lambda p: named[p]) if p in hits}
 
 
 def _components(conn: Connection, ids: Ids) -> list[ComponentChain]:
@@ -258,7 +277,7 @@ def chain_of_components(
         c.customs_proposed = proposed[c.component_id]
     if only_with_steps:
         components = [c for c in components if c.steps or c.customs or c.trace_requests]
-    return Chain(title, components)
+    return Chain(title, components, _sanctioned(conn, components))
 
 
 def chain_of_component(

@@ -143,6 +143,14 @@ def _trace_line(t: TraceRow) -> str:
     )
 
 
+def sanctions_lines(chain: Chain) -> list[str]:
+    """A line per party of the chain confirmed as an entity of a sanctions list."""
+    return [
+        f"{party}: confirmed on a sanctions list as {'; '.join(entities)}"
+        for party, entities in chain.sanctions_matches.items()
+    ]
+
+
 def to_text(chain: Chain) -> str:
     lines = [chain.title, ""]
     if not chain.components:
@@ -157,6 +165,7 @@ def to_text(chain: Chain) -> str:
         if proposed:
             lines.append(f"  {proposed}")
         lines.append("")
+    lines += sanctions_lines(chain)
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -195,6 +204,7 @@ def to_markdown(chain: Chain, level: int = 1) -> str:
             lines.append("")
             lines += [f"- {_md(n)}" for n in notes]
         lines.append("")
+    lines += [f"- **{_md(line)}**" for line in sanctions_lines(chain)]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -218,6 +228,9 @@ def to_html(chain: Chain) -> str:
         notes = [_trace_line(t) for t in c.trace_requests] + [p for p in [_proposed(c)] if p]
         if notes:
             out.append("<ul>" + "".join(f"<li>{e(n)}</li>" for n in notes) + "</ul>")
+    hits = sanctions_lines(chain)
+    if hits:
+        out.append('<ul class="sanctions">' + "".join(f"<li>{e(h)}</li>" for h in hits) + "</ul>")
     out.append("</section>")
     return "\n".join(out)
 

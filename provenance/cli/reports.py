@@ -500,7 +500,8 @@ def report_parties(db_url: str | None, weapon: str | None, fmt: str) -> None:
     """Parts counted by party and role: who handled the parts, as the chains tell it.
 
     A component counts once per party and role: its own steps, its batch's and its maker's
-    product line's (see `provenance chain`).
+    product line's (see `provenance chain`). A party confirmed as an entity of a sanctions list
+    (`provenance screen review`) names it in `sanctions_matches`.
 
     \b
     Example:
@@ -511,8 +512,15 @@ def report_parties(db_url: str | None, weapon: str | None, fmt: str) -> None:
 
     with connect(db_url) as conn:
         report = parties_report(conn, weapon)
-    header = ("party", "country", "role", "components", "parts")
-    data = [[r.party, r.country, r.role, r.components, r.parts] for r in report.rows]
+    header: tuple[str, ...] = ("party", "country", "role", "components", "parts")
+    data: list[list[object]] = [
+        [r.party, r.country, r.role, r.components, r.parts] for r in report.rows
+    ]
+    # Confirmed sanctions hits: a column of CSV and JSON always, of a table when there is one.
+    if fmt != "table" or any(r.sanctions_matches for r in report.rows):
+        header += ("sanctions_matches",)
+        for line, r in zip(data, report.rows, strict=True):
+            line.append("; ".join(r.sanctions_matches) if fmt != "json" else r.sanctions_matches)
     if fmt == "table" and not data:
         click.echo("no parties on the chains" + (f" of {report.weapon}" if report.weapon else ""))
         return

@@ -1,5 +1,5 @@
-"""``provenance screen``: sanctions screening of the manufacturers against lists the user
-downloads (load, lists, run, review, list; registered in cli/main.py)."""
+"""``provenance screen``: sanctions screening of the manufacturers and the supply chain's parties
+against lists the user downloads (load, lists, run, review, list; registered in cli/main.py)."""
 
 from __future__ import annotations
 
@@ -31,8 +31,9 @@ _TABLE_COLUMNS = (
     "candidate_id",
     "status",
     "score",
-    "manufacturer",
-    "manufacturer_country",
+    "subject_kind",
+    "subject",
+    "subject_country",
     "entity_id",
     "entity_name",
     "entity_countries",
@@ -42,7 +43,7 @@ _TABLE_COLUMNS = (
 
 @click.group("screen")
 def screen_group() -> None:
-    """Screen the manufacturers against sanctions lists you download (OpenSanctions).
+    """Screen the manufacturers and parties against sanctions lists you download (OpenSanctions).
 
     provenance never fetches a list: download targets.simple.csv or entities.ftm.json from
     OpenSanctions yourself, load it, run the screening, and decide each candidate.
@@ -149,10 +150,12 @@ def _load_text(summary: ListSummary, fmt: str) -> str:
 @format_option(render.SUMMARY_FORMATS)
 @library_errors
 def run_command(threshold: float, db_url: str | None, fmt: str) -> None:
-    """Match every manufacturer's names and aliases against the loaded lists.
+    """Match every manufacturer's and party's names and aliases against the loaded lists.
 
     Names are compared on the manufacturer key (case, punctuation, legal forms folded) with
-    rapidfuzz; the country counts for or against. Candidates are written with their score and
+    rapidfuzz; the country counts for or against. A party whose identifier (LEI, registration,
+    tax or OpenSanctions id) is the entity's is a candidate of score 100. A party that is a
+    manufacturer is screened as that manufacturer. Candidates are written with their score and
     reasons for a person to decide (`screen review`); decisions are kept across runs and newer
     lists.
 
@@ -168,8 +171,9 @@ def _run_text(s: RunSummary, fmt: str) -> str:
     if fmt == "json":
         return json_text(dataclasses.asdict(s))
     return (
-        f"{s.manufacturers:,} manufacturers screened against {s.entities:,} listed entities "
-        f"(threshold {s.threshold:g}): {s.candidates:,} candidates ({s.new:,} new, "
+        f"{s.manufacturers:,} manufacturers and {s.parties:,} parties screened against "
+        f"{s.entities:,} listed entities (threshold {s.threshold:g}): "
+        f"{s.candidates:,} candidates ({s.new:,} new, "
         f"{s.updated:,} found again); {s.dropped:,} open candidates no longer found were "
         f"dropped, {s.decided_kept:,} decided ones kept\n"
     )

@@ -1,7 +1,9 @@
-"""Screening manufacturers against the loaded sanctions lists (issue 16): ``screen run``,
-``screen review`` and ``screen list``.
+"""Screening manufacturers and the parties of the supply chain against the loaded sanctions lists
+(issue 16): ``screen run``, ``screen review`` and ``screen list``.
 
-Every name and alias of every manufacturer is compared with every name and alias of the listed
+The subjects are every manufacturer and every party that is not a manufacturer (a party that is
+one, ``parties.manufacturer_id``, is screened as that manufacturer). Every name and alias of every
+subject is compared with every name and alias of the listed
 companies, organisations and legal entities, on the project's own manufacturer key
 (``values.text.manufacturer_key``: case, accents, punctuation and legal forms folded, so
 "Xilinx Inc." and "XILINX, INC" are both ``xilinx``; a name in Cyrillic letters is also compared
@@ -11,9 +13,12 @@ rare; a fuzzy match on people's names is noise). The country is a feature: a man
 headquarters country among the entity's countries adds :data:`COUNTRY_AGREES`, a country the
 entity does not have takes :data:`COUNTRY_DISAGREES` away, and a country not known on either side
 changes nothing. A pair at or above the threshold is a candidate, with its score and the reasons.
+A party's identifier (registration, tax, LEI, OpenSanctions id) that the entity also has (its id,
+or one of its identifiers) makes a candidate of score 100 whatever the names: one identifier
+identifies one company, but a person still decides.
 
 A person decides (accept: the manufacturer is the listed entity; reject: a name alike). A
-candidate is one row per manufacturer and OpenSanctions id: running again updates its score and
+candidate is one row per subject and OpenSanctions id: running again updates its score and
 reasons and keeps the decision, also when a newer list is loaded; an open candidate that is no
 longer found is dropped, a decided one kept. When an entity is on several loaded lists, the
 entry of the list loaded last is used.
@@ -36,6 +41,9 @@ from provenance.migrate import ensure_current
 from provenance.models import (
     Manufacturer,
     ManufacturerAlias,
+    Party,
+    PartyAlias,
+    PartyIdentifier,
     ScreeningCandidate,
     ScreeningDecision,
     ScreeningEntity,
@@ -51,6 +59,11 @@ COUNTRY_DISAGREES = 10.0
 #: The schemas matched fuzzily; people only on the same key.
 FUZZY_SCHEMAS = frozenset({"Company", "Organization", "LegalEntity", "PublicBody"})
 STATUSES = ("open", "accepted", "rejected")
+#: What is screened: a manufacturer or a party (``Candidate.subject_kind``).
+MANUFACTURER, PARTY = "manufacturer", "party"
+
+#: A subject of the screening: (MANUFACTURER or PARTY, its row id).
+Subject = tuple[str, int]
 
 
 @dataclass(frozen=True)
@@ -65,6 +78,7 @@ class RunSummary:
     updated: int
     dropped: int  # open candidates no longer found
     decided_kept: int  # decided candidates no longer found, kept with their decision
+    parties: int = 0  # parties screened (those that are no manufacturer)
 
 
 @dataclass(frozen=True)
@@ -72,7 +86,7 @@ class Candidate:
     """A candidate match as ``screen list`` shows it."""
 
     candidate_id: int
-    manufacturer: str
+    manufacturer: str | None  # None: a party's candidate
     manufacturer_country: str | None  # ISO code of its headquarters
     entity_id: str
     entity_name: str
@@ -86,6 +100,18 @@ class Candidate:
     decided_by: str | None
     decided_at: dt.datetime | None
     note: str | None
+    subject_kind: str = MANUFACTURER  # manufacturer or party
+    party: str | None = None  # None: a manufacturer's candidate
+    party_country: str | None = None
+
+    @property
+    def subject(self) -> str:
+        """The screened name: the manufacturer's or the party's."""
+        return self.party if self.subject_kind == PARTY and self.party else self.manufacturer or ""
+
+    @property
+    def subject_country(self) -> str | None:
+        return self.party_country if self.subject_kind == PARTY else self.manufacturer_country
 
 
 @dataclass(frozen=True)
@@ -114,21 +140,57 @@ def _add_keys(by_key: dict[str, str], written: str) -> None:
             by_key.setdefault(each, written.strip())
 
 
-def _maker_names(conn: Connection) -> dict[int, tuple[str | None, _Names]]:
-    """Each manufacturer's (headquarters country, names by key)."""
-    names: dict[int, dict[str, str]] = defaultdict(dict)
-    countries: dict[int, str | None] = {}
+def _subject_names(conn: Connection) -> dict[Subject, tuple[str | None, _Names]]:
+    """Each subject's (country, names by key): every manufacturer (its headquarters country)
+    and every party that is no manufacturer."""
+    names: dict[Subject, dict[str, str]] = defaultdict(dict)
+    countries: dict[Subject, str | None] = {}
     for m_id, name, country in conn.execute(
         select(Manufacturer.id, Manufacturer.name, Manufacturer.country_code)
     ):
-        countries[m_id] = country
-        _add_keys(names[m_id], name)
+        countries[(MANUFACTURER, m_id)] = country
+        _add_keys(names[(MANUFACTURER, m_id)], name)
     aliases = select(ManufacturerAlias.manufacturer_id, ManufacturerAlias.alias).order_by(
         ManufacturerAlias.id
     )
     for m_id, alias in conn.execute(aliases):
-        _add_keys(names[m_id], alias)
-    return {m_id: (countries[m_id], _Names(names[m_id])) for m_id in countries}
+        _add_keys(names[(MANUFACTURER, m_id)], alias)
+    for p_id, name, country in conn.execute(
+        select(Party.id, Party.name, Party.country_code).where(Party.manufacturer_id.is_(None))
+    ):
+        countries[(PARTY, p_id)] = country
+        _add_keys(names[(PARTY, p_id)], name)
+    party_aliases = (
+        select(PartyAlias.party_id, PartyAlias.alias)
+        .join(Party, Party.id == PartyAlias.party_id)
+        .where(Party.manufacturer_id.is_(None))
+        .order_by(PartyAlias.id)
+    )
+    for p_id, alias in conn.execute(party_aliases):
+        _add_keys(names[(PARTY, p_id)], alias)
+    return {subject: (countries[subject], _Names(names[subject])) for subject in countries}
+
+
+def _identifier_key(value: str) -> str:
+    """An identifier as compared: without case, spaces, dots or dashes."""
+    return "".join(ch for ch in value.upper() if ch.isalnum())
+
+
+def _party_identifiers(conn: Connection) -> dict[str, list[tuple[int, str, str]]]:
+    """Identifier key -> [(party id, kind, value as written)] of the parties that are no
+    manufacturer."""
+    found: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
+    query = (
+        select(PartyIdentifier.party_id, PartyIdentifier.kind, PartyIdentifier.value)
+        .join(Party, Party.id == PartyIdentifier.party_id)
+        .where(Party.manufacturer_id.is_(None))
+        .order_by(PartyIdentifier.party_id, PartyIdentifier.kind, PartyIdentifier.value)
+    )
+    for p_id, kind, value in conn.execute(query):
+        key = _identifier_key(value)
+        if key:
+            found[key].append((p_id, kind, value))
+    return found
 
 
 @dataclass(frozen=True)
@@ -139,6 +201,7 @@ class _Entity:
     name: str
     countries: frozenset[str]
     names: _Names
+    identifiers: frozenset[str]  # identifier keys: its OpenSanctions id and its identifiers
 
 
 def _entities(conn: Connection) -> list[_Entity]:
@@ -147,16 +210,20 @@ def _entities(conn: Connection) -> list[_Entity]:
     newest = (
         select(e.entity_id, func.max(e.list_id).label("list_id")).group_by(e.entity_id).subquery()
     )
-    rows = select(e.entity_id, e.list_id, e.schema, e.name, e.aliases, e.countries).join(
+    columns = (e.entity_id, e.list_id, e.schema, e.name, e.aliases, e.countries, e.identifiers)
+    rows = select(*columns).join(
         newest, and_(newest.c.entity_id == e.entity_id, newest.c.list_id == e.list_id)
     )
     found: list[_Entity] = []
-    for entity_id, list_id, schema, name, aliases, countries in conn.execute(rows):
+    for entity_id, list_id, schema, name, aliases, countries, identifiers in conn.execute(rows):
         by_key: dict[str, str] = {}
         for written in [name, *(aliases or "").split(";")]:
             _add_keys(by_key, written)
         codes = frozenset(c.strip().upper() for c in (countries or "").split(";") if c.strip())
-        found.append(_Entity(entity_id, list_id, schema, name, codes, _Names(by_key)))
+        ids = {_identifier_key(v) for v in [entity_id, *(identifiers or "").split(";")]}
+        found.append(
+            _Entity(entity_id, list_id, schema, name, codes, _Names(by_key), frozenset(ids - {""}))
+        )
     return sorted(found, key=lambda entity: entity.entity_id)  # the same order on every database
 
 
@@ -183,11 +250,11 @@ _BLOCK_CELLS = 8_000_000
 
 
 def _name_hits(
-    makers: dict[int, tuple[str | None, _Names]], entities: list[_Entity], cutoff: float
-) -> dict[tuple[int, int], tuple[float, str, str]]:
-    """(manufacturer id, entity index) -> (best name score, maker's key, entity's key).
+    makers: dict[Subject, tuple[str | None, _Names]], entities: list[_Entity], cutoff: float
+) -> dict[tuple[Subject, int], tuple[float, str, str]]:
+    """(subject, entity index) -> (best name score, subject's key, entity's key).
 
-    Every key of every manufacturer is scored against every key of the entities matched
+    Every key of every subject is scored against every key of the entities matched
     fuzzily in blocks (rapidfuzz's ``cdist``: one C loop per block, not one Python call per
     pair); the keys of every entity are also looked up as they are (people: only so)."""
     choices: list[str] = []
@@ -200,9 +267,9 @@ def _name_hits(
                 choices.append(_sorted_tokens(key))
                 owners.append((index, key))
     queries = [(m_id, key) for m_id, (_c, names) in makers.items() for key in names.by_key]
-    best: dict[tuple[int, int], tuple[float, str, str]] = {}
+    best: dict[tuple[Subject, int], tuple[float, str, str]] = {}
 
-    def keep(m_id: int, index: int, score: float, key: str, their: str) -> None:
+    def keep(m_id: Subject, index: int, score: float, key: str, their: str) -> None:
         pair = (m_id, index)
         if pair not in best or score > best[pair][0]:
             best[pair] = (score, key, their)
@@ -229,12 +296,12 @@ def _name_hits(
 
 def find_candidates(
     conn: Connection, threshold: float = DEFAULT_THRESHOLD
-) -> dict[tuple[int, str], _Match]:
-    """Every (manufacturer id, OpenSanctions id) pair scoring at least ``threshold``."""
-    makers = _maker_names(conn)
+) -> dict[tuple[Subject, str], _Match]:
+    """Every (subject, OpenSanctions id) pair scoring at least ``threshold``."""
+    makers = _subject_names(conn)
     entities = _entities(conn)
     hits = _name_hits(makers, entities, max(0.0, threshold - COUNTRY_AGREES))
-    found: dict[tuple[int, str], _Match] = {}
+    found: dict[tuple[Subject, str], _Match] = {}
     for (m_id, index), (name_score, key, their) in sorted(hits.items()):
         entity = entities[index]
         country_code, names = makers[m_id]
@@ -251,12 +318,33 @@ def find_candidates(
         found[(m_id, entity.entity_id)] = _Match(
             round(score, 1), reasons, entity.name, entity.list_id
         )
+    _add_identifier_matches(found, _party_identifiers(conn), entities)
     return found
 
 
+def _add_identifier_matches(
+    found: dict[tuple[Subject, str], _Match],
+    identifiers: dict[str, list[tuple[int, str, str]]],
+    entities: list[_Entity],
+) -> None:
+    """Candidates of score 100 where a party's identifier is the entity's (its id or one of its
+    identifiers), whatever the names; a name match of the same pair gives its reason after."""
+    for entity in entities:
+        shared: dict[int, list[str]] = defaultdict(list)
+        for key in sorted(entity.identifiers):
+            for p_id, kind, value in identifiers.get(key, ()):
+                shared[p_id].append(f"{kind} {value!r}")
+        for p_id, written in sorted(shared.items()):
+            pair = ((PARTY, p_id), entity.entity_id)
+            reasons = f"identifier {', '.join(written)} is the entity's (100)"
+            if pair in found:
+                reasons += f"; {found[pair].reasons}"
+            found[pair] = _Match(100.0, reasons, entity.name, entity.list_id)
+
+
 def run_screening(engine: Engine, threshold: float = DEFAULT_THRESHOLD) -> RunSummary:
-    """Screen every manufacturer against the loaded lists and write the candidates (one
-    transaction); decisions already made are kept."""
+    """Screen every manufacturer and party against the loaded lists and write the candidates
+    (one transaction); decisions already made are kept."""
     if not 0 < threshold <= 100:
         raise ScreeningError(f"threshold {threshold:g}: expected a score above 0, at most 100")
     ensure_current(engine)
@@ -265,15 +353,19 @@ def run_screening(engine: Engine, threshold: float = DEFAULT_THRESHOLD) -> RunSu
         lock_screening(conn)
         found = find_candidates(conn, threshold)
         maker_count = conn.execute(select(func.count()).select_from(Manufacturer)).scalar_one()
+        party_count = conn.execute(
+            select(func.count()).select_from(Party).where(Party.manufacturer_id.is_(None))
+        ).scalar_one()
         entity_count = conn.execute(
             select(func.count(ScreeningEntity.entity_id.distinct()))
         ).scalar_one()
         existing = {
-            (m_id, key): (c_id, decision)
-            for c_id, m_id, key, decision in conn.execute(
+            (_subject(m_id, p_id), key): (c_id, decision)
+            for c_id, m_id, p_id, key, decision in conn.execute(
                 select(
                     ScreeningCandidate.id,
                     ScreeningCandidate.manufacturer_id,
+                    ScreeningCandidate.party_id,
                     ScreeningCandidate.entity_key,
                     ScreeningCandidate.decision,
                 )
@@ -285,8 +377,14 @@ def run_screening(engine: Engine, threshold: float = DEFAULT_THRESHOLD) -> RunSu
             if pair in existing
         ]
         new = [
-            {"manufacturer_id": pair[0], "entity_key": pair[1], "found_at": now, **_values(match)}
-            for pair, match in found.items()
+            {
+                "manufacturer_id": pair[0][1] if pair[0][0] == MANUFACTURER else None,
+                "party_id": pair[0][1] if pair[0][0] == PARTY else None,
+                "entity_key": pair[1],
+                "found_at": now,
+                **_values(match),
+            }
+            for pair, match in sorted(found.items())
             if pair not in existing
         ]
         gone = [(c_id, d) for pair, (c_id, d) in existing.items() if pair not in found]
@@ -316,7 +414,15 @@ def run_screening(engine: Engine, threshold: float = DEFAULT_THRESHOLD) -> RunSu
         updated=len(updates),
         dropped=len(dropped),
         decided_kept=len(gone) - len(dropped),
+        parties=party_count,
     )
+
+
+def _subject(manufacturer_id: int | None, party_id: int | None) -> Subject:
+    if manufacturer_id is not None:
+        return (MANUFACTURER, manufacturer_id)
+    assert party_id is not None  # the one_subject check
+    return (PARTY, party_id)
 
 
 def _values(match: _Match) -> dict[str, object]:
@@ -363,6 +469,7 @@ def candidates(
     if status is not None and status not in STATUSES:
         raise ScreeningError(f"unknown status {status!r}: expected one of {', '.join(STATUSES)}")
     c, e = ScreeningCandidate, ScreeningEntity
+    subject_name = func.coalesce(Manufacturer.name, Party.name)
     query = (
         select(
             c.id,
@@ -380,10 +487,13 @@ def candidates(
             c.decided_by,
             c.decided_at,
             c.note,
+            Party.name,
+            Party.country_code,
         )
-        .join(Manufacturer, Manufacturer.id == c.manufacturer_id)
+        .outerjoin(Manufacturer, Manufacturer.id == c.manufacturer_id)
+        .outerjoin(Party, Party.id == c.party_id)
         .outerjoin(e, and_(e.list_id == c.list_id, e.entity_id == c.entity_key))
-        .order_by(c.score.desc(), Manufacturer.name, c.entity_key, c.id)
+        .order_by(c.score.desc(), subject_name, c.party_id.is_not(None), c.entity_key, c.id)
     )
     if status == "open":
         query = query.where(c.decision.is_(None))
@@ -408,6 +518,9 @@ def candidates(
             decided_by=r[12],
             decided_at=r[13],
             note=r[14],
+            subject_kind=PARTY if r[15] is not None else MANUFACTURER,
+            party=r[15],
+            party_country=r[16],
         )
         for r in conn.execute(query)
     ]

@@ -8,6 +8,7 @@ import datetime as dt
 import enum
 
 from sqlalchemy import (
+    CheckConstraint,
     Date,
     DateTime,
     Float,
@@ -25,15 +26,15 @@ from provenance.models.base import (
 )
 
 # --- sanctions screening (issue 16) -------------------------------------------------------------
-# A candidate is keyed by the manufacturer and the OpenSanctions id of the entity, never by an
-# entity's row id: a decision stays with its candidate when the screening runs again and when a
-# newer list is loaded.
+# A candidate is keyed by its subject (a manufacturer, or a party of the supply chain) and the
+# OpenSanctions id of the entity, never by an entity's row id: a decision stays with its candidate
+# when the screening runs again and when a newer list is loaded.
 
 
 class ScreeningDecision(enum.StrEnum):
     """What a person decided of a candidate match (NULL: not decided yet)."""
 
-    ACCEPTED = "accepted"  # the manufacturer is the listed entity
+    ACCEPTED = "accepted"  # the manufacturer (or party) is the listed entity
     REJECTED = "rejected"  # a name alike, another company
 
 
@@ -77,14 +78,23 @@ class ScreeningEntity(Base):
 
 
 class ScreeningCandidate(Base):
-    """A listed entity whose name is like a manufacturer's: found by ``screen run``, decided by a
-    person (``screen review``)."""
+    """A listed entity whose name is like a manufacturer's or a party's: found by ``screen run``,
+    decided by a person (``screen review``). One of ``manufacturer_id`` and ``party_id`` is set."""
 
     __tablename__ = "screening_candidates"
-    __table_args__ = (UniqueConstraint("manufacturer_id", "entity_key"),)
+    __table_args__ = (
+        UniqueConstraint("manufacturer_id", "entity_key"),
+        UniqueConstraint("party_id", "entity_key"),
+        CheckConstraint("(manufacturer_id IS NULL) <> (party_id IS NULL)", name="one_subject"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    manufacturer_id: Mapped[int] = mapped_column(ForeignKey("manufacturers.id"), index=True)
+    manufacturer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("manufacturers.id"), index=True, comment="NULL: a party's candidate"
+    )
+    party_id: Mapped[int | None] = mapped_column(
+        ForeignKey("parties.id"), index=True, comment="NULL: a manufacturer's candidate"
+    )
     entity_key: Mapped[str] = mapped_column(
         String(200), index=True, comment="the entity's OpenSanctions id (kept across lists)"
     )

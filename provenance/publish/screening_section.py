@@ -1,28 +1,32 @@
-"""The dossier's screening section: the weapon system's manufacturers that a person confirmed
-as an entity of a sanctions list (``provenance screen review --accept``), with the list, its
-datasets and the decision; and how many candidates are still open."""
+"""The dossier's screening section: the weapon system's manufacturers, and the parties on its
+parts' chains, that a person confirmed as an entity of a sanctions list (``provenance screen
+review --accept``), with the list, its datasets and the decision; and how many candidates are
+still open."""
 
 from __future__ import annotations
 
 import html
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, or_, select, union
 
 from provenance.models import (
     Component,
     Manufacturer,
+    Party,
     ScreeningCandidate,
     ScreeningDecision,
     ScreeningEntity,
     ScreeningList,
     Specimen,
+    Transfer,
 )
+from provenance.reports.parties import transfer_applies
 
 
 @dataclass(frozen=True)
 class Hit:
-    manufacturer: str
+    manufacturer: str  # the confirmed name: a manufacturer's, or a party's (``kind``)
     entity_name: str
     entity_key: str
     datasets: str | None
@@ -30,6 +34,7 @@ class Hit:
     list_file: str | None
     decided_by: str | None
     note: str | None
+    kind: str = "manufacturer"  # or "party"
 
 
 @dataclass(frozen=True)
@@ -49,30 +54,42 @@ def collect(conn: Connection, weapon_id: int) -> ScreeningSection:
         .where(Specimen.weapon_system_id == weapon_id, Component.manufacturer_id.is_not(None))
         .distinct()
     )
+    on_chain = (
+        select(Transfer.from_party_id, Transfer.to_party_id)
+        .select_from(Component)
+        .join(Specimen, Specimen.id == Component.specimen_id)
+        .join(Transfer, transfer_applies())
+        .where(Specimen.weapon_system_id == weapon_id)
+        .subquery()
+    )
+    parties = union(select(on_chain.c.from_party_id), select(on_chain.c.to_party_id))
     c, e = ScreeningCandidate, ScreeningEntity
+    ours = or_(c.manufacturer_id.in_(makers), c.party_id.in_(parties))
+    name = func.coalesce(Manufacturer.name, Party.name)
     rows = conn.execute(
         select(
-            Manufacturer.name, c.entity_name, c.entity_key, e.datasets, e.sanctions,
-            ScreeningList.file_name, c.decided_by, c.note,
+            name, c.entity_name, c.entity_key, e.datasets, e.sanctions,
+            ScreeningList.file_name, c.decided_by, c.note, c.party_id.is_not(None),
         )
-        .join(Manufacturer, Manufacturer.id == c.manufacturer_id)
+        .outerjoin(Manufacturer, Manufacturer.id == c.manufacturer_id)
+        .outerjoin(Party, Party.id == c.party_id)
         .outerjoin(e, (e.list_id == c.list_id) & (e.entity_id == c.entity_key))
         .outerjoin(ScreeningList, ScreeningList.id == c.list_id)
-        .where(c.manufacturer_id.in_(makers), c.decision == ScreeningDecision.ACCEPTED)
-        .order_by(Manufacturer.name, c.entity_key)
+        .where(ours, c.decision == ScreeningDecision.ACCEPTED)
+        .order_by(c.party_id.is_not(None), name, c.entity_key, func.coalesce(c.party_id, 0))
     ).all()  # fmt: skip
     still_open = conn.execute(
-        select(func.count())
-        .select_from(c)
-        .where(c.manufacturer_id.in_(makers), c.decision.is_(None))
+        select(func.count()).select_from(c).where(ours, c.decision.is_(None))
     ).scalar_one()
-    return ScreeningSection([Hit(*r) for r in rows], int(still_open))
+    hits = [Hit(*r[:8], kind="party" if r[8] else "manufacturer") for r in rows]
+    return ScreeningSection(hits, int(still_open))
 
 
 def _lines(section: ScreeningSection) -> list[str]:
     lines = []
     for h in section.hits:
-        text = f"{h.manufacturer}: confirmed as {h.entity_name} ({h.entity_key})"
+        who = h.manufacturer if h.kind == "manufacturer" else f"{h.manufacturer} (party)"
+        text = f"{who}: confirmed as {h.entity_name} ({h.entity_key})"
         if h.datasets:
             text += f" on {h.datasets.replace(';', ', ')}"
         if h.sanctions:
@@ -82,7 +99,9 @@ def _lines(section: ScreeningSection) -> list[str]:
             text += f" ({h.note})"
         lines.append(text)
     if not section.hits:
-        lines.append("No manufacturer of this weapon system is confirmed on a loaded list.")
+        lines.append(
+            "No manufacturer or party of this weapon system is confirmed on a loaded list."
+        )
     if section.open_candidates:
         lines.append(
             f"{section.open_candidates} candidate match(es) await a decision "
@@ -96,8 +115,8 @@ def to_html(section: ScreeningSection) -> str:
     items = "".join(f"<li>{e(line)}</li>" for line in _lines(section))
     return (
         '<section class="report" id="report-screening">\n<h2>Sanctions screening</h2>\n'
-        '<p class="note">Manufacturers a person confirmed as entities of the sanctions lists '
-        f"loaded (`provenance screen`).</p>\n<ul>{items}</ul>\n</section>"
+        '<p class="note">Manufacturers and parties of the chains a person confirmed as entities '
+        f"of the sanctions lists loaded (`provenance screen`).</p>\n<ul>{items}</ul>\n</section>"
     )
 
 

@@ -5,17 +5,28 @@ through it, counted in the database.
 A transfer applies to a component when it is the component's own step, or its batch's (the same
 manufacturer and part number, spaces and case ignored), or its manufacturer's product line's
 (the rule ``provenance.chain.read`` shows). A component counts once per party and role, however
-many steps name them; a role no source stated stays empty (unknown stays unknown).
+many steps name them; a role no source stated stays empty (unknown stays unknown). A party a
+person confirmed as an entity of a sanctions list (``provenance screen review``), itself or as
+the manufacturer it is, carries that entity in ``sanctions_matches``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, func, literal, or_, select, union_all
 
-from provenance.models import Component, Party, Specimen, Transfer, WeaponSystem
+from provenance.models import (
+    Component,
+    Party,
+    ScreeningCandidate,
+    ScreeningDecision,
+    Specimen,
+    Transfer,
+    WeaponSystem,
+)
 from provenance.reports.core import resolve_weapon
 
 
@@ -26,6 +37,7 @@ class PartyRoleRow:
     role: str | None
     components: int
     parts: int
+    sanctions_matches: list[str] = field(default_factory=list)  # "entity name (OpenSanctions id)"
 
 
 @dataclass
@@ -84,6 +96,7 @@ def parties_report(conn: Connection, weapon: str | None = None) -> PartiesReport
     parts = func.sum(linked.c.quantity)
     query = (
         select(
+            Party.id,
             Party.name,
             Party.country_code,
             linked.c.role,
@@ -94,8 +107,29 @@ def parties_report(conn: Connection, weapon: str | None = None) -> PartiesReport
         .group_by(Party.id, Party.name, Party.country_code, linked.c.role)
         .order_by(parts.desc(), Party.name_key, func.coalesce(linked.c.role, literal("")))
     )
+    hits = confirmed_hits(conn)
     rows = [
-        PartyRoleRow(name, country, str(role) if role else None, int(n), int(p or 0))
-        for name, country, role, n, p in conn.execute(query)
+        PartyRoleRow(
+            name, country, str(role) if role else None, int(n), int(p or 0), hits.get(p_id, [])
+        )
+        for p_id, name, country, role, n, p in conn.execute(query)
     ]
     return PartiesReport(shown, rows)
+
+
+def confirmed_hits(conn: Connection) -> dict[int, list[str]]:
+    """Party id -> the sanctions-list entities a person confirmed it (or the manufacturer it
+    is) to be, as "name (id)", sorted."""
+    c = ScreeningCandidate
+    found: defaultdict[int, set[str]] = defaultdict(set)
+    subject = or_(
+        c.party_id == Party.id,
+        and_(Party.manufacturer_id.is_not(None), c.manufacturer_id == Party.manufacturer_id),
+    )
+    for p_id, entity, key in conn.execute(
+        select(Party.id, c.entity_name, c.entity_key)
+        .join(c, subject)
+        .where(c.decision == ScreeningDecision.ACCEPTED)
+    ):
+        found[p_id].add(f"{entity} ({key})")
+    return {p_id: sorted(names) for p_id, names in found.items()}
