@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -434,3 +435,58 @@ def test_reports_on_an_empty_database(engine: Engine) -> None:
     assert listed.weapons == [] and listed.total.parts == 0
     assert times.buckets == [] and times.controls[-1].parts == 0
     assert makers.overall.rows == []
+
+
+@pytest.mark.parametrize("top", [1, 2, 10])
+def test_manufacturers_matches_a_count_of_every_component(sample: Engine, top: int) -> None:
+    """The one-statement report (ranked in SQL, dates read for the ranked companies only,
+    issue 14) against the components counted one by one in Python: every table's companies,
+    parts, components, totals, weapon systems and first and last dates."""
+    from collections import defaultdict
+
+    from sqlalchemy import select
+
+    from provenance.models import Component, Manufacturer, Specimen, WeaponSystem
+    from provenance.reports.manufacturers import _first_last
+
+    with sample.connect() as conn:
+        report = manufacturers(conn, top=top)
+        rows = conn.execute(
+            select(
+                WeaponSystem.designation,
+                Manufacturer.name,
+                Component.quantity,
+                Component.manufactured_on,
+                Component.manufactured_precision,
+            )
+            .select_from(Component)
+            .join(Specimen, Specimen.id == Component.specimen_id)
+            .join(WeaponSystem, WeaponSystem.id == Specimen.weapon_system_id)
+            .outerjoin(Manufacturer, Manufacturer.id == Component.manufacturer_id)
+        ).all()
+    counts: dict[tuple[str | None, str | None], list[int]] = defaultdict(lambda: [0, 0])
+    dates: dict[tuple[str | None, str], list[Any]] = defaultdict(list)
+    weapons: dict[str, set[str]] = defaultdict(set)
+    for weapon, maker, quantity, made, precision in rows:
+        for within in (weapon, None):
+            counts[(within, maker)][0] += quantity
+            counts[(within, maker)][1] += 1
+            if maker is not None and made is not None:
+                dates[(within, maker)].append((made, precision))
+        if maker is not None:
+            weapons[maker].add(weapon)
+    for table in [report.overall, *report.per_weapon]:
+        mine = {m: c for (t, m), c in counts.items() if t == table.weapon and m is not None}
+        ranked = sorted(mine.items(), key=lambda mc: (-mc[1][0], mc[0].casefold()))[:top]
+        assert [(r.name, r.parts, r.components) for r in table.rows] == [
+            (m, c[0], c[1]) for m, c in ranked
+        ]
+        for r in table.rows:
+            assert r.weapon_systems == sorted(weapons[r.name])
+            assert (r.first_made, r.last_made) == _first_last(dates[(table.weapon, r.name)])
+        unidentified = counts.get((table.weapon, None), [0, 0])
+        assert (table.unidentified_parts, table.unidentified_components) == tuple(unidentified)
+        assert table.manufacturers == len(mine)
+        assert table.parts == sum(c[0] for c in mine.values()) + unidentified[0]
+        assert table.other_parts == sum(c[0] for c in mine.values()) - sum(c[0] for _, c in ranked)
+    assert [t.weapon for t in report.per_weapon] == sorted({w for w, *_ in rows})

@@ -7,11 +7,28 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, func, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Integer,
+    Select,
+    String,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    tuple_,
+    type_coerce,
+    union,
+    union_all,
+)
 from sqlalchemy.orm import aliased
 
 from provenance.errors import FilterError
@@ -21,6 +38,7 @@ from provenance.models import (
     Manufacturer,
     ScreeningCandidate,
     ScreeningDecision,
+    Specimen,
     WeaponSystem,
 )
 from provenance.reports.core import (
@@ -31,9 +49,9 @@ from provenance.reports.core import (
     RollUp,
     Scope,
     as_int,
-    components_joined,
     period_end,
-    roll_up_joins,
+    top_parents,
+    unindexed_id,
 )
 from provenance.values.dates import format_partial_date
 
@@ -131,11 +149,19 @@ class _Tally:
     dates: dict[_Key, list[tuple[dt.date, DatePrecision | None]]] = field(
         default_factory=lambda: defaultdict(list)
     )
-    weapons_of: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
+    #: each company's weapon systems: their ids, joined by _SEPARATOR (see weapons)
+    weapons_of: dict[int, str] = field(default_factory=dict)
+    designations: dict[int, str] = field(default_factory=dict)  # weapon system id -> designation
     #: rolled up: the manufacturers counted under each company, in name order
     names_under: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
     #: basis made-in: parts per country of manufacture
     made_in: dict[_Key, dict[str | None, int]] = field(default_factory=lambda: defaultdict(dict))
+
+
+def _weapons(tally: _Tally, maker: int) -> list[str]:
+    """The designations of a company's weapon systems, in order."""
+    ids = tally.weapons_of.get(maker)
+    return sorted(tally.designations[int(w)] for w in ids.split(_SEPARATOR)) if ids else []
 
 
 def _chunks(items: list[Any]) -> Iterable[list[Any]]:
@@ -143,131 +169,241 @@ def _chunks(items: list[Any]) -> Iterable[list[Any]]:
         yield items[start : start + _PAIRS_AT_ONCE]
 
 
-class _Reader:
-    """The statements of one report: the filtered components, counted under ``key`` (the
-    manufacturer, or its top parent)."""
+#: What each row of the report's statement is (its ``kind`` column).
+_RANKED, _TOTALS, _WEAPONS, _DATES = 0, 1, 2, 3
 
-    def __init__(self, conn: Connection, ctx: FilteredParts, roll_up: RollUp) -> None:
+
+class _Reader:
+    """The statements of one report over the filtered components, counted under ``key`` (the
+    manufacturer's id, or its top parent's): grouped by ids, the names joined after."""
+
+    def __init__(
+        self, conn: Connection, ctx: FilteredParts, roll_up: RollUp, names: Mapping[int, str]
+    ) -> None:
         self.conn = conn
-        self.joined, company = roll_up_joins(components_joined(), roll_up)
-        self.key: ColumnElement[int] = company.id.label("maker")
+        self.names = names  # weapon system id -> designation
+        # Without a roll-up, no join to the manufacturers (their ids are on the components).
+        self.joined = (
+            select()
+            .select_from(Component)
+            .join(Specimen, Specimen.id == Component.specimen_id)
+            .join(WeaponSystem, WeaponSystem.id == Specimen.weapon_system_id)
+        )
+        self.key: ColumnElement[Any] = Component.manufacturer_id.expression
+        self.row_key: ColumnElement[Any] = unindexed_id(Component.manufacturer_id)
+        if roll_up is RollUp.PARENT:
+            tops = top_parents()
+            self.joined = self.joined.outerjoin(tops, tops.c.id == Component.manufacturer_id)
+            self.key = self.row_key = func.coalesce(tops.c.top_id, Component.manufacturer_id)
         self.where = ctx.where
+        self.weapon_id = unindexed_id(Specimen.weapon_system_id)
 
     def base(self, *columns: Any) -> Select[Any]:
         return self.joined.add_columns(*columns).where(*self.where)
 
-    def ranked(self, out: _Tally, per_weapon: bool, limit: int) -> None:
-        """Each table's totals, and its companies that can make its top ``limit``, in one
-        statement: RANK keeps every company tied with the last one that fits (the final order,
-        by parts and then name, is made in Python); the unidentified parts come as a company
-        of their own (maker NULL), outside the ranking."""
-        ws, key = WeaponSystem.designation, self.key
-        groups = [ws.label("w"), key] if per_weapon else [key]
+    def tally(self, out: _Tally, top: int, top_per_weapon: int) -> None:
+        """Each table's totals, its companies that can make its top (``top`` overall,
+        ``top_per_weapon`` in each weapon system's), their first and last dates and the
+        weapon systems of each of them, in one statement:
+
+        - ``pairs``: parts and components per weapon system and company, from the components'
+          covering index (read in weapon system order, no look-up of the rows); the companies
+          (``makers``) and both rankings are made from it. RANK keeps every company tied with
+          the last one that fits (the final order, by parts and then name, is made in Python);
+          the unidentified parts (maker NULL) are counted apart, outside the ranking.
+        - ``dated``: the first and last dates per weapon system, company and precision, of the
+          ranked companies only (a second read of the components, in their own order). Per
+          precision, the earliest and the latest start are the earliest and latest periods (a
+          later start of the same precision ends later): at most two dates per precision.
+        """
+        # Subqueries, grouped by their columns (PostgreSQL: see timeline._dated_parts).
+        rows = self.base(
+            Specimen.weapon_system_id.label("w"),
+            self.key.label("maker"),
+            Component.quantity.label("quantity"),
+        ).subquery("maker_rows")
         pairs = (
-            self.base(*groups, func.sum(Component.quantity).label("parts"))
-            .add_columns(func.count(Component.id).label("n"))
-            .group_by(*groups)
-            .subquery()
-        )
-        table = [pairs.c.w] if per_weapon else []
-        identified = pairs.c.maker.is_not(None)
-        within = [*table, identified]
-        ranked = select(
-            *table,
-            pairs.c.maker,
-            pairs.c.parts,
-            pairs.c.n,
-            func.rank().over(partition_by=within, order_by=pairs.c.parts.desc()).label("rk"),
-            func.sum(pairs.c.parts).over(partition_by=within).label("all_parts"),
-            func.sum(pairs.c.n).over(partition_by=within).label("all_n"),
-            func.count().over(partition_by=within).label("makers"),
-        ).subquery()
-        for row in self.conn.execute(
-            select(*ranked.c).where((ranked.c.rk <= limit) | ranked.c.maker.is_(None))
-        ):
-            weapon = row.w if per_weapon else None
-            totals = out.totals[weapon]
-            if row.maker is None:
-                totals.unidentified_parts = as_int(row.parts)
-                totals.unidentified_components = as_int(row.n)
-                totals.parts += as_int(row.parts)
-                totals.components += as_int(row.n)
-                continue
-            if row.rk == 1 and not totals.manufacturers:  # the first row of the table's makers
-                totals.manufacturers = as_int(row.makers)
-                totals.parts += as_int(row.all_parts)
-                totals.components += as_int(row.all_n)
-            out.per_weapon[weapon].append((row.maker, as_int(row.parts), as_int(row.n)))
-
-    def dates(self, out: _Tally, makers: list[int], pairs: list[tuple[str, int]]) -> None:
-        """First and last dates. Per precision, the earliest and the latest start are the
-        earliest and latest periods (a later start of the same precision ends later): at most
-        two dates per precision."""
-        ws, key = WeaponSystem.designation, self.key
-        made, precision = Component.manufactured_on, Component.manufactured_precision
-        span = (precision, func.min(made), func.max(made))
-        for chunk in _chunks(makers):
-            query = self.base(key, *span).where(made.isnot(None), key.in_(chunk))
-            for maker, precise, first, last in self.conn.execute(query.group_by(key, precision)):
-                out.dates[(None, maker)] += [(on, precise) for on in {first, last}]
-        for pair_chunk in _chunks(pairs):
-            query = self.base(ws, key, *span).where(
-                made.isnot(None), tuple_(ws, key).in_(pair_chunk)
+            select(
+                rows.c.w,
+                rows.c.maker,
+                func.sum(rows.c.quantity).label("parts"),
+                func.count().label("n"),
             )
-            for designation, maker, precise, first, last in self.conn.execute(
-                query.group_by(ws, key, precision)
-            ):
-                out.dates[(designation, maker)] += [(on, precise) for on in {first, last}]
+            .group_by(rows.c.w, rows.c.maker)
+            .cte("pairs")
+        )
+        makers = (
+            select(
+                pairs.c.maker,
+                func.sum(pairs.c.parts).label("parts"),
+                func.sum(pairs.c.n).label("n"),
+            )
+            .group_by(pairs.c.maker)
+            .cte("makers")
+        )
+        top_pairs = _ranked(pairs, [pairs.c.w], top_per_weapon, "top_pairs")
+        top_makers = _ranked(makers, [], top, "top_makers")
+        made, precision = Component.manufactured_on, Component.manufactured_precision
+        dated_rows = (
+            self.base(
+                self.weapon_id.label("w"),
+                self.row_key.label("maker"),
+                precision.label("precision"),
+                made.label("made"),
+            )
+            .where(
+                made.is_not(None),
+                or_(
+                    self.row_key.in_(select(top_makers.c.maker)),
+                    tuple_(self.weapon_id, self.row_key).in_(
+                        select(top_pairs.c.w, top_pairs.c.maker)
+                    ),
+                ),
+            )
+            .subquery("dated_rows")
+        )
+        dated_keys = [dated_rows.c.w, dated_rows.c.maker, dated_rows.c.precision]
+        dated = (
+            select(
+                *dated_keys,
+                func.min(dated_rows.c.made).label("first"),
+                func.max(dated_rows.c.made).label("last"),
+            )
+            .group_by(*dated_keys)
+            .cte("dated")
+        )
+        identified = case((pairs.c.maker.is_not(None), 1), else_=0)
+        identified_maker = case((makers.c.maker.is_not(None), 1), else_=0)
+        listed = union(select(top_pairs.c.maker), select(top_makers.c.maker)).subquery("listed")
+        statement = union_all(
+            _row(_RANKED, top_pairs.c.w, top_pairs.c.maker, top_pairs.c.parts, top_pairs.c.n,
+                 rk=top_pairs.c.rk),
+            _row(_RANKED, null(), top_makers.c.maker, top_makers.c.parts, top_makers.c.n,
+                 rk=top_makers.c.rk),
+            _row(_TOTALS, pairs.c.w, identified, func.sum(pairs.c.parts), func.sum(pairs.c.n),
+                 rk=func.count()).group_by(pairs.c.w, identified),
+            _row(_TOTALS, null(), identified_maker, func.sum(makers.c.parts),
+                 func.sum(makers.c.n), rk=func.count()).group_by(identified_maker),
+            _row(_WEAPONS, null(), pairs.c.maker,
+                 weapons=func.aggregate_strings(cast(pairs.c.w, String), _SEPARATOR))
+            .where(pairs.c.maker.in_(select(listed.c.maker)))
+            .group_by(pairs.c.maker),
+            _row(_DATES, dated.c.w, dated.c.maker, precision=dated.c.precision,
+                 first=dated.c.first, last=dated.c.last)
+            .where(tuple_(dated.c.w, dated.c.maker).in_(select(top_pairs.c.w, top_pairs.c.maker))),
+            _row(_DATES, null(), dated.c.maker, precision=dated.c.precision,
+                 first=func.min(dated.c.first), last=func.max(dated.c.last))
+            .where(dated.c.maker.in_(select(top_makers.c.maker)))
+            .group_by(dated.c.maker, dated.c.precision),
+        )  # fmt: skip
+        names = self.names
+        for r in self.conn.execute(statement):
+            weapon = None if r.w is None else names[r.w]
+            if r.kind == _RANKED:
+                out.per_weapon[weapon].append((r.maker, as_int(r.parts), as_int(r.n)))
+            elif r.kind == _DATES:
+                out.dates[(weapon, r.maker)] += [(on, r.precision) for on in {r.first, r.last}]
+            elif r.kind == _WEAPONS:
+                out.weapons_of[r.maker] = str(r.weapons)  # made a list of names when shown
+            else:  # _TOTALS: of the identified companies (maker 1: how many) or not (0)
+                totals = out.totals[weapon]
+                totals.parts += as_int(r.parts)
+                totals.components += as_int(r.n)
+                if r.maker:
+                    totals.manufacturers = as_int(r.rk)
+                else:
+                    totals.unidentified_parts = as_int(r.parts)
+                    totals.unidentified_components = as_int(r.n)
 
-    def made_in(self, out: _Tally, makers: list[int], pairs: list[tuple[str, int]]) -> None:
-        """Basis made-in: parts per country of manufacture."""
-        ws, key, code = WeaponSystem.designation, self.key, Component.made_in_code
+    def made_in(self, out: _Tally, makers: list[int], pairs: list[tuple[int, int]]) -> None:
+        """Basis made-in: parts per country of manufacture (``pairs``: weapon system id,
+        company)."""
+        key, code, w = self.key, Component.made_in_code, self.weapon_id
         parts = func.sum(Component.quantity)
         for chunk in _chunks(makers):
             query = self.base(key, code, parts).where(key.in_(chunk)).group_by(key, code)
             for maker, country, n in self.conn.execute(query):
                 out.made_in[(None, maker)][country] = as_int(n)
         for pair_chunk in _chunks(pairs):
-            query = self.base(ws, key, code, parts).where(tuple_(ws, key).in_(pair_chunk))
-            for designation, maker, country, n in self.conn.execute(query.group_by(ws, key, code)):
-                out.made_in[(designation, maker)][country] = as_int(n)
+            query = self.base(w, key, code, parts).where(tuple_(w, key).in_(pair_chunk))
+            for weapon_id, maker, country, n in self.conn.execute(query.group_by(w, key, code)):
+                out.made_in[(self.names[weapon_id], maker)][country] = as_int(n)
 
-    def names(self, out: _Tally, makers: list[int], roll_up: RollUp) -> None:
-        """Each company's weapon systems; rolled up, the manufacturers counted under it."""
-        ws, key = WeaponSystem.designation, self.key
+    def names_under(self, out: _Tally, makers: list[int]) -> None:
+        """Rolled up: the manufacturers counted under each company, in name order."""
+        key = self.key
         for chunk in _chunks(makers):
-            weapons = self.base(key, ws).where(key.in_(chunk)).group_by(key, ws).subquery()
-            for maker, designations in self.conn.execute(
-                select(
-                    weapons.c.maker, func.aggregate_strings(weapons.c.designation, _SEPARATOR)
-                ).group_by(weapons.c.maker)
+            for maker, name in self.conn.execute(
+                self.base(key, Manufacturer.name)
+                .join(Manufacturer, Manufacturer.id == Component.manufacturer_id)
+                .where(key.in_(chunk))
+                .group_by(key, Manufacturer.name)
+                .order_by(Manufacturer.name)
             ):
-                out.weapons_of[maker] = sorted(str(designations).split(_SEPARATOR))
-            if roll_up is RollUp.PARENT:
-                for maker, name in self.conn.execute(
-                    self.base(key, Manufacturer.name)
-                    .where(key.in_(chunk))
-                    .group_by(key, Manufacturer.name)
-                    .order_by(Manufacturer.name)
-                ):
-                    out.names_under[maker].append(name)
+                out.names_under[maker].append(name)
+
+
+def _ranked(table: Any, within: list[Any], limit: int, name: str) -> Any:
+    """The identified companies of ``table`` (w, maker, parts, n) that can make the top
+    ``limit`` of their table (``within``: the columns that make a table), with their rank."""
+    ranks = (
+        select(
+            *table.c,
+            func.rank()
+            .over(partition_by=within or None, order_by=table.c.parts.desc())
+            .label("rk"),
+        )
+        .where(table.c.maker.is_not(None))
+        .subquery()
+    )
+    return select(*ranks.c).where(ranks.c.rk <= limit).cte(name)
+
+
+#: The columns of the report's statement after ``kind``, with their types (the types of the
+#: first SELECT of a UNION are the statement's).
+_COLUMNS: dict[str, Any] = {
+    "w": Integer(),
+    "maker": Integer(),
+    "parts": Integer(),
+    "n": Integer(),
+    "rk": Integer(),
+    "precision": Component.manufactured_precision.type,
+    "first": Component.manufactured_on.type,
+    "last": Component.manufactured_on.type,
+    "weapons": String(),
+}
+
+
+def _row(kind: int, *columns: Any, **named: Any) -> Select[Any]:
+    """One kind of the statement's rows: ``columns`` in the order of :data:`_COLUMNS`, then
+    ``named`` ones; the others NULL, cast to their type (PostgreSQL types a UNION's untyped
+    NULLs as text)."""
+    given = dict(zip(_COLUMNS, columns, strict=False)) | named
+    return select(
+        literal(kind, Integer()).label("kind"),
+        *(
+            (type_coerce(given[name], type_) if name in given else cast(null(), type_)).label(name)
+            for name, type_ in _COLUMNS.items()
+        ),
+    )
 
 
 def _tally(
     conn: Connection, ctx: FilteredParts, roll_up: RollUp, top: int, top_per_weapon: int
 ) -> _Tally:
-    reader = _Reader(conn, ctx, roll_up)
-    out = _Tally()
-    reader.ranked(out, per_weapon=False, limit=top)
-    reader.ranked(out, per_weapon=True, limit=top_per_weapon)
+    names = dict(conn.execute(select(WeaponSystem.id, WeaponSystem.designation)).all())
+    ids = {designation: id_ for id_, designation in names.items()}
+    reader = _Reader(conn, ctx, roll_up, names)
+    out = _Tally(designations=names)
+    reader.tally(out, top, top_per_weapon)
     overall = sorted({m for m, _, _ in out.per_weapon.get(None, [])})
     pairs = sorted(
-        {(t, m) for t, rows in out.per_weapon.items() if t is not None for m, _, _ in rows}
+        {(ids[t], m) for t, rows in out.per_weapon.items() if t is not None for m, _, _ in rows}
     )
-    reader.dates(out, overall, pairs)
     if ctx.filters.basis is Basis.MADE_IN:
         reader.made_in(out, overall, pairs)
-    reader.names(out, sorted(set(overall) | {m for _, m in pairs}), roll_up)
+    if roll_up is RollUp.PARENT:
+        reader.names_under(out, sorted(set(overall) | {m for _, m in pairs}))
     return out
 
 
@@ -345,7 +481,7 @@ def manufacturers(
                     includes=[x for x in tally.names_under.get(maker, []) if x != name],
                     parts=parts,
                     components=n,
-                    weapon_systems=tally.weapons_of.get(maker, []),
+                    weapon_systems=_weapons(tally, maker),
                     first_made=first,
                     last_made=last,
                     made_in=where_made,
