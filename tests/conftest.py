@@ -15,9 +15,20 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import (
+    CompoundSelect,
+    Engine,
+    Table,
+    create_engine,
+    exists,
+    literal,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.engine import make_url
 
 from provenance.db import make_engine
@@ -57,20 +68,65 @@ def postgres_url() -> Iterator[str]:
     try:
         yield url
     finally:
+        _drop_cleaner(url)
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
 
+# One engine per session database for emptying it between tests (a new engine, and so a new
+# connection, for each test cost more than the emptying itself).
+_CLEANERS: dict[str, Engine] = {}
+
+# The tables whose serial/identity sequence has handed out a number since it was created or last
+# restarted: a rolled-back insert leaves the table empty but the sequence moved on.
+_DIRTY_SEQUENCES = """
+SELECT t.relname
+FROM pg_class AS s
+JOIN pg_depend AS d
+  ON d.classid = 'pg_class'::regclass AND d.objid = s.oid
+ AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+JOIN pg_class AS t ON t.oid = d.refobjid
+JOIN pg_namespace AS n ON n.oid = s.relnamespace
+JOIN pg_sequences AS ps ON ps.schemaname = n.nspname AND ps.sequencename = s.relname
+WHERE s.relkind = 'S' AND n.nspname = current_schema() AND ps.last_value IS NOT NULL
+"""
+
+
+def _emptied_tables() -> list[Table]:
+    return [t for t in Base.metadata.sorted_tables if t.name not in _REFERENCE_TABLES]
+
+
+def _tables_with_rows(tables: list[Table]) -> CompoundSelect[Any]:
+    return union_all(
+        *(select(literal(t.name)).where(exists(select(literal(1)).select_from(t))) for t in tables)
+    )
+
+
 def empty_postgres(url: str) -> None:
-    """Delete every finding, keeping the schema and the reference tables."""
-    engine = make_engine(url)
-    tables = [t.name for t in Base.metadata.sorted_tables if t.name not in _REFERENCE_TABLES]
+    """Delete every finding, keeping the schema and the reference tables.
+
+    Same end state as truncating every table but the reference ones with RESTART IDENTITY: only
+    the tables that hold rows or whose sequence moved are truncated (TRUNCATE costs about 25 ms
+    a table even when the table is empty), in one statement.
+    """
+    engine = _CLEANERS.get(url)
+    if engine is None:
+        engine = _CLEANERS[url] = make_engine(url)
+    tables = _emptied_tables()
     with engine.begin() as conn:
-        conn.execute(
-            text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
-        )
-    engine.dispose()
+        dirty = {name for (name,) in conn.execute(_tables_with_rows(tables))}
+        dirty |= set(conn.execute(text(_DIRTY_SEQUENCES)).scalars())
+        listed = [t.name for t in tables if t.name in dirty]  # no reference table
+        if listed:
+            names = ", ".join(f'"{name}"' for name in listed)  # names from the models
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+def _drop_cleaner(url: str) -> None:
+    engine = _CLEANERS.pop(url, None)
+    if engine is not None:
+        engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
