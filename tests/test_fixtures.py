@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, delete, insert, text
+from sqlalchemy.exc import DBAPIError
 
 from provenance.db import make_engine
 from provenance.ingest.loader import load_files
+from provenance.models import CustodyRecord, EvidenceFile, LoadBatch
 from tests.conftest import empty_postgres
 from tests.helpers import count, dump, row, write_csv
 
@@ -68,5 +71,52 @@ def test_emptying_restarts_a_sequence_moved_by_a_rolled_back_insert(postgres_url
         assert _advanced_sequences(engine) == fresh_sequences
         with engine.connect() as conn:
             assert conn.execute(text("SELECT nextval(:s)"), {"s": seq}).scalar_one() == 1
+    finally:
+        engine.dispose()
+
+
+def test_emptying_truncates_what_delete_may_not_touch_and_large_tables(postgres_url: str) -> None:
+    """custody_events refuses DELETE (trigger); a table of 1,000 rows or more is truncated."""
+    empty_postgres(postgres_url)
+    engine = make_engine(postgres_url)
+    try:
+        fresh, fresh_sequences = dump(engine), _advanced_sequences(engine)
+        now = dt.datetime(2026, 1, 2, tzinfo=dt.UTC)
+        batch = {
+            "file_name": "a.csv",
+            "sha256": "0" * 64,
+            "loaded_at": now,
+            "rows_read": 1,
+            "components_added": 1,
+            "components_matched": 0,
+            "citations_added": 0,
+            "tool_version": "test",
+        }
+        with engine.begin() as conn:
+            conn.execute(insert(LoadBatch), [batch] * 1500)
+            evidence_id = conn.execute(
+                insert(EvidenceFile).returning(EvidenceFile.id),
+                {
+                    "sha256": "1" * 64,
+                    "sha1": "1" * 40,
+                    "size_bytes": 3,
+                    "media_type": "text/plain",
+                    "original_name": "a.txt",
+                    "added_at": now,
+                },
+            ).scalar_one()
+            conn.execute(
+                insert(CustodyRecord),
+                {"evidence_id": evidence_id, "event": "received", "occurred_at": now},
+            )
+        # What the emptying has to get round:
+        with pytest.raises(DBAPIError, match="custody"), engine.begin() as conn:
+            conn.execute(delete(CustodyRecord))
+        assert count(engine, "load_batches") == 1500
+
+        empty_postgres(postgres_url)
+
+        assert dump(engine) == fresh
+        assert _advanced_sequences(engine) == fresh_sequences
     finally:
         engine.dispose()
