@@ -30,13 +30,6 @@ class View:
     columns: tuple[ViewColumn, ...]
 
     @property
-    def sql(self) -> str:
-        """The SELECT of the current definition."""
-        from provenance.views import CURRENT_VERSION, DEFINITIONS
-
-        return dict(DEFINITIONS[CURRENT_VERSION])[self.name]
-
-    @property
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
 

@@ -63,7 +63,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "screen": (
         "screen",
         "screen_group",
-        "Screen the manufacturers against sanctions lists you download (OpenSanctions).",
+        "Screen the manufacturers and parties against sanctions lists you download "
+        "(OpenSanctions).",
     ),
     "customs": (
         "customs",
