@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, func, select
 
 from provenance.models import CustomsLink, CustomsLinkStatus, CustomsShipment, LoadBatch
-from provenance.values.dates import format_partial_date
+from provenance.values.dates import format_partial_date, utc_text
 
 
 @dataclass
@@ -61,14 +61,6 @@ def _number(value: Decimal | None) -> str | None:
     if value is None:
         return None
     return format(value.normalize(), "f")
-
-
-def _utc(value: dt.datetime | None) -> str | None:
-    """A decision time in UTC, ISO, to the second (SQLite gives it back without a zone)."""
-    if value is None:
-        return None
-    aware = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-    return aware.replace(microsecond=0).isoformat()
 
 
 def accepted_customs(
@@ -137,7 +129,7 @@ def accepted_customs(
             source_row=r.source_row,
             rule=r.rule,
             accepted_by=r.decided_by,
-            accepted_at=_utc(r.decided_at),
+            accepted_at=utc_text(r.decided_at) if r.decided_at else None,
             note=r.note,
             shipped_on=r.shipped_on,
         )

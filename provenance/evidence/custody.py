@@ -26,6 +26,7 @@ from provenance.models import (
     Specimen,
     WeaponSystem,
 )
+from provenance.values.dates import utc_text
 from provenance.values.text import name_key
 
 __all__ = [
@@ -183,12 +184,6 @@ def find_file(conn: Connection, prefix: str) -> Row[Any]:
     return found[0]
 
 
-def _iso(value: dt.datetime) -> str:
-    if value.tzinfo is None:  # SQLite gives back naive UTC
-        value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC).isoformat(timespec="seconds")
-
-
 def evidence_detail(conn: Connection, prefix: str) -> EvidenceDetail:
     """One stored file: its facts, what it shows, its whole chain of custody (oldest first)."""
     f = find_file(conn, prefix)
@@ -199,11 +194,11 @@ def evidence_detail(conn: Connection, prefix: str) -> EvidenceDetail:
         .order_by(CustodyRecord.occurred_at, CustodyRecord.id)
     )
     custody = [
-        CustodyLine(str(e.event), _iso(e.occurred_at), e.actor, e.place, e.sha256_seen, e.note)
+        CustodyLine(str(e.event), utc_text(e.occurred_at), e.actor, e.place, e.sha256_seen, e.note)
         for e in events
     ]
     return EvidenceDetail(
-        f.sha256, f.sha1, f.size_bytes, f.media_type, f.original_name, _iso(f.added_at),
+        f.sha256, f.sha1, f.size_bytes, f.media_type, f.original_name, utc_text(f.added_at),
         f.taken_at, f.camera, f.gps_latitude, f.gps_longitude, f.width, f.height, shows, custody,
     )  # fmt: skip
 
@@ -236,7 +231,7 @@ def custody_event(
                 sha256_seen=seen, note=note,
             )
         )  # fmt: skip
-    return CustodyLine(event.value, _iso(when), actor, place, seen, note)
+    return CustodyLine(event.value, utc_text(when), actor, place, seen, note)
 
 
 @dataclass(frozen=True)

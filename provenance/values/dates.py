@@ -226,3 +226,10 @@ def format_partial_date(value: dt.date | None, precision: DatePrecision | None) 
         year, week, _ = value.isocalendar()
         return f"{year:04d}-W{week:02d}"
     return value.isoformat()
+
+
+def utc_text(value: dt.datetime) -> str:
+    """A stored time as ISO 8601 in UTC, to the second (SQLite gives back naive UTC)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC).isoformat(timespec="seconds")
