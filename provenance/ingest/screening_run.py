@@ -31,7 +31,18 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import Connection, Engine, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Select,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from provenance.db import write_transaction
 from provenance.errors import ScreeningError
@@ -145,29 +156,30 @@ def _subject_names(conn: Connection) -> dict[Subject, tuple[str | None, _Names]]
     and every party that is no manufacturer."""
     names: dict[Subject, dict[str, str]] = defaultdict(dict)
     countries: dict[Subject, str | None] = {}
-    for m_id, name, country in conn.execute(
-        select(Manufacturer.id, Manufacturer.name, Manufacturer.country_code)
-    ):
-        countries[(MANUFACTURER, m_id)] = country
-        _add_keys(names[(MANUFACTURER, m_id)], name)
-    aliases = select(ManufacturerAlias.manufacturer_id, ManufacturerAlias.alias).order_by(
-        ManufacturerAlias.id
+    screened_party = Party.manufacturer_id.is_(None)
+    sides: tuple[tuple[str, Select[int, str, str | None], Select[int, str]], ...] = (
+        (
+            MANUFACTURER,
+            select(Manufacturer.id, Manufacturer.name, Manufacturer.country_code),
+            select(ManufacturerAlias.manufacturer_id, ManufacturerAlias.alias).order_by(
+                ManufacturerAlias.id
+            ),
+        ),
+        (
+            PARTY,
+            select(Party.id, Party.name, Party.country_code).where(screened_party),
+            select(PartyAlias.party_id, PartyAlias.alias)
+            .join(Party, Party.id == PartyAlias.party_id)
+            .where(screened_party)
+            .order_by(PartyAlias.id),
+        ),
     )
-    for m_id, alias in conn.execute(aliases):
-        _add_keys(names[(MANUFACTURER, m_id)], alias)
-    for p_id, name, country in conn.execute(
-        select(Party.id, Party.name, Party.country_code).where(Party.manufacturer_id.is_(None))
-    ):
-        countries[(PARTY, p_id)] = country
-        _add_keys(names[(PARTY, p_id)], name)
-    party_aliases = (
-        select(PartyAlias.party_id, PartyAlias.alias)
-        .join(Party, Party.id == PartyAlias.party_id)
-        .where(Party.manufacturer_id.is_(None))
-        .order_by(PartyAlias.id)
-    )
-    for p_id, alias in conn.execute(party_aliases):
-        _add_keys(names[(PARTY, p_id)], alias)
+    for kind, subjects, aliases in sides:
+        for row_id, name, country in conn.execute(subjects):
+            countries[(kind, row_id)] = country
+            _add_keys(names[(kind, row_id)], name)
+        for row_id, alias in conn.execute(aliases):
+            _add_keys(names[(kind, row_id)], alias)
     return {subject: (countries[subject], _Names(names[subject])) for subject in countries}
 
 
